@@ -1,0 +1,63 @@
+# Build mod_upkeep.so (with apxs) and upkeepctl (with apr-1-config).
+#   make -f apxs.mk                  build both, warnings are errors
+#   make -f apxs.mk install          install both (apxs -i; upkeepctl to $(SBINDIR))
+#   make -f apxs.mk CC=clang         build with clang
+#   make -f apxs.mk SANITIZE=1       ASan+UBSan build (for the test suite)
+#   make -f apxs.mk test             run the test suite (t/run-tests)
+#   make -f apxs.mk demo             a private httpd with the module and a demo site
+
+APXS      ?= apxs
+APR_CONFIG ?= apr-1-config
+CC        ?= cc
+SBINDIR   ?= /usr/sbin
+STATE_DIR ?= /var/lib/apache2/upkeep
+
+MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_state.c
+CTL_SRC   = upkeepctl.c upkeep_state.c
+HEADERS   = include/upkeep_state.h upkeep_private.h
+
+WARN      = -Wall -Wextra -Werror
+STD       = -std=c11 -D_GNU_SOURCE
+DEFS      = -DUPKEEP_STATE_DIR_PATH=$(STATE_DIR)
+ifeq ($(SANITIZE),1)
+SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT       = -O1 -g
+else
+SAN       =
+OPT       = -O2 -g
+endif
+
+ifeq ($(origin CC),default)
+CC = cc
+endif
+
+APXS_CFLAGS = $(foreach f,$(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude,-Wc,$(f))
+APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f))
+
+all: mod_upkeep.la upkeepctl
+
+mod_upkeep.la: $(MOD_SRC) $(HEADERS)
+	@echo "  APXS  $@ (CC=$(CC))"
+	@$(APXS) -S CC=$(CC) -c -o $@ $(APXS_CFLAGS) $(APXS_LDFLAGS) $(MOD_SRC) >/dev/null
+
+upkeepctl: $(CTL_SRC) include/upkeep_state.h
+	@echo "  CC    $@ (CC=$(CC))"
+	@$(CC) $(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude \
+	    $(shell $(APR_CONFIG) --cppflags --includes) \
+	    -o $@ $(CTL_SRC) $(shell $(APR_CONFIG) --link-ld --libs)
+
+install: all
+	$(APXS) -i -n upkeep .libs/mod_upkeep.so
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 upkeepctl $(DESTDIR)$(SBINDIR)/upkeepctl
+
+test: all
+	t/run-tests
+
+demo: all
+	demo/run-demo
+
+clean:
+	rm -rf .libs *.o *.lo *.la *.slo upkeepctl
+
+.PHONY: all install test demo clean

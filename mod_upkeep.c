@@ -1,0 +1,434 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * mod_upkeep: put a site into maintenance or read-only mode without a
+ * restart.
+ *
+ * The request gate reads the mode of its scope from a shared-memory
+ * slot (upkeep_state.h) and passes the request, refuses a write
+ * (read-only) or serves the maintenance page.  upkeepctl flips the mode
+ * by writing the durable state file and the same shared slot.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_mpm.h"
+#include "mpm_common.h"
+
+#include "upkeep_private.h"
+
+/* The live file mapped by the parent before it forks; every child
+ * inherits the mapping.  Rebuilt on each configuration generation. */
+static upkeep_live_map_t live_map;
+static upkeep_slot_t *scope_slots[UPKEEP_MAX_SCOPES];
+
+/* What the parent last reported per scope (monitor hook). */
+static uint64_t seen_version[UPKEEP_MAX_SCOPES];
+static int seen_mode[UPKEEP_MAX_SCOPES];
+
+static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    upkeep_scopes_reset(pconf);
+    upkeep_default_pages_init(pconf);
+    memset(&live_map, 0, sizeof(live_map));
+    memset(scope_slots, 0, sizeof(scope_slots));
+    return OK;
+}
+
+/* The parent runs as root and children as User; only root and the
+ * control group may touch the state (README, "Who may flip"). */
+static apr_status_t secure_state_dir(const char *dir,
+                                     const upkeep_server_conf *sc,
+                                     apr_pool_t *ptemp, server_rec *s)
+{
+    apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT
+                                             & 0770, ptemp);
+
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+        return rv;
+    }
+    if (geteuid() != 0) {
+        return APR_SUCCESS;
+    }
+    if (chown(dir, 0, sc->control_group_set ? sc->control_group : 0) != 0
+        || chmod(dir, sc->control_group_set ? 02770 : 0700) != 0) {
+        rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "UPK0007: cannot set owner and mode of UpkeepStateDir "
+                     "%s", dir);
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+static void own_state_file(const char *dir, const char *name,
+                           const upkeep_server_conf *sc, apr_pool_t *ptemp,
+                           server_rec *s)
+{
+    const char *path = apr_pstrcat(ptemp, dir, "/", name, NULL);
+
+    if (geteuid() == 0
+        && chown(path, 0, sc->control_group_set ? sc->control_group : 0)
+           != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
+                     "UPK0008: cannot set the owner of %s", path);
+    }
+}
+
+static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+    const char *dir = upkeep_state_dir(s);
+    char err[UPKEEP_ERRMSG_MAX];
+    apr_file_t *lock;
+    apr_status_t rv;
+    int i;
+
+    (void)plog;
+    /* The first of the two start-up passes only checks the config. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    rv = secure_state_dir(dir, sc, ptemp, s);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "UPK0001: cannot create UpkeepStateDir %s", dir);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = upkeep_lock_acquire(ptemp, dir, &lock, err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0002: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    own_state_file(dir, UPKEEP_LOCK_FILE, sc, ptemp, s);
+    rv = upkeep_live_create(pconf, dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                            | APR_FPROT_GREAD | APR_FPROT_GWRITE,
+                            &live_map, err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0003: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    own_state_file(dir, UPKEEP_LIVE_FILE, sc, ptemp, s);
+
+    /* The durable files are the truth: whatever the live file holds
+     * (stale after a reboot, or a previous generation's), every scope
+     * starts in its persisted mode, never silently in normal. */
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        const char *name = upkeep_scope_name(i);
+        upkeep_record_t rec;
+
+        scope_slots[i] = upkeep_live_slot(live_map.live, name, 1);
+        if (!scope_slots[i]) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "UPK0004: %s/%s has "
+                         "no free slot for scope '%s' (at most %d scopes; "
+                         "stop httpd and remove the file to reclaim "
+                         "slots)", dir, UPKEEP_LIVE_FILE, name,
+                         UPKEEP_MAX_SCOPES);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        rv = upkeep_state_load(ptemp, dir, name, &rec, err);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0005: cannot "
+                         "start with an unknown mode for scope '%s': %s "
+                         "(fix or remove the file, or set the mode with "
+                         "upkeepctl)", name, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        upkeep_slot_publish(scope_slots[i], &rec);
+        seen_version[i] = rec.version;
+        seen_mode[i] = upkeep_mode_at(&rec, apr_time_sec(apr_time_now()));
+        if (seen_mode[i] != UPKEEP_MODE_NORMAL) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "UPK0006: scope '%s' starts in %s mode (version %"
+                         APR_UINT64_T_FMT ", set by %s): %s", name,
+                         upkeep_mode_name(seen_mode[i]),
+                         (apr_uint64_t)rec.version, rec.changed_by,
+                         rec.reason);
+        }
+    }
+    apr_file_close(lock);
+    return OK;
+}
+
+/* Runs in the parent about once a second: one log line per transition,
+ * however many children see it. */
+static int upkeep_monitor(apr_pool_t *p, server_rec *s)
+{
+    int64_t now = apr_time_sec(apr_time_now());
+    int i;
+
+    (void)p;
+    for (i = 0; i < upkeep_scope_count() && scope_slots[i]; i++) {
+        upkeep_record_t rec;
+        int mode;
+
+        upkeep_slot_read(scope_slots[i], now, &mode, &rec, 1);
+        if (rec.version != seen_version[i]) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "UPK0010: scope '%s' is now in %s mode (version %"
+                         APR_UINT64_T_FMT ", set by %s)%s%s",
+                         upkeep_scope_name(i), upkeep_mode_name(mode),
+                         (apr_uint64_t)rec.version, rec.changed_by,
+                         rec.reason[0] ? ": " : "", rec.reason);
+        }
+        else if (mode != seen_mode[i]) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "UPK0011: scope '%s' is back to normal mode: its "
+                         "window ended (version %" APR_UINT64_T_FMT ")",
+                         upkeep_scope_name(i), (apr_uint64_t)rec.version);
+        }
+        seen_version[i] = rec.version;
+        seen_mode[i] = mode;
+    }
+    return DECLINED;
+}
+
+/* --- the request gate ------------------------------------------------- */
+
+/* Seconds a refused client should wait: until the window ends when one
+ * is set, else what upkeepctl asked for, else the configured default. */
+static int retry_after_of(const request_rec *r, const upkeep_dir_conf *dc,
+                          const upkeep_record_t *rec)
+{
+    if (rec->until) {
+        int64_t left = rec->until - apr_time_sec(r->request_time);
+
+        return left < 1 ? 1 : left > UPKEEP_RETRY_AFTER_MAX
+                              ? UPKEEP_RETRY_AFTER_MAX : (int)left;
+    }
+    return rec->retry_after > 0 ? rec->retry_after
+                                : upkeep_conf_retry_after(dc);
+}
+
+/* r->uri as the most decoding backend could read it: ;parameters
+ * dropped from every segment, percent-escapes (%2f too) decoded, "." and
+ * ".." resolved, slashes merged; repeated so double encodings unfold.
+ * NULL when it does not settle or does not decode. */
+static const char *canonical_path(request_rec *r)
+{
+    char *p, *src, *dst;
+    int round;
+
+    if (!strpbrk(r->uri, "%;\\") && !strstr(r->uri, "//")
+        && !strstr(r->uri, "/.")) {
+        return r->uri;
+    }
+    p = apr_pstrdup(r->pool, r->uri);
+    for (round = 0; round < 4; round++) {
+        for (src = dst = p; *src; ) {
+            if (*src == ';') {
+                while (*src && *src != '/') {
+                    src++;
+                }
+                continue;
+            }
+            *dst++ = (*src == '\\') ? '/' : *src;
+            src++;
+        }
+        *dst = '\0';
+        if (ap_unescape_all(p) != 0) {
+            return NULL;
+        }
+        if (!ap_normalize_path(p, AP_NORMALIZE_NOT_ABOVE_ROOT
+                                  | AP_NORMALIZE_MERGE_SLASHES)) {
+            return NULL;
+        }
+        if (!strpbrk(p, "%;\\")) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* UpkeepExempt /static covers /static and /static/..., not /staticx. */
+static int prefix_covers(const char *prefix, const char *path)
+{
+    apr_size_t n = strlen(prefix);
+
+    return strncmp(path, prefix, n) == 0
+           && (path[n] == '\0' || path[n] == '/' || prefix[n - 1] == '/');
+}
+
+/* Whether the gate applies to r.  An exemption by path holds only if
+ * r->uri and its canonical form are both exempt, so no encoding trick
+ * reaches a gated path through an exempt one. */
+static int gate_applies(request_rec *r, const upkeep_dir_conf *dc)
+{
+    const char *canon = NULL;
+    int i;
+
+    if (!upkeep_conf_enabled(dc)) {
+        if (!dc->off_location && !dc->off_location_re) {
+            return 0;
+        }
+        canon = canonical_path(r);
+        if (canon && (canon == r->uri
+                      || (dc->off_location
+                          && strncmp(canon, dc->off_location,
+                                     strlen(dc->off_location)) == 0)
+                      || (dc->off_location_re
+                          && ap_regexec(dc->off_location_re, canon, 0,
+                                        NULL, 0) == 0))) {
+            return 0;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: 'Upkeep off' "
+                      "of <Location %s> not applied: %s normalises to %s",
+                      dc->off_location ? dc->off_location : "~ ...", r->uri,
+                      canon ? canon : "nothing stable");
+        return 1;
+    }
+    if (dc->allow_from) {
+        for (i = 0; i < dc->allow_from->nelts; i++) {
+            if (apr_ipsubnet_test(APR_ARRAY_IDX(dc->allow_from, i,
+                                                apr_ipsubnet_t *),
+                                  r->useragent_addr)) {
+                return 0;
+            }
+        }
+    }
+    if (dc->exempt) {
+        for (i = 0; i < dc->exempt->nelts; i++) {
+            const char *prefix = APR_ARRAY_IDX(dc->exempt, i, const char *);
+
+            if (!prefix_covers(prefix, r->uri)) {
+                continue;
+            }
+            if (!canon) {
+                canon = canonical_path(r);
+            }
+            if (canon && prefix_covers(prefix, canon)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static int refuse(request_rec *r, const upkeep_dir_conf *dc, int mode,
+                  const upkeep_record_t *rec)
+{
+    int retry_after = retry_after_of(r, dc, rec);
+    const upkeep_template_t *page = upkeep_default_page(mode);
+    const char *scope = upkeep_scope_name(upkeep_conf_scope(dc));
+
+    if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
+        page = dc->page;
+    }
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_itoa(r->pool, retry_after));
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    /* The page declares UTF-8 itself; keep httpd from labelling the
+     * error body iso-8859-1. */
+    apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
+    if (!r->header_only) {
+        const char *body = upkeep_template_render(r, page, scope, mode, rec,
+                                                  retry_after);
+
+        /* ap_custom_response() takes text that starts with '/' or looks
+         * like a URL for a redirect target; a template could. */
+        if (body[0] == '/' || ap_is_url(body)) {
+            body = apr_pstrcat(r->pool, "\n", body, NULL);
+        }
+        ap_custom_response(r, HTTP_SERVICE_UNAVAILABLE, body);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0100: refused %s %s: "
+                  "scope '%s' is in %s mode", r->method, r->uri, scope,
+                  upkeep_mode_name(mode));
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
+static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
+{
+    int mode = UPKEEP_MODE_NORMAL;
+
+    if (scope_slots[scope]
+        && upkeep_slot_read(scope_slots[scope],
+                            apr_time_sec(r->request_time), &mode, rec, 0)
+           != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "UPK0102: the state of "
+                      "scope '%s' is being rewritten by a writer that "
+                      "stopped half-way; using what it left (run upkeepctl "
+                      "again to repair)", upkeep_scope_name(scope));
+    }
+    return mode;
+}
+
+/* Early, so server-context mod_rewrite and log formats see the mode of
+ * the virtual host's scope; the gate refines it per directory. */
+static int upkeep_post_read_request(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_record_t rec;
+
+    apr_table_setn(r->subprocess_env, "UPKEEP_MODE", upkeep_mode_name(
+        read_mode(r, upkeep_conf_scope(dc), &rec)));
+    return DECLINED;
+}
+
+/* Runs once <Location>/<Directory> configuration is merged and before
+ * authentication, so a refusal never asks for credentials first. */
+static int upkeep_gate(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_record_t rec;
+    int mode = read_mode(r, upkeep_conf_scope(dc), &rec);
+
+    apr_table_setn(r->subprocess_env, "UPKEEP_MODE", upkeep_mode_name(mode));
+    if (mode == UPKEEP_MODE_NORMAL) {
+        return DECLINED;
+    }
+    /* Sub-requests ride on a request that passed.  An ErrorDocument
+     * redirect serves a refusal (or another error): gating it again
+     * would loop.  Other internal redirects (mod_rewrite per-directory
+     * rules, for one) name a new path and are gated again. */
+    if (r->main || (r->prev && ap_is_HTTP_ERROR(r->prev->status))) {
+        return DECLINED;
+    }
+    if (!gate_applies(r, dc)) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "UPK0103: %s %s is exempt", r->method, r->uri);
+        return DECLINED;
+    }
+    if (mode == UPKEEP_MODE_READONLY
+        && upkeep_conf_method_is_safe(dc, r->method)) {
+        return DECLINED;
+    }
+    return refuse(r, dc, mode, &rec);
+}
+
+static void upkeep_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(upkeep_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(upkeep_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */
+module AP_MODULE_DECLARE_DATA upkeep_module = {
+    STANDARD20_MODULE_STUFF,
+    upkeep_create_dir_conf,     /* per-directory config */
+    upkeep_merge_dir_conf,      /* merge per-directory config */
+    upkeep_create_server_conf,  /* per-server config */
+    upkeep_merge_server_conf,   /* merge per-server config */
+    upkeep_cmds,                /* directives */
+    upkeep_register_hooks,      /* hooks */
+    0                           /* flags */
+};

@@ -1,0 +1,39 @@
+# Basic sanity: the module loads, normal mode is transparent, upkeepctl works.
+use lib 't/lib';
+use Test::Upkeep;
+run_tests();
+__DATA__
+
+=== TEST 1: normal mode serves the document untouched
+--- request
+GET /
+--- error_code: 200
+--- response_body
+hello
+--- response_headers
+!Retry-After
+--- no_error_log
+[error]
+
+=== TEST 2: upkeepctl status exits 0
+--- ctl
+status
+--- request
+GET /
+--- error_code: 200
+--- no_error_log
+[error]
+
+=== TEST 3: CGI sees UPKEEP_MODE=normal
+--- user_files
+>>> cgi-bin/env.cgi
+#!/usr/bin/perl
+print "Content-Type: text/plain\r\n\r\n";
+print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
+--- request
+GET /cgi-bin/env.cgi
+--- error_code: 200
+--- response_body
+UPKEEP_MODE=normal
+--- no_error_log
+[error]

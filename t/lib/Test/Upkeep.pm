@@ -1,0 +1,667 @@
+package Test::Upkeep;
+# Data-driven test harness for mod_upkeep, in the style of Test::Nginx.
+#
+# Block sections (see t/001-sanity.t):
+#   server:   config (vhost), main_config / server_config (top level; may use
+#             $ServerPort and $ServRoot), user_files (">>> path" + content;
+#             htdocs/ unless cgi-bin/ or conf/), clean_state, keep_state
+#   ctl:      ctl (one upkeepctl invocation per line), ctl_exit_code (last
+#             line), ctl_stdout, ctl_stdout_like, ctl_stderr_like, ctl_user,
+#             ctl_env (NAME=VALUE lines), state_unchanged
+#   between:  restart (graceful|hard|kill9|stop_start), wait (seconds)
+#   request:  request ("METHOD /path [HTTP/x]" + body lines), more_headers,
+#             timeout | raw_request (string or arrayref of chunks),
+#             raw_request_delay, raw_read_timeout, raw_response_like |
+#             curl (extra args), curl_path
+#   checks:   error_code, response_headers ("Name: v" / "!Name"),
+#             response_headers_like, response_body, response_body_like,
+#             response_body_unlike, error_log, no_error_log (lines, or eval
+#             to an arrayref of strings / qr//). Regex sections are chomped.
+# Every block also checks that its error-log lines hold no crash/sanitizer
+# report and that the apache2 parent is still alive. The error-log offset is
+# taken after the server is (re)started for the block but BEFORE ctl/restart.
+#
+# NOTE: "use Test::Base -Base" turns on Spiffy's source filter, which inserts
+# "my $self = shift;" into every sub declared at column 0 as "sub foo {".
+# Every sub in this file is therefore declared as "sub foo() {": the filter
+# strips the empty prototype and leaves @_ alone (they are plain functions).
+use Test::Base -Base;
+
+use Cwd qw(abs_path getcwd);
+use File::Basename qw(dirname basename);
+use File::Find ();
+use File::Path qw(make_path remove_tree);
+use IO::Select;
+use IO::Socket::INET;
+use POSIX ();
+use Test::More import => ['done_testing'];
+use Text::ParseWords qw(shellwords);
+use Time::HiRes qw(sleep time);
+
+our @EXPORT = qw(
+    run_tests servroot port start_server stop_server restart_server
+    server_pid server_alive ctl http_raw http_get
+    error_log_offset error_log_since done_testing
+);
+
+# ---------------------------------------------------------------- settings
+my $Root = abs_path(dirname(__FILE__) . '/../../..');   # repo root
+our $ServRoot = "$Root/t/servroot";
+my $Apache    = '/usr/sbin/apache2';
+my $ModDir    = '/usr/lib/apache2/modules';
+my $Mpm       = $ENV{TEST_UPKEEP_MPM} || 'event';
+die "TEST_UPKEEP_MPM must be event or prefork\n" unless $Mpm =~ /^(event|prefork)$/;
+
+# Paths given in the environment are relative to the cwd; defaults to the repo.
+sub _abs_path() { my ($p) = @_; $p =~ m{^/} ? $p : getcwd() . "/$p" }
+my $Module = $ENV{TEST_UPKEEP_MODULE}
+    ? ($ENV{TEST_UPKEEP_MODULE} eq 'none' ? undef : _abs_path($ENV{TEST_UPKEEP_MODULE}))
+    : (-e "$Root/.libs/mod_upkeep.so" ? "$Root/.libs/mod_upkeep.so" : "$Root/mod_upkeep.so");
+my $Ctl = $ENV{TEST_UPKEEP_CTL} ? _abs_path($ENV{TEST_UPKEEP_CTL}) : "$Root/upkeepctl";
+
+# Errors that must never show up in the error log, whatever the block says.
+my @FatalLog = ('Segmentation fault', '[core:emerg]', 'AddressSanitizer',
+                'runtime error:', 'exit signal', 'LeakSanitizer');
+
+my $Port;            # chosen once per test file
+my $RunningConf;     # config identity of the server we started, if running
+my $OwnerPid = $$;   # END/SIGINT only act in the process that loaded us
+my $Initialized = 0; # servroot wiped and recreated for this test file
+
+sub servroot() { $ServRoot }
+sub _state_dir() { "$ServRoot/state" }
+sub _pid_file() { "$ServRoot/logs/httpd.pid" }
+sub _error_log() { "$ServRoot/logs/error.log" }
+
+sub port() {
+    return $Port if $Port;
+    if ($Port = $ENV{TEST_UPKEEP_PORT}) {
+        die "TEST_UPKEEP_PORT must not be 80/443\n" if $Port == 80 || $Port == 443;
+        return $Port;
+    }
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+        or die "cannot bind a free port: $!\n";
+    $Port = $s->sockport;
+    close $s;
+    return $Port;
+}
+
+# ---------------------------------------------------------------- processes
+# A pid is alive if it exists and is not a zombie (the daemonized httpd is
+# reaped by init, which may be slow or absent in containers).
+sub _pid_alive() {
+    my ($pid) = @_;
+    return $pid && kill(0, $pid) && _slurp("/proc/$pid/stat") =~ /^\d+ \(.*\) [^Z] /s;
+}
+
+sub _wait_dead() {
+    my ($timeout, @pids) = @_;
+    my $end = time + $timeout;
+    while (grep { _pid_alive($_) } @pids) { return 0 if time > $end; sleep 0.05 }
+    return 1;
+}
+
+# All descendants of $pid, found via the ppid field of /proc/*/stat.
+sub _descendants() {
+    my ($pid) = @_;
+    my %kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        # comm may contain spaces/parens: ppid is the 2nd field after the last ')'
+        push @{ $kids{$2} }, $1 if _slurp($stat) =~ /^(\d+) \(.*\) \S+ (\d+) /s;
+    }
+    my @todo = my @out = @{ $kids{$pid} || [] };
+    while (defined(my $p = shift @todo)) { push @out, @{ $kids{$p} || [] }; push @todo, @{ $kids{$p} || [] } }
+    return @out;
+}
+
+# Pid from our pid file, only if that process is alive and really an apache2.
+sub server_pid() {
+    my ($pid) = _slurp(_pid_file()) =~ /(\d+)/ or return undef;
+    return _pid_alive($pid) && _slurp("/proc/$pid/cmdline") =~ /apache2|httpd/ ? $pid : undef;
+}
+sub server_alive() { defined server_pid() }
+
+# fork+exec with stdout/stderr captured in files (never pipes: the daemonized
+# httpd could inherit a pipe and we would block on EOF forever).
+sub _run() {
+    my (%o) = @_;   # cmd => [...], env => {...}, timeout => s
+    my ($out, $err) = map { "$ServRoot/logs/.run.$$.$_" } qw(out err);
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out; open STDERR, '>', $err;
+        @ENV{ keys %{ $o{env} } } = values %{ $o{env} } if $o{env};
+        { no warnings "exec"; exec { $o{cmd}[0] } @{ $o{cmd} } }
+        print STDERR "exec $o{cmd}[0]: $!\n";
+        POSIX::_exit(127);    # never run END blocks in the child
+    }
+    my $end = time + ($o{timeout} || 30);
+    while (waitpid($pid, POSIX::WNOHANG()) == 0) {
+        if (time > $end) { kill 'KILL', $pid; waitpid $pid, 0; $? = 137 << 8; last }
+        sleep 0.01;
+    }
+    my $rc = ($? & 127) ? 128 + ($? & 127) : $? >> 8;    # shell-style status
+    my @res = ($rc, map { _slurp($_) } $out, $err);
+    unlink $out, $err;
+    return @res;   # (exit, stdout, stderr)
+}
+
+sub _slurp() {
+    open my $fh, '<:raw', $_[0] or return '';
+    local $/;
+    return <$fh> // '';
+}
+
+sub _can_connect() {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => port(),
+                                  Proto => 'tcp', Timeout => 1);
+    return $s ? (close($s), 1)[1] : 0;
+}
+
+# ---------------------------------------------------------------- servroot
+sub _remove_servroot() {
+    my $sr = $ServRoot;
+    return unless -e $sr;
+    # Paranoia: only ever remove exactly <repo>/t/servroot, a real directory
+    # that is empty or contains our conf/httpd.conf.
+    opendir my $dh, $sr or die "cannot read $sr: $!\n";
+    my @entries = grep { !/^\.\.?$/ } readdir $dh;
+    die "refusing to remove $sr: not our servroot\n"
+        if -l $sr || !-d _ || abs_path($sr) ne "$Root/t/servroot"
+        || (@entries && !-f "$sr/conf/httpd.conf");
+    remove_tree($sr);
+}
+
+sub _init_servroot() {
+    return if $Initialized++;
+    _kill_server(server_pid()) if -f _pid_file();   # leftover from a crashed run
+    _remove_servroot();
+    make_path(map { "$ServRoot/$_" } qw(conf logs htdocs cgi-bin state));
+    _write_file("$ServRoot/htdocs/index.html", "hello\n", 0644);
+    # httpd workers (www-data) must traverse every parent directory.
+    for (my $d = $ServRoot; $d ne '/'; $d = dirname($d)) {
+        warn "# Test::Upkeep: $d is not world-searchable; www-data cannot reach htdocs\n"
+            unless (stat $d)[2] & 01;
+    }
+    $SIG{INT} = $SIG{TERM} = sub { stop_server(); exit 130 };
+}
+
+sub _write_file() {
+    my ($path, $content, $mode) = @_;
+    make_path(dirname($path));
+    open my $fh, '>', $path or die "cannot write $path: $!\n";
+    print $fh $content;
+    close $fh;
+    chmod $mode, $path if defined $mode;
+}
+
+# ---------------------------------------------------------------- config
+# A "spec" is a Test::Base block, a hashref with the same section names, or a
+# plain string (used as the vhost --- config).
+sub _sect() {
+    my ($spec, $name) = @_;
+    return undef unless defined $spec;
+    return ref($spec) eq 'HASH' ? $spec->{$name}
+         : ref($spec)           ? scalar $spec->$name
+         : $name eq 'config'    ? $spec : undef;
+}
+
+sub _httpd_conf() {
+    my ($spec) = @_;
+    my ($sr, $p) = ($ServRoot, port());
+    my @mods = ("mpm_$Mpm", qw(unixd authz_core authz_host mime dir alias log_config
+                env setenvif headers rewrite proxy proxy_http http2),
+                $Mpm eq 'event' ? 'cgid' : 'cgi');
+    # unixd and log_config are compiled into Debian's apache2: skip missing .so
+    my $load = join '', map { "LoadModule ${_}_module $ModDir/mod_$_.so\n" }
+        grep { -e "$ModDir/mod_$_.so" } @mods;
+    $load .= "LoadModule upkeep_module $Module\n" if $Module;
+    my $mpm = $Mpm eq 'prefork'
+        ? "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 20\n"
+        : "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\n"
+        . "MaxSpareThreads 32\nMaxRequestWorkers 32\nScriptSock $sr/logs/cgid.sock\n";
+    my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
+    my $upkeep = $Module ? "UpkeepStateDir $sr/state\n" : '';
+    my $loglevel = $Module ? 'info upkeep:debug' : 'info';
+    my ($main, $server, $vhost) = map { _sect($spec, $_) // '' } qw(main_config server_config config);
+    s/\$ServerPort\b/$p/g, s/\$ServRoot\b/$sr/g for $main, $server, $vhost;
+    return <<"EOF";
+# Generated by Test::Upkeep -- do not edit
+ServerRoot "$sr"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$p
+PidFile $sr/logs/httpd.pid
+DefaultRuntimeDir $sr/logs
+Mutex file:$sr/logs default
+$load
+ErrorLog $sr/logs/error.log
+LogLevel $loglevel
+LogFormat "%h %t \\"%r\\" %>s %b pid=%P mode=%{UPKEEP_MODE}e" upkeep
+CustomLog $sr/logs/access.log upkeep
+TypesConfig /etc/mime.types
+$user$mpm
+KeepAlive On
+MaxKeepAliveRequests 100
+KeepAliveTimeout 5
+Timeout 10
+$upkeep
+# --- main_config
+$main
+# --- server_config
+$server
+<VirtualHost 127.0.0.1:$p>
+    ServerName localhost
+    Protocols h2c http/1.1
+    DocumentRoot "$sr/htdocs"
+    <Directory "$sr/htdocs">
+        Require all granted
+    </Directory>
+    ScriptAlias /cgi-bin/ "$sr/cgi-bin/"
+    <Directory "$sr/cgi-bin">
+        Options +ExecCGI
+        Require all granted
+    </Directory>
+# --- config
+$vhost
+</VirtualHost>
+EOF
+}
+
+# ---------------------------------------------------------------- server control
+sub _kill_server() {
+    my ($pid) = @_;
+    return 1 unless $pid;
+    kill 'TERM', $pid;
+    return 1 if _wait_dead(10, $pid);
+    kill 'KILL', $pid, _descendants($pid);
+    return _wait_dead(5, $pid);
+}
+
+sub stop_server() {
+    return unless $$ == $OwnerPid;
+    _kill_server(server_pid());
+    undef $RunningConf;
+}
+
+sub _start() {
+    my $log_off = error_log_offset();
+    my ($rc, $out, $err) = _run(
+        cmd => [$Apache, '-d', $ServRoot, '-f', "$ServRoot/conf/httpd.conf", '-k', 'start'],
+        env => $ENV{TEST_UPKEEP_PRELOAD} ? {
+            LD_PRELOAD    => $ENV{TEST_UPKEEP_PRELOAD},
+            ASAN_OPTIONS  => 'detect_leaks=0:abort_on_error=0',
+            UBSAN_OPTIONS => 'print_stacktrace=1' } : {});
+    my $fail = sub {
+        die "apache2 failed to start: $_[0]\n--- apache2 exit $rc, output:\n$out$err"
+          . "--- error.log since start:\n" . substr(error_log_since($log_off), -4000) . "\n";
+    };
+    $fail->('non-zero exit') if $rc;
+    my $end = time + 10;
+    until (server_pid() && _can_connect()) {
+        # post_config runs again after apache2 daemonizes: failures only hit the log
+        $fail->('configuration failed') if error_log_since($log_off) =~ /Configuration Failed|:emerg\]/;
+        $fail->('pid file / port not up after 10s') if time > $end;
+        sleep 0.05;
+    }
+    return 1;
+}
+
+# Start (or keep) a server running the config for $spec. Restarts (full
+# stop+start) only when the generated config differs from the running one.
+sub start_server() {
+    my ($spec) = @_;
+    _init_servroot();
+    my $conf = _httpd_conf($spec);
+    # conf/ user files are part of the identity: an Include'd file may change
+    my $ident = $conf . join '', map { "\0$_->[0]\0$_->[2]" }
+        grep { $_->[0] =~ m{^conf/} } _parse_user_files(_sect($spec, 'user_files'));
+    return 1 if defined $RunningConf && $RunningConf eq $ident && server_alive();
+    stop_server();
+    _write_file("$ServRoot/conf/httpd.conf", $conf);
+    _start();
+    $RunningConf = $ident;
+    return 1;
+}
+
+# graceful (USR1) | hard (HUP) | kill9 | stop_start. Dies on failure.
+sub restart_server() {
+    my ($kind) = @_;
+    my $pid = server_pid() or die "restart_server: no server running\n";
+    if ($kind eq 'graceful' || $kind eq 'hard') {
+        my $off = error_log_offset();
+        kill $kind eq 'graceful' ? 'USR1' : 'HUP', $pid;
+        # a new generation logs "resuming normal operations" once it is up
+        my $end = time + 10;
+        until (error_log_since($off) =~ /resuming normal operations/ && _can_connect()) {
+            die "restart_server($kind): no new generation after 10s\n" if time > $end;
+            die "restart_server($kind): parent $pid died\n" unless _pid_alive($pid);
+            sleep 0.05;
+        }
+        sleep 0.3;    # let the new children settle
+    } elsif ($kind eq 'kill9') {
+        my @pids = ($pid, _descendants($pid));    # collect children first
+        kill 'KILL', @pids;
+        _wait_dead(10, @pids) or die "restart_server(kill9): processes survived\n";
+        unlink _pid_file();
+        _start();
+    } elsif ($kind eq 'stop_start') {
+        _kill_server($pid) or die "restart_server: cannot stop $pid\n";
+        _start();
+    } else {
+        die "restart_server: unknown kind '$kind'\n";
+    }
+    return 1;
+}
+
+END {
+    if ($$ == $OwnerPid) { local $?; stop_server() }
+}
+
+# ---------------------------------------------------------------- error log
+sub error_log_offset() { -s _error_log() || 0 }
+sub error_log_since() {
+    my ($off) = @_;
+    my $log = _slurp(_error_log());
+    return ($off || 0) > length $log ? '' : substr $log, $off || 0;
+}
+
+# ---------------------------------------------------------------- upkeepctl
+# ctl([{user => 'nobody', env => {K => V}},] @args) -> ($exit, $stdout, $stderr)
+sub ctl() {
+    my $o = ref $_[0] eq 'HASH' ? shift : {};
+    my @cmd = ($Ctl, '--state-dir', _state_dir(), @_);
+    if (my $u = $o->{user}) {
+        my (undef, undef, $uid, $gid) = getpwnam($u) or die "ctl: unknown user $u\n";
+        unshift @cmd, 'setpriv', "--reuid=$uid", "--regid=$gid", '--clear-groups', '--';
+    }
+    _init_servroot();
+    return _run(cmd => \@cmd, env => $o->{env}, timeout => 30);
+}
+
+sub _state_snapshot() {
+    my %files;
+    File::Find::find({ no_chdir => 1, wanted => sub {
+        return unless -f $_;
+        $files{ substr $_, length(_state_dir()) + 1 } = _slurp($_);
+    } }, _state_dir()) if -d _state_dir();
+    return \%files;
+}
+
+# ---------------------------------------------------------------- HTTP client
+# Send $bytes (a string, or an arrayref of chunks sent $delay s apart) and
+# read until the server closes or $timeout seconds pass without data.
+sub http_raw() {
+    my ($bytes, $timeout, $delay) = @_;
+    local $SIG{PIPE} = 'IGNORE';
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => port(),
+                                  Proto => 'tcp', Timeout => 5)
+        or die "connect 127.0.0.1:" . port() . ": $!\n";
+    my @chunks = ref $bytes ? @$bytes : ($bytes);
+    while (@chunks) {
+        my $c = shift @chunks;
+        print {$s} $c or die "send: $!\n";
+        sleep($delay // 0.1) if @chunks;
+    }
+    my ($sel, $buf) = (IO::Select->new($s), '');
+    while ($sel->can_read($timeout // 3)) {
+        my $n = sysread $s, $buf, 65536, length $buf;
+        last unless $n;    # EOF or reset
+    }
+    close $s;
+    return $buf;
+}
+
+# Parse "status line, headers, body" (skips 1xx interim responses). With
+# $decode, de-chunk / honour Content-Length; curl output is already decoded.
+sub _parse_response() {
+    my ($raw, $method, $decode) = @_;
+    my ($head, $body) = ('', $raw // '');
+    do {
+        ($head, $body) = split /\r?\n\r?\n/, $body, 2;
+        $head //= '';
+        $body //= '';
+    } while ($head =~ m{^HTTP/[\d.]+ 1(?!01)\d\d} && length $body);
+    my @lines = split /\r?\n/, $head;
+    my $sl = shift(@lines) // '';
+    my ($status) = $sl =~ m{^HTTP/[\d.]+ (\d{3})} or return { error => "bad status line: '$sl'" };
+    my (%h, @list);
+    for (@lines) {
+        my ($n, $v) = /^([^:]+):\s*(.*?)\s*$/ or next;
+        push @list, [$n, $v];
+        $h{lc $n} = exists $h{lc $n} ? "$h{lc $n}, $v" : $v;
+    }
+    if (!$decode) {
+    } elsif (($method // '') eq 'HEAD' || $status =~ /^(1|204|304)/) {
+        $body = '';
+    } elsif (($h{'transfer-encoding'} // '') =~ /chunked/i) {
+        my $out = '';
+        while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $out .= substr($body, 0, $len, '');
+            $body =~ s/^\r\n//;
+        }
+        $body = $out;
+    } elsif (defined $h{'content-length'}) {
+        $body = substr($body, 0, $h{'content-length'});
+    }
+    return { status => $status, status_line => $sl, headers => \%h,
+             header_list => \@list, body => $body };
+}
+
+# http_get($method, $path, \%headers or \@pairs, $body, $timeout) -> hashref
+# {status, status_line, headers (lowercased names), header_list, body, raw}
+# or {error => ...}. Host: localhost and Connection: close are added unless given.
+sub http_get() {
+    my ($method, $path, $hdrs, $body, $timeout) = @_;
+    my @h = ref $hdrs eq 'HASH' ? map { [$_, $hdrs->{$_}] } sort keys %$hdrs : @{ $hdrs || [] };
+    my %have = map { lc $_->[0] => 1 } @h;
+    unshift @h, ['Host', 'localhost'] unless $have{host};
+    push @h, ['Connection', 'close'] unless $have{connection};
+    push @h, ['Content-Length', length $body]
+        if defined $body && !$have{'content-length'} && !$have{'transfer-encoding'};
+    my $proto = $path =~ s/\s+(HTTP\/\S+)$// ? $1 : 'HTTP/1.1';
+    my $req = "$method $path $proto\r\n" . join('', map { "$_->[0]: $_->[1]\r\n" } @h) . "\r\n" . ($body // '');
+    my $raw = eval { http_raw($req, $timeout // 10) };
+    return { error => $@ } unless defined $raw;
+    return { error => 'empty response (connection closed)', raw => '' } if $raw eq '';
+    my $r = _parse_response($raw, $method, 1);
+    $r->{raw} = $raw;
+    return $r;
+}
+
+sub _curl() {
+    my ($args, $path, $timeout) = @_;
+    my ($rc, $out, $err) = _run(cmd => ['curl', '-sS', '-i', '--max-time', $timeout // 10,
+        shellwords($args // ''), 'http://127.0.0.1:' . port() . ($path // '/')], timeout => 60);
+    return { error => "curl exit $rc: $err", raw => $out } if $rc;
+    my $r = _parse_response($out, undef, 0);
+    $r->{raw} = $out;
+    return $r;
+}
+
+# ---------------------------------------------------------------- data-driven runner
+# ">>> path" headed files. Paths are relative to htdocs, except cgi-bin/ and conf/.
+# Returns ([relative path, absolute path, content], ...).
+sub _parse_user_files() {
+    my ($text) = @_;
+    my @files;
+    for my $part (split /^>>> */m, $text // '') {
+        next unless $part =~ /\S/;
+        my ($name, $content) = split /\n/, $part, 2;
+        $name =~ s/\s+$//;
+        die "user_files: bad path '$name'\n" if $name =~ m{^/|(^|/)\.\.(/|$)};
+        my $abs = $name =~ m{^(cgi-bin|conf)/} ? "$ServRoot/$name" : "$ServRoot/htdocs/$name";
+        push @files, [$name, $abs, $content // ''];
+    }
+    return @files;
+}
+
+sub _write_user_files() {
+    _write_file($_->[1], $_->[2], $_->[0] =~ m{^cgi-bin/} ? 0755 : 0644)
+        for _parse_user_files(_sect($_[0], 'user_files'));
+}
+
+sub _lines() { grep { /\S/ && !/^\s*#/ } split /\n/, $_[0] // '' }
+sub _pattern_list() {
+    my ($v) = @_;
+    return ref $v eq 'ARRAY' ? @$v : ref $v ? ($v) : _lines($v);
+}
+sub _log_has() { my ($log, $p) = @_; ref $p ? $log =~ $p : index($log, $p) >= 0 }
+sub _chomped() { my ($s) = @_; $s =~ s/\n\z// if defined $s; $s }
+
+sub _fmt_cmd() { join ' ', map { /^[\w.\/=:@,+-]+$/ ? $_ : "'$_'" } @_ }
+
+sub run_tests() {
+    # Test::Base runs run_compare() at END unless plan() was called; declare
+    # no_plan through its wrapped plan(), then finish with done_testing.
+    plan('no_plan') unless Test::Builder->new->has_plan;
+    my $last_off = 0;
+    for my $block (Test::Base::blocks()) {
+        $last_off = _run_block($block) // $last_off;
+    }
+    # A crashing child is only logged when the parent reaps it (<= 1s later).
+    if (server_alive()) {
+        sleep 1.1;
+        my $log = error_log_since($last_off);
+        my @bad = grep { index($log, $_) >= 0 } @FatalLog;
+        ok(!@bad, 'after last block - error log clean (no crash/sanitizer reports)')
+            or diag("found: @bad\n" . substr($log, -3000));
+    }
+    stop_server();
+    done_testing();
+}
+
+sub _run_block() {
+    my ($block) = @_;
+    my $S = sub { _sect($block, $_[0]) };    # sections, always in scalar context
+    my $T = $block->name;
+    my $n = sub { "$T - $_[0]" };
+
+    # 1. files, server, state
+    my $off = eval {
+        _init_servroot();    # first block: wipe servroot before writing files
+        _write_user_files($block);
+        start_server($block);
+        if (defined $S->('clean_state')) {
+            stop_server();
+            remove_tree(_state_dir()) if -d _state_dir();
+            start_server($block);
+        }
+        unless (defined $S->('keep_state')) {
+            for my $f (glob(_state_dir() . '/*.state')) {
+                my @a = ('--scope', basename($f, '.state'), 'normal');
+                my ($rc, $o, $e) = ctl(@a);
+                die "state reset `upkeepctl @a` exited $rc\n$o$e" if $rc;
+            }
+        }
+        error_log_offset();
+    };
+    if (!defined $off) { fail($n->('setup (user files, server start, state reset)')); diag($@); return undef }
+
+    # 2. upkeepctl lines
+    my @ctl = _lines($S->('ctl'));
+    my $before = defined $S->('state_unchanged') ? _state_snapshot() : undef;
+    my %opt = (user => $S->('ctl_user'),
+               env  => { map { /^\s*([^=\s]+)=(.*)$/ ? ($1, $2) : () } _lines($S->('ctl_env')) });
+    for my $i (0 .. $#ctl) {
+        my @args = shellwords($ctl[$i]);
+        my ($rc, $out, $err) = ctl({%opt}, @args);
+        my $want = $i == $#ctl && defined $S->('ctl_exit_code') ? $S->('ctl_exit_code') : 0;
+        is($rc, $want, $n->("upkeepctl " . _fmt_cmd(@args) . " exits $want"))
+            or (diag("stdout:\n$out\nstderr:\n$err"), return $off);
+        next if $i < $#ctl;
+        is($out, $S->('ctl_stdout'), $n->('ctl stdout')) if defined $S->('ctl_stdout');
+        like($out, qr/${\ _chomped($S->('ctl_stdout_like'))}/m, $n->('ctl stdout like'))
+            if defined $S->('ctl_stdout_like');
+        like($err, qr/${\ _chomped($S->('ctl_stderr_like'))}/m, $n->('ctl stderr like'))
+            if defined $S->('ctl_stderr_like');
+    }
+    is_deeply(_state_snapshot(), $before, $n->('state dir unchanged')) if $before;
+
+    # 3. restart / wait
+    if (my $kind = $S->('restart')) {
+        eval { restart_server($kind) } or (fail($n->("restart $kind")), diag($@), return $off);
+    }
+    sleep $S->('wait') if $S->('wait');
+
+    # 4. request
+    my $timeout = $S->('timeout');
+    my $res;
+    if (defined(my $raw_req = $S->('raw_request'))) {
+        my $raw = eval { http_raw($raw_req, $S->('raw_read_timeout') // 3, $S->('raw_request_delay')) };
+        $res = defined $raw ? _parse_response($raw, undef, 1) : { error => $@ };
+        $res->{raw} = $raw;
+    } elsif (defined $S->('curl')) {
+        $res = _curl($S->('curl'), $S->('curl_path'), $timeout);
+    } elsif (defined(my $r = $S->('request'))) {
+        my ($line, $body) = split /\n/, $r, 2;
+        my ($method, $path) = $line =~ /^\s*(\S+)\s+(.+?)\s*$/
+            or (fail($n->("bad --- request line '$line'")), return $off);
+        my @hdr = map { /^\s*([^:]+?)\s*:\s*(.*?)\s*$/ ? [$1, $2] : () } _lines($S->('more_headers'));
+        $res = http_get($method, $path, \@hdr, (defined $body && length $body) ? _chomped($body) : undef, $timeout);
+    }
+    if (defined(my $re = $S->('raw_response_like'))) {
+        like($res->{raw} // '', qr/${\ _chomped($re)}/s, $n->('raw response like'));
+    }
+    if ($res && defined $res->{error} && !defined $S->('raw_response_like')) {
+        fail($n->('got an HTTP response'));
+        diag($res->{error} . (length($res->{raw} // '') ? "\nraw: $res->{raw}" : ''));
+    } elsif ($res && !defined $res->{error}) {
+        _check_response($block, $res, $n);
+    }
+
+    # 5. error log
+    _check_error_log($block, $off, $n);
+    ok(server_alive(), $n->('apache2 parent still alive'));
+    return $off;
+}
+
+sub _check_response() {
+    my ($block, $res, $n) = @_;
+    my $S = sub { _sect($block, $_[0]) };
+    my $h = $res->{headers};
+    is($res->{status}, $S->('error_code'), $n->('status code')) if defined $S->('error_code');
+    for (_lines($S->('response_headers'))) {
+        if (/^\s*!\s*(\S+)/) {
+            ok(!defined $h->{lc $1}, $n->("header $1 absent")) or diag("$1: $h->{lc $1}");
+        } elsif (/^\s*([^:]+?)\s*:\s*(.*?)\s*$/) {
+            is($h->{lc $1}, $2, $n->("header $1"));
+        }
+    }
+    for (_lines($S->('response_headers_like'))) {
+        my ($name, $re) = /^\s*([^:]+?)\s*:\s*(.*?)\s*$/ or next;
+        like($h->{lc $name} // '', qr/$re/, $n->("header $name like"));
+    }
+    is($res->{body}, $S->('response_body'), $n->('response body')) if defined $S->('response_body');
+    my ($like, $unlike) = map { my $v = $S->($_); ref $v || !defined $v ? $v : qr/${\ _chomped($v)}/s }
+        qw(response_body_like response_body_unlike);
+    like($res->{body}, $like, $n->('response body like')) if defined $like;
+    unlike($res->{body}, $unlike, $n->('response body unlike')) if defined $unlike;
+}
+
+sub _check_error_log() {
+    my ($block, $off, $n) = @_;
+    my @want = _pattern_list(_sect($block, 'error_log'));
+    my @deny = _pattern_list(_sect($block, 'no_error_log'));
+    # wanted lines may lag (logging phase, other processes): poll up to ~1s
+    my $log = error_log_since($off);
+    for (my $end = time + 1; grep({ !_log_has($log, $_) } @want) && time < $end; ) {
+        sleep 0.1;
+        $log = error_log_since($off);
+    }
+    if (!@want) { sleep 0.1; $log = error_log_since($off) }
+    for my $p (@want) {
+        ok(_log_has($log, $p), $n->("error log has: $p")) or diag("error log of this block:\n" . substr($log, -3000));
+    }
+    for my $p (@deny) {
+        my ($hit) = grep { _log_has($_, $p) } split /\n/, $log;
+        ok(!defined $hit, $n->("error log lacks: $p")) or diag("offending line: $hit");
+    }
+    my @bad = grep { index($log, $_) >= 0 } @FatalLog;
+    ok(!@bad, $n->('error log clean (no crash/sanitizer reports)'))
+        or diag("found: @bad\n" . substr($log, -3000));
+}
+
+1;

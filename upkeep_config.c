@@ -1,0 +1,431 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_config.c: mod_upkeep's directives, per-server and per-directory
+ * configuration, and the getters that resolve their defaults.
+ */
+
+#include <string.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "apr_user.h"
+#include "http_core.h"
+
+#include "upkeep_private.h"
+
+/* --- scope registry -------------------------------------------------- */
+
+static const char *scope_names[UPKEEP_MAX_SCOPES];
+static int scope_count;
+
+void upkeep_scopes_reset(apr_pool_t *pconf)
+{
+    (void)pconf;
+    scope_names[0] = UPKEEP_DEFAULT_SCOPE;
+    scope_count = 1;
+}
+
+int upkeep_scope_count(void)
+{
+    return scope_count;
+}
+
+const char *upkeep_scope_name(int index)
+{
+    return scope_names[index];
+}
+
+static int scope_register(apr_pool_t *p, const char *name)
+{
+    int i;
+
+    for (i = 0; i < scope_count; i++) {
+        if (strcmp(scope_names[i], name) == 0) {
+            return i;
+        }
+    }
+    if (scope_count == UPKEEP_MAX_SCOPES) {
+        return -1;
+    }
+    scope_names[scope_count] = apr_pstrdup(p, name);
+    return scope_count++;
+}
+
+/* --- create / merge -------------------------------------------------- */
+
+void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    upkeep_server_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->state_dir = NULL;
+    sc->control_group = (gid_t)-1;
+    sc->control_group_set = 0;
+    return sc;
+}
+
+void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    upkeep_server_conf *base = basev, *add = addv;
+    upkeep_server_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->state_dir = add->state_dir ? add->state_dir : base->state_dir;
+    sc->control_group_set = add->control_group_set
+                            || base->control_group_set;
+    sc->control_group = add->control_group_set ? add->control_group
+                                               : base->control_group;
+    return sc;
+}
+
+void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    upkeep_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
+
+    (void)dir;
+    dc->enabled = -1;
+    dc->off_location = NULL;
+    dc->off_location_re = NULL;
+    dc->scope = -1;
+    dc->exempt = NULL;
+    dc->allow_from = NULL;
+    dc->safe_methods = NULL;
+    dc->retry_after = -1;
+    dc->page = NULL;
+    return dc;
+}
+
+/* Exemption lists add up from the outer context to the inner one. */
+static apr_array_header_t *merge_lists(apr_pool_t *p,
+                                       apr_array_header_t *base,
+                                       apr_array_header_t *add)
+{
+    if (!base || !add) {
+        return base ? base : add;
+    }
+    return apr_array_append(p, base, add);
+}
+
+void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    upkeep_dir_conf *base = basev, *add = addv;
+    upkeep_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
+    int add_sets_enabled = add->enabled != -1;
+
+    dc->enabled = add_sets_enabled ? add->enabled : base->enabled;
+    dc->off_location = add_sets_enabled ? add->off_location
+                                        : base->off_location;
+    dc->off_location_re = add_sets_enabled ? add->off_location_re
+                                           : base->off_location_re;
+    dc->scope = add->scope != -1 ? add->scope : base->scope;
+    dc->exempt = merge_lists(p, base->exempt, add->exempt);
+    dc->allow_from = merge_lists(p, base->allow_from, add->allow_from);
+    dc->safe_methods = add->safe_methods ? add->safe_methods
+                                         : base->safe_methods;
+    dc->retry_after = add->retry_after != -1 ? add->retry_after
+                                             : base->retry_after;
+    dc->page = add->page ? add->page : base->page;
+    return dc;
+}
+
+/* --- getters: directory -> server -> built-in ------------------------- */
+
+const char *upkeep_state_dir(server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+
+    return sc->state_dir ? sc->state_dir : UPKEEP_DEFAULT_STATE_DIR;
+}
+
+int upkeep_conf_enabled(const upkeep_dir_conf *dc)
+{
+    return dc->enabled != 0;
+}
+
+int upkeep_conf_scope(const upkeep_dir_conf *dc)
+{
+    return dc->scope == -1 ? 0 : dc->scope;
+}
+
+int upkeep_conf_retry_after(const upkeep_dir_conf *dc)
+{
+    return dc->retry_after == -1 ? UPKEEP_DEFAULT_RETRY_AFTER
+                                 : dc->retry_after;
+}
+
+int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method)
+{
+    static const char *const builtin[] = { "GET", "HEAD", "OPTIONS" };
+    int i;
+
+    if (!dc->safe_methods) {
+        for (i = 0; i < 3; i++) {
+            if (strcmp(method, builtin[i]) == 0) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    for (i = 0; i < dc->safe_methods->nelts; i++) {
+        if (strcmp(method, APR_ARRAY_IDX(dc->safe_methods, i,
+                                         const char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* --- directive handlers ---------------------------------------------- */
+
+static const char *set_enabled(cmd_parms *cmd, void *dcv, int on)
+{
+    upkeep_dir_conf *dc = dcv;
+    const ap_directive_t *section = cmd->directive->parent;
+
+    dc->enabled = on;
+    dc->off_location = NULL;
+    dc->off_location_re = NULL;
+    /* The core matched <Location> against r->uri; remember the section
+     * so the gate can refuse an exemption that only an odd encoding of
+     * the path reached. */
+    if (!on && cmd->path && section
+        && ap_cstr_casecmpn(section->directive, "<Location", 9) == 0) {
+        int is_regex = ap_cstr_casecmp(section->directive,
+                                       "<LocationMatch") == 0
+                       || (section->args && section->args[0] == '~');
+
+        if (is_regex) {
+            dc->off_location_re = ap_pregcomp(cmd->pool, cmd->path,
+                                              AP_REG_EXTENDED);
+            if (!dc->off_location_re) {
+                return apr_psprintf(cmd->pool, "Upkeep: cannot compile the "
+                                    "regex of the enclosing section '%s'",
+                                    cmd->path);
+            }
+        }
+        else {
+            dc->off_location = cmd->path;
+        }
+    }
+    return NULL;
+}
+
+static const char *set_scope(cmd_parms *cmd, void *dcv, const char *name)
+{
+    upkeep_dir_conf *dc = dcv;
+    const char *why = upkeep_check_scope_name(name);
+
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepScope: scope name '%s' %s",
+                            name, why);
+    }
+    dc->scope = scope_register(cmd->pool, name);
+    if (dc->scope < 0) {
+        return apr_psprintf(cmd->pool, "UpkeepScope: cannot add scope '%s': "
+                            "at most %d scopes are supported", name,
+                            UPKEEP_MAX_SCOPES);
+    }
+    return NULL;
+}
+
+/* cmd->info of the list directives */
+enum { LIST_EXEMPT, LIST_ALLOW_FROM, LIST_SAFE_METHODS };
+
+static apr_array_header_t *list_of(apr_pool_t *p, apr_array_header_t **l)
+{
+    if (!*l) {
+        *l = apr_array_make(p, 4, sizeof(void *));
+    }
+    return *l;
+}
+
+static const char *add_allow_from(cmd_parms *cmd, upkeep_dir_conf *dc,
+                                  const char *arg)
+{
+    char *ip = apr_pstrdup(cmd->temp_pool, arg);
+    char *mask = strchr(ip, '/');
+    apr_ipsubnet_t *subnet;
+    apr_status_t rv;
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    rv = apr_ipsubnet_create(&subnet, ip, mask, cmd->pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "UpkeepAllowFrom: '%s' is not an IP "
+                            "address or CIDR block: %pm", arg, &rv);
+    }
+    APR_ARRAY_PUSH(list_of(cmd->pool, &dc->allow_from),
+                   apr_ipsubnet_t *) = subnet;
+    return NULL;
+}
+
+static int is_method_token(const char *s)
+{
+    /* RFC 9110 token characters */
+    for (; *s; s++) {
+        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    switch ((int)(apr_uintptr_t)cmd->info) {
+    case LIST_EXEMPT:
+        if (arg[0] != '/' || strpbrk(arg, "%;?#")) {
+            return apr_psprintf(cmd->pool, "UpkeepExempt: '%s' is not a "
+                                "plain URL path prefix (it must start with "
+                                "'/' and hold no '%%', ';', '?' or '#')", arg);
+        }
+        APR_ARRAY_PUSH(list_of(cmd->pool, &dc->exempt), const char *) = arg;
+        return NULL;
+    case LIST_ALLOW_FROM:
+        return add_allow_from(cmd, dc, arg);
+    default:
+        if (!*arg || !is_method_token(arg)) {
+            return apr_psprintf(cmd->pool, "UpkeepSafeMethods: '%s' is not "
+                                "an HTTP method name", arg);
+        }
+        APR_ARRAY_PUSH(list_of(cmd->pool, &dc->safe_methods),
+                       const char *) = arg;
+        return NULL;
+    }
+}
+
+static const char *set_retry_after(cmd_parms *cmd, void *dcv,
+                                   const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_interval_time_t t;
+    const char *why = upkeep_parse_duration(arg, &t);
+
+    if (!why && (t < APR_USEC_PER_SEC
+                 || t > (apr_interval_time_t)UPKEEP_RETRY_AFTER_MAX
+                        * APR_USEC_PER_SEC)) {
+        why = "must be between 1s and 1d";
+    }
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepRetryAfter: '%s' %s", arg, why);
+    }
+    dc->retry_after = (int)apr_time_sec(t);
+    return NULL;
+}
+
+/* Templates are small; a bigger file is almost certainly a mistake. */
+#define UPKEEP_PAGE_MAX (256 * 1024)
+
+static const char *set_page(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    char *text;
+    const char *err;
+
+    if (!path) {
+        return apr_psprintf(cmd->pool, "UpkeepPage: invalid path '%s'", arg);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "UpkeepPage: cannot read '%s': %pm",
+                            path, &rv);
+    }
+    if (fi.size > UPKEEP_PAGE_MAX) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "UpkeepPage: '%s' is larger than "
+                            "%d bytes", path, UPKEEP_PAGE_MAX);
+    }
+    text = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
+    rv = apr_file_read_full(f, text, (apr_size_t)fi.size, NULL);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "UpkeepPage: cannot read '%s': %pm",
+                            path, &rv);
+    }
+    text[fi.size] = '\0';
+    err = upkeep_template_parse(cmd->pool, path, text, &dc->page);
+    return err ? apr_pstrcat(cmd->pool, "UpkeepPage: ", err, NULL) : NULL;
+}
+
+static const char *set_state_dir(cmd_parms *cmd, void *dummy,
+                                 const char *arg)
+{
+    upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                  &upkeep_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    sc->state_dir = ap_server_root_relative(cmd->pool, arg);
+    if (!sc->state_dir) {
+        return apr_psprintf(cmd->pool, "UpkeepStateDir: invalid path '%s'",
+                            arg);
+    }
+    return NULL;
+}
+
+static const char *set_control_group(cmd_parms *cmd, void *dummy,
+                                     const char *arg)
+{
+    upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                  &upkeep_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_gid_t gid;
+    apr_status_t rv;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    rv = apr_gid_get(&gid, arg, cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "UpkeepControlGroup: unknown group "
+                            "'%s'", arg);
+    }
+    sc->control_group = gid;
+    sc->control_group_set = 1;
+    return NULL;
+}
+
+#define DIR_CTX (RSRC_CONF | ACCESS_CONF)
+
+const command_rec upkeep_cmds[] = {
+    AP_INIT_FLAG("Upkeep", set_enabled, NULL, DIR_CTX,
+                 "On (default) to apply the maintenance/read-only gate here, "
+                 "Off to exempt this context"),
+    AP_INIT_TAKE1("UpkeepScope", set_scope, NULL, DIR_CTX,
+                  "Name of the scope whose mode applies here "
+                  "(default: 'default')"),
+    AP_INIT_ITERATE("UpkeepExempt", add_to_list, (void *)LIST_EXEMPT, DIR_CTX,
+                    "URL path prefixes that are never gated"),
+    AP_INIT_ITERATE("UpkeepAllowFrom", add_to_list, (void *)LIST_ALLOW_FROM,
+                    DIR_CTX, "Client addresses or CIDR blocks that are never "
+                    "gated"),
+    AP_INIT_ITERATE("UpkeepSafeMethods", add_to_list,
+                    (void *)LIST_SAFE_METHODS, DIR_CTX,
+                    "Methods that pass in read-only mode "
+                    "(default: GET HEAD OPTIONS)"),
+    AP_INIT_TAKE1("UpkeepRetryAfter", set_retry_after, NULL, DIR_CTX,
+                  "Default Retry-After of refusals (default: 60s)"),
+    AP_INIT_TAKE1("UpkeepPage", set_page, NULL, DIR_CTX,
+                  "Template file of the maintenance page"),
+    AP_INIT_TAKE1("UpkeepStateDir", set_state_dir, NULL, RSRC_CONF,
+                  "Directory of the persisted mode (default: "
+                  UPKEEP_DEFAULT_STATE_DIR ")"),
+    AP_INIT_TAKE1("UpkeepControlGroup", set_control_group, NULL, RSRC_CONF,
+                  "Group whose members may run upkeepctl"),
+    { NULL, { NULL }, NULL, 0, NO_ARGS, NULL }
+};

@@ -1,0 +1,100 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_private.h: what mod_upkeep's own files share (not upkeepctl).
+ */
+
+#ifndef UPKEEP_PRIVATE_H
+#define UPKEEP_PRIVATE_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_regex.h"
+#include "apr_network_io.h"
+
+#include "upkeep_state.h"
+
+/* Per-module LogLevel (LogLevel upkeep:debug) in every file. */
+APLOG_USE_MODULE(upkeep);
+
+extern module AP_MODULE_DECLARE_DATA upkeep_module;
+
+#define UPKEEP_DEFAULT_RETRY_AFTER 60
+
+/* A parsed page template: literal text and placeholders, in order. */
+typedef enum {
+    UPKEEP_FIELD_LITERAL,
+    UPKEEP_FIELD_REASON,
+    UPKEEP_FIELD_RETRY_AFTER,
+    UPKEEP_FIELD_UNTIL,
+    UPKEEP_FIELD_UNTIL_HTTP,
+    UPKEEP_FIELD_SINCE,
+    UPKEEP_FIELD_SCOPE,
+    UPKEEP_FIELD_MODE
+} upkeep_field_e;
+
+typedef struct {
+    upkeep_field_e field;
+    const char *text;           /* UPKEEP_FIELD_LITERAL only */
+} upkeep_segment_t;
+
+typedef struct {
+    const char *source;         /* file name, for messages */
+    apr_array_header_t *segments;
+} upkeep_template_t;
+
+typedef struct {
+    const char *state_dir;      /* NULL: unset */
+    gid_t control_group;        /* (gid_t)-1: unset */
+    int control_group_set;
+} upkeep_server_conf;
+
+typedef struct {
+    int enabled;                        /* Upkeep on|off; -1: unset */
+    /* Where `Upkeep off` was set when that was a <Location>: the gate
+     * re-checks the normalised path against it (see gate_applies). */
+    const char *off_location;
+    ap_regex_t *off_location_re;
+    int scope;                          /* index into the scope registry;
+                                           -1: unset */
+    apr_array_header_t *exempt;         /* const char * path prefixes */
+    apr_array_header_t *allow_from;     /* apr_ipsubnet_t * */
+    apr_array_header_t *safe_methods;   /* const char *; NULL: unset */
+    int retry_after;                    /* seconds; -1: unset */
+    const upkeep_template_t *page;      /* NULL: unset */
+} upkeep_dir_conf;
+
+/* upkeep_config.c */
+extern const command_rec upkeep_cmds[];
+void *upkeep_create_dir_conf(apr_pool_t *p, char *dir);
+void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s);
+void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* Scopes named anywhere in the configuration, in order; index 0 is
+ * "default".  Rebuilt on every configuration read. */
+void upkeep_scopes_reset(apr_pool_t *pconf);
+int upkeep_scope_count(void);
+const char *upkeep_scope_name(int index);
+
+const char *upkeep_state_dir(server_rec *s);
+int upkeep_conf_enabled(const upkeep_dir_conf *dc);
+int upkeep_conf_scope(const upkeep_dir_conf *dc);
+int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
+int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method);
+
+/* upkeep_page.c */
+const char *upkeep_template_parse(apr_pool_t *p, const char *source,
+                                  const char *text,
+                                  const upkeep_template_t **out);
+/* Parses the built-in pages into pconf; called from pre_config. */
+void upkeep_default_pages_init(apr_pool_t *pconf);
+const upkeep_template_t *upkeep_default_page(int mode);
+const char *upkeep_template_render(request_rec *r,
+                                   const upkeep_template_t *t,
+                                   const char *scope, int mode,
+                                   const upkeep_record_t *rec,
+                                   int retry_after);
+
+#endif /* UPKEEP_PRIVATE_H */

@@ -1,0 +1,574 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_state.c: encoding, persistence and the live file, shared by
+ * mod_upkeep and upkeepctl (APR only).  The layout is in upkeep_state.h.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "upkeep_state.h"
+
+/* A durable file is a few hundred bytes; anything larger is not ours. */
+#define UPKEEP_STATE_FILE_MAX 4096
+
+static const char *const mode_names[UPKEEP_MODE_COUNT] = {
+    "normal", "readonly", "maintenance"
+};
+
+const char *upkeep_mode_name(int mode)
+{
+    return (mode >= 0 && mode < UPKEEP_MODE_COUNT) ? mode_names[mode]
+                                                   : "invalid";
+}
+
+int upkeep_mode_from_name(const char *name)
+{
+    int m;
+
+    for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+        if (strcmp(name, mode_names[m]) == 0) {
+            return m;
+        }
+    }
+    return UPKEEP_MODE_COUNT;
+}
+
+const char *upkeep_check_scope_name(const char *name)
+{
+    const char *c;
+
+    if (!*name) {
+        return "is empty";
+    }
+    if (strlen(name) >= UPKEEP_SCOPE_NAME_MAX) {
+        return "is longer than 63 bytes";
+    }
+    if (name[0] == '.') {
+        return "starts with '.'";
+    }
+    for (c = name; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+            return "may only contain letters, digits, '_', '-' and '.'";
+        }
+    }
+    return NULL;
+}
+
+/* Length of the UTF-8 sequence at s, or 0 if it is not well formed. */
+static apr_size_t utf8_seq_len(const unsigned char *s)
+{
+    apr_size_t n, i;
+    uint32_t cp;
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    else if ((s[0] & 0xe0) == 0xc0) {
+        n = 2, cp = s[0] & 0x1f;
+    }
+    else if ((s[0] & 0xf0) == 0xe0) {
+        n = 3, cp = s[0] & 0x0f;
+    }
+    else if ((s[0] & 0xf8) == 0xf0) {
+        n = 4, cp = s[0] & 0x07;
+    }
+    else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    /* overlong forms, surrogates and beyond U+10FFFF */
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800)
+        || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
+        || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+const char *upkeep_check_reason(const char *reason)
+{
+    const unsigned char *s = (const unsigned char *)reason;
+
+    if (strlen(reason) >= UPKEEP_REASON_MAX) {
+        return "is longer than 511 bytes";
+    }
+    while (*s) {
+        apr_size_t n = utf8_seq_len(s);
+
+        if (n == 0) {
+            return "is not valid UTF-8";
+        }
+        if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
+            return "contains a control character";
+        }
+        s += n;
+    }
+    return NULL;
+}
+
+const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out)
+{
+    static const struct {
+        const char *suffix;
+        apr_int64_t usec;
+    } units[] = {
+        { "",   APR_USEC_PER_SEC },
+        { "s",  APR_USEC_PER_SEC },
+        { "ms", 1000 },
+        { "m",  60 * APR_USEC_PER_SEC },
+        { "h",  3600 * APR_USEC_PER_SEC },
+        { "d",  86400 * APR_USEC_PER_SEC },
+    };
+    apr_int64_t n;
+    char *end;
+    apr_size_t i;
+
+    if (!apr_isdigit(*text)) {
+        return "is not a duration (examples: 90s, 250ms, 15m, 2h, 1d)";
+    }
+    errno = 0;
+    n = apr_strtoi64(text, &end, 10);
+    if (errno == ERANGE) {
+        return "is too large";
+    }
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].suffix) == 0) {
+            /* 400 days in microseconds fits easily; reject before the
+             * multiplication can overflow. */
+            if (n > (apr_int64_t)400 * 86400 * APR_USEC_PER_SEC
+                      / units[i].usec) {
+                return "is too large";
+            }
+            *out = n * units[i].usec;
+            return NULL;
+        }
+    }
+    return "has an unknown unit (use ms, s, m, h or d)";
+}
+
+/* --- durable text file ---------------------------------------------- */
+
+const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
+                                 const upkeep_record_t *rec)
+{
+    return apr_psprintf(p,
+        "# mod_upkeep state; written by upkeepctl, do not edit\n"
+        "format %d\n"
+        "scope %s\n"
+        "mode %s\n"
+        "version %" APR_UINT64_T_FMT "\n"
+        "since %" APR_INT64_T_FMT "\n"
+        "until %" APR_INT64_T_FMT "\n"
+        "retry-after %d\n"
+        "changed-by %s\n"
+        "reason %s\n",
+        UPKEEP_FORMAT, scope, upkeep_mode_name(rec->mode),
+        (apr_uint64_t)rec->version, (apr_int64_t)rec->since,
+        (apr_int64_t)rec->until, (int)rec->retry_after,
+        rec->changed_by, rec->reason);
+}
+
+/* Parses a decimal in [min, max] that makes up all of `value`. */
+static int parse_int_field(const char *value, apr_int64_t min,
+                           apr_int64_t max, apr_int64_t *out)
+{
+    char *end;
+
+    if (!apr_isdigit(*value)) {
+        return 0;
+    }
+    errno = 0;
+    *out = apr_strtoi64(value, &end, 10);
+    return errno == 0 && *end == '\0' && *out >= min && *out <= max;
+}
+
+enum {
+    F_FORMAT, F_SCOPE, F_MODE, F_VERSION, F_SINCE, F_UNTIL, F_RETRY,
+    F_WHO, F_REASON, F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+    "format", "scope", "mode", "version", "since", "until", "retry-after",
+    "changed-by", "reason"
+};
+
+#define FAIL(...) do { \
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, __VA_ARGS__); \
+        return APR_EINVAL; \
+    } while (0)
+
+apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
+                                  const char *scope, upkeep_record_t *rec,
+                                  char *errbuf)
+{
+    char line[UPKEEP_REASON_MAX + 32];
+    int seen[F_COUNT] = { 0 };
+    const char *pos = text, *end = text + len;
+    int lineno = 0, f;
+
+    memset(rec, 0, sizeof(*rec));
+    if (len > UPKEEP_STATE_FILE_MAX) {
+        FAIL("is larger than %d bytes", UPKEEP_STATE_FILE_MAX);
+    }
+    if (memchr(text, '\0', len)) {
+        FAIL("contains a NUL byte");
+    }
+    while (pos < end) {
+        const char *nl = memchr(pos, '\n', (apr_size_t)(end - pos));
+        apr_size_t n = nl ? (apr_size_t)(nl - pos) : (apr_size_t)(end - pos);
+        const char *value;
+        apr_int64_t num;
+        char *sp;
+
+        lineno++;
+        if (n >= sizeof(line)) {
+            FAIL("line %d is too long", lineno);
+        }
+        memcpy(line, pos, n);
+        line[n] = '\0';
+        pos += n + (nl ? 1 : 0);
+        if (line[0] == '#' || line[0] == '\0') {
+            continue;
+        }
+        sp = strchr(line, ' ');
+        value = sp ? sp + 1 : "";
+        if (sp) {
+            *sp = '\0';
+        }
+        for (f = 0; f < F_COUNT; f++) {
+            if (strcmp(line, field_names[f]) == 0) {
+                break;
+            }
+        }
+        if (f == F_COUNT) {
+            FAIL("line %d: unknown field '%.40s'", lineno, line);
+        }
+        if (seen[f]++) {
+            FAIL("line %d: field '%s' appears twice", lineno, line);
+        }
+        switch (f) {
+        case F_FORMAT:
+            if (!parse_int_field(value, UPKEEP_FORMAT, UPKEEP_FORMAT, &num)) {
+                FAIL("line %d: format '%.20s' is not %d", lineno, value,
+                     UPKEEP_FORMAT);
+            }
+            break;
+        case F_SCOPE:
+            if (strcmp(value, scope) != 0) {
+                FAIL("line %d: scope '%.64s' does not match the file name "
+                     "(scope '%s')", lineno, value, scope);
+            }
+            break;
+        case F_MODE:
+            rec->mode = upkeep_mode_from_name(value);
+            if (rec->mode == UPKEEP_MODE_COUNT) {
+                FAIL("line %d: unknown mode '%.40s'", lineno, value);
+            }
+            break;
+        case F_VERSION:
+            if (!parse_int_field(value, 0, APR_INT64_MAX, &num)) {
+                FAIL("line %d: bad version '%.40s'", lineno, value);
+            }
+            rec->version = (uint64_t)num;
+            break;
+        case F_SINCE:
+        case F_UNTIL:
+            /* year 9999 is plenty */
+            if (!parse_int_field(value, 0, 253402300799LL, &num)) {
+                FAIL("line %d: bad time '%.40s' for %s", lineno, value,
+                     field_names[f]);
+            }
+            if (f == F_SINCE) {
+                rec->since = num;
+            }
+            else {
+                rec->until = num;
+            }
+            break;
+        case F_RETRY:
+            if (!parse_int_field(value, 0, UPKEEP_RETRY_AFTER_MAX, &num)) {
+                FAIL("line %d: bad retry-after '%.40s'", lineno, value);
+            }
+            rec->retry_after = (int32_t)num;
+            break;
+        case F_WHO:
+            if (strlen(value) >= UPKEEP_WHO_MAX || upkeep_check_reason(value)) {
+                FAIL("line %d: bad changed-by value", lineno);
+            }
+            apr_cpystrn(rec->changed_by, value, UPKEEP_WHO_MAX);
+            break;
+        case F_REASON: {
+            const char *why = upkeep_check_reason(value);
+
+            if (why) {
+                FAIL("line %d: reason %s", lineno, why);
+            }
+            apr_cpystrn(rec->reason, value, UPKEEP_REASON_MAX);
+            break;
+        }
+        }
+    }
+    for (f = 0; f < F_COUNT; f++) {
+        if (!seen[f]) {
+            FAIL("field '%s' is missing", field_names[f]);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const char *upkeep_state_path(apr_pool_t *p, const char *dir,
+                              const char *scope)
+{
+    return apr_pstrcat(p, dir, "/", scope, UPKEEP_STATE_SUFFIX, NULL);
+}
+
+apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
+                               const char *scope, upkeep_record_t *rec,
+                               char *errbuf)
+{
+    const char *path = upkeep_state_path(p, dir, scope);
+    char buf[UPKEEP_STATE_FILE_MAX + 1];
+    apr_size_t len = 0;
+    apr_file_t *f;
+    apr_status_t rv;
+    char why[UPKEEP_ERRMSG_MAX];
+
+    memset(rec, 0, sizeof(*rec));
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        errbuf[0] = '\0';
+        return APR_ENOENT;
+    }
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot open %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    rv = apr_file_read_full(f, buf, sizeof(buf), &len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv)) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    rv = upkeep_record_decode(buf, len, scope, rec, why);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s %s", path, why);
+    }
+    return rv;
+}
+
+apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
+                               const char *scope,
+                               const upkeep_record_t *rec,
+                               apr_fileperms_t perms, char *errbuf)
+{
+    const char *path = upkeep_state_path(p, dir, scope);
+    char *tmp = apr_pstrcat(p, dir, "/.", scope, ".XXXXXX", NULL);
+    const char *text = upkeep_record_encode(p, scope, rec);
+    apr_file_t *f, *d;
+    apr_status_t rv;
+    const char *step;
+
+    rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE
+                         | APR_FOPEN_EXCL, p);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX,
+                     "cannot create a file in %s: %pm", dir, &rv);
+        return rv;
+    }
+    step = "write";
+    rv = apr_file_write_full(f, text, strlen(text), NULL);
+    if (rv == APR_SUCCESS) {
+        step = "fsync";
+        rv = apr_file_sync(f);
+    }
+    apr_file_close(f);
+    if (rv == APR_SUCCESS) {
+        step = "chmod";
+        rv = apr_file_perms_set(tmp, perms);
+    }
+    if (rv == APR_SUCCESS) {
+        step = "rename";
+        rv = apr_file_rename(tmp, path, p);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, p);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot %s %s: %pm",
+                     step, path, &rv);
+        return rv;
+    }
+    /* The rename is durable only once the directory is synced. */
+    if (apr_file_open(&d, dir, APR_FOPEN_READ, 0, p) == APR_SUCCESS) {
+        apr_file_sync(d);
+        apr_file_close(d);
+    }
+    return APR_SUCCESS;
+}
+
+/* --- writer lock ----------------------------------------------------- */
+
+apr_status_t upkeep_lock_acquire(apr_pool_t *p, const char *dir,
+                                 apr_file_t **lockfile, char *errbuf)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_LOCK_FILE, NULL);
+    apr_status_t rv;
+
+    rv = apr_file_open(lockfile, path, APR_FOPEN_CREATE | APR_FOPEN_WRITE,
+                       APR_FPROT_UREAD | APR_FPROT_UWRITE
+                       | APR_FPROT_GREAD | APR_FPROT_GWRITE, p);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot open %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    rv = apr_file_lock(*lockfile, APR_FLOCK_EXCLUSIVE);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot lock %s: %pm",
+                     path, &rv);
+        apr_file_close(*lockfile);
+    }
+    return rv;
+}
+
+/* --- live file ------------------------------------------------------- */
+
+_Static_assert(offsetof(upkeep_live_t, slots) == 4 * sizeof(uint32_t),
+               "the live header is four uint32_t fields");
+
+static int live_header_ok(const upkeep_live_t *live)
+{
+    return live->magic == UPKEEP_LIVE_MAGIC && live->format == UPKEEP_FORMAT
+           && live->slot_count == UPKEEP_MAX_SCOPES
+           && live->slot_size == sizeof(upkeep_slot_t);
+}
+
+static apr_status_t live_map(apr_pool_t *p, const char *path,
+                             apr_int32_t flags, upkeep_live_map_t *map,
+                             char *errbuf)
+{
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    rv = apr_file_open(&map->file, path, flags, 0, p);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot open %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, map->file);
+    if (rv == APR_SUCCESS && fi.size != (apr_off_t)sizeof(upkeep_live_t)) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s has size %" APR_OFF_T_FMT
+                     ", not %" APR_SIZE_T_FMT, path, fi.size,
+                     sizeof(upkeep_live_t));
+        return APR_EINVAL;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_mmap_create(&map->mm, map->file, 0, sizeof(upkeep_live_t),
+                             APR_MMAP_READ | APR_MMAP_WRITE, p);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot map %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    map->live = map->mm->mm;
+    if (!live_header_ok(map->live)) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX,
+                     "%s has another format or layout", path);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t upkeep_live_attach(apr_pool_t *p, const char *dir,
+                                upkeep_live_map_t *map, char *errbuf)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_LIVE_FILE, NULL);
+    apr_finfo_t fi;
+
+    if (apr_stat(&fi, path, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s does not exist", path);
+        return APR_ENOENT;
+    }
+    return live_map(p, path, APR_FOPEN_READ | APR_FOPEN_WRITE, map, errbuf);
+}
+
+apr_status_t upkeep_live_create(apr_pool_t *p, const char *dir,
+                                apr_fileperms_t perms,
+                                upkeep_live_map_t *map, char *errbuf)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_LIVE_FILE, NULL);
+    char *tmp = apr_pstrcat(p, dir, "/." UPKEEP_LIVE_FILE ".XXXXXX", NULL);
+    /* the four header fields, in upkeep_live_t order */
+    const uint32_t header[4] = {
+        UPKEEP_LIVE_MAGIC, UPKEEP_FORMAT, UPKEEP_MAX_SCOPES,
+        sizeof(upkeep_slot_t)
+    };
+    apr_file_t *f;
+    apr_status_t rv;
+
+    if (upkeep_live_attach(p, dir, map, errbuf) == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    /* Missing or incompatible: build a fresh one beside it and rename it
+     * in.  Processes still mapping an old file (children of a previous
+     * generation) keep their copy; nobody reads a half-built file. */
+    rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_READ
+                         | APR_FOPEN_WRITE | APR_FOPEN_EXCL, p);
+    /* header first: apr_file_trunc moves the file pointer to the end */
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_write_full(f, header, sizeof(header), NULL);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_trunc(f, sizeof(upkeep_live_t));
+    }
+    if (rv == APR_SUCCESS) {
+        apr_file_close(f);
+        rv = apr_file_perms_set(tmp, perms);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_rename(tmp, path, p);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, p);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot create %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    return live_map(p, path, APR_FOPEN_READ | APR_FOPEN_WRITE, map, errbuf);
+}
+
+upkeep_slot_t *upkeep_live_slot(upkeep_live_t *live, const char *scope,
+                                int allocate)
+{
+    int i;
+
+    for (i = 0; i < UPKEEP_MAX_SCOPES; i++) {
+        upkeep_slot_t *s = &live->slots[i];
+
+        if (!atomic_load_explicit(&s->in_use, memory_order_acquire)) {
+            break;  /* slots are claimed in order: the rest are free */
+        }
+        if (strncmp(s->name, scope, UPKEEP_SCOPE_NAME_MAX) == 0) {
+            return s;
+        }
+    }
+    if (!allocate || i == UPKEEP_MAX_SCOPES) {
+        return NULL;
+    }
+    apr_cpystrn(live->slots[i].name, scope, UPKEEP_SCOPE_NAME_MAX);
+    atomic_store_explicit(&live->slots[i].in_use, 1, memory_order_release);
+    return &live->slots[i];
+}
