@@ -38,7 +38,11 @@ all: mod_upkeep.la upkeepctl
 
 mod_upkeep.la: $(MOD_SRC) $(HEADERS)
 	@echo "  APXS  $@ (CC=$(CC))"
-	@$(APXS) -S CC=$(CC) -c -o $@ $(APXS_CFLAGS) $(APXS_LDFLAGS) $(MOD_SRC) >/dev/null
+	@$(APXS) -S CC=$(CC) -c -o $@ $(APXS_CFLAGS) $(APXS_LDFLAGS) $(MOD_SRC) \
+	    >.apxs.log 2>&1 || { cat .apxs.log; rm -f .apxs.log; exit 1; }
+	@# apxs echoes every libtool command; show only what the compiler said
+	@grep -v -e '^/usr/share/apr' -e '^libtool: ' .apxs.log >&2 || true
+	@rm -f .apxs.log
 
 upkeepctl: $(CTL_SRC) include/upkeep_state.h
 	@echo "  CC    $@ (CC=$(CC))"

@@ -20,7 +20,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_mpm.h"
-#include "mpm_common.h"
+#include "mod_watchdog.h"
 
 #include "upkeep_private.h"
 
@@ -29,7 +29,7 @@
 static upkeep_live_map_t live_map;
 static upkeep_slot_t *scope_slots[UPKEEP_MAX_SCOPES];
 
-/* What the parent last reported per scope (monitor hook). */
+/* What the watchdog last reported per scope. */
 static uint64_t seen_version[UPKEEP_MAX_SCOPES];
 static int seen_mode[UPKEEP_MAX_SCOPES];
 
@@ -82,6 +82,67 @@ static void own_state_file(const char *dir, const char *name,
            != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
                      "UPK0008: cannot set the owner of %s", path);
+    }
+}
+
+#define UPKEEP_WATCHDOG_NAME "_upkeep_"
+#define UPKEEP_REPORT_INTERVAL apr_time_from_msec(500)
+
+/* A singleton watchdog callback (one child per server): one log line per
+ * transition, however many children see it. */
+static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
+{
+    server_rec *s = data;
+    int64_t now = apr_time_sec(apr_time_now());
+    int i;
+
+    (void)p;
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < upkeep_scope_count() && scope_slots[i]; i++) {
+        upkeep_record_t rec;
+        int mode;
+
+        upkeep_slot_read(scope_slots[i], now, &mode, &rec, 1);
+        if (rec.version != seen_version[i]) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "UPK0010: scope '%s' is now in %s mode (version %"
+                         APR_UINT64_T_FMT ", set by %s)%s%s",
+                         upkeep_scope_name(i), upkeep_mode_name(mode),
+                         (apr_uint64_t)rec.version, rec.changed_by,
+                         rec.reason[0] ? ": " : "", rec.reason);
+        }
+        else if (mode != seen_mode[i]) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "UPK0011: scope '%s' is back to normal mode: its "
+                         "window ended (version %" APR_UINT64_T_FMT ")",
+                         upkeep_scope_name(i), (apr_uint64_t)rec.version);
+        }
+        seen_version[i] = rec.version;
+        seen_mode[i] = mode;
+    }
+    return APR_SUCCESS;
+}
+
+static void start_reporter(apr_pool_t *pconf, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    ap_watchdog_t *wd;
+    apr_status_t rv = APR_ENOTIMPL;
+
+    if (get_instance && register_cb) {
+        rv = get_instance(&wd, UPKEEP_WATCHDOG_NAME, 0, 1, pconf);
+        if (rv == APR_SUCCESS) {
+            rv = register_cb(wd, UPKEEP_REPORT_INTERVAL, s, upkeep_report);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0009: no "
+                     "mod_watchdog: mode transitions will not be logged");
     }
 }
 
@@ -159,40 +220,8 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
     apr_file_close(lock);
+    start_reporter(pconf, s);
     return OK;
-}
-
-/* Runs in the parent about once a second: one log line per transition,
- * however many children see it. */
-static int upkeep_monitor(apr_pool_t *p, server_rec *s)
-{
-    int64_t now = apr_time_sec(apr_time_now());
-    int i;
-
-    (void)p;
-    for (i = 0; i < upkeep_scope_count() && scope_slots[i]; i++) {
-        upkeep_record_t rec;
-        int mode;
-
-        upkeep_slot_read(scope_slots[i], now, &mode, &rec, 1);
-        if (rec.version != seen_version[i]) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0010: scope '%s' is now in %s mode (version %"
-                         APR_UINT64_T_FMT ", set by %s)%s%s",
-                         upkeep_scope_name(i), upkeep_mode_name(mode),
-                         (apr_uint64_t)rec.version, rec.changed_by,
-                         rec.reason[0] ? ": " : "", rec.reason);
-        }
-        else if (mode != seen_mode[i]) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0011: scope '%s' is back to normal mode: its "
-                         "window ended (version %" APR_UINT64_T_FMT ")",
-                         upkeep_scope_name(i), (apr_uint64_t)rec.version);
-        }
-        seen_version[i] = rec.version;
-        seen_mode[i] = mode;
-    }
-    return DECLINED;
 }
 
 /* --- the request gate ------------------------------------------------- */
@@ -415,7 +444,6 @@ static void upkeep_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(upkeep_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_monitor(upkeep_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);

@@ -2,9 +2,10 @@ package Test::Upkeep;
 # Data-driven test harness for mod_upkeep, in the style of Test::Nginx.
 #
 # Block sections (see t/001-sanity.t):
-#   server:   config (vhost), main_config / server_config (top level; may use
+#   server:   must_die + startup_error_like (the server must refuse to start),
+#             config (vhost), main_config / server_config (top level; may use
 #             $ServerPort and $ServRoot), user_files (">>> path" + content;
-#             htdocs/ unless cgi-bin/ or conf/), clean_state, keep_state
+#             htdocs/ unless cgi-bin/, conf/ or state/), clean_state, keep_state
 #   ctl:      ctl (one upkeepctl invocation per line), ctl_exit_code (last
 #             line), ctl_stdout, ctl_stdout_like, ctl_stderr_like, ctl_user,
 #             ctl_env (NAME=VALUE lines), state_unchanged
@@ -46,7 +47,10 @@ our @EXPORT = qw(
 
 # ---------------------------------------------------------------- settings
 my $Root = abs_path(dirname(__FILE__) . '/../../..');   # repo root
-our $ServRoot = "$Root/t/servroot";
+# TEST_UPKEEP_SERVROOT=t/servroot-NAME lets several suites run side by side.
+our $ServRoot = "$Root/" . ($ENV{TEST_UPKEEP_SERVROOT} || 't/servroot');
+die "TEST_UPKEEP_SERVROOT must be t/servroot or t/servroot-NAME\n"
+    unless $ServRoot =~ m{^\Q$Root\E/t/servroot(-[\w.]+)?$};
 my $Apache    = '/usr/sbin/apache2';
 my $ModDir    = '/usr/lib/apache2/modules';
 my $Mpm       = $ENV{TEST_UPKEEP_MPM} || 'event';
@@ -168,7 +172,7 @@ sub _remove_servroot() {
     opendir my $dh, $sr or die "cannot read $sr: $!\n";
     my @entries = grep { !/^\.\.?$/ } readdir $dh;
     die "refusing to remove $sr: not our servroot\n"
-        if -l $sr || !-d _ || abs_path($sr) ne "$Root/t/servroot"
+        if -l $sr || !-d _ || abs_path($sr) ne $ServRoot
         || (@entries && !-f "$sr/conf/httpd.conf");
     remove_tree($sr);
 }
@@ -482,7 +486,8 @@ sub _curl() {
 }
 
 # ---------------------------------------------------------------- data-driven runner
-# ">>> path" headed files. Paths are relative to htdocs, except cgi-bin/ and conf/.
+# ">>> path" headed files. Paths are relative to htdocs, except cgi-bin/,
+# conf/ and state/ (the UpkeepStateDir).
 # Returns ([relative path, absolute path, content], ...).
 sub _parse_user_files() {
     my ($text) = @_;
@@ -492,7 +497,7 @@ sub _parse_user_files() {
         my ($name, $content) = split /\n/, $part, 2;
         $name =~ s/\s+$//;
         die "user_files: bad path '$name'\n" if $name =~ m{^/|(^|/)\.\.(/|$)};
-        my $abs = $name =~ m{^(cgi-bin|conf)/} ? "$ServRoot/$name" : "$ServRoot/htdocs/$name";
+        my $abs = $name =~ m{^(cgi-bin|conf|state)/} ? "$ServRoot/$name" : "$ServRoot/htdocs/$name";
         push @files, [$name, $abs, $content // ''];
     }
     return @files;
@@ -539,6 +544,9 @@ sub _run_block() {
     my $T = $block->name;
     my $n = sub { "$T - $_[0]" };
 
+    # 0. a block whose server must refuse to start
+    return _run_must_die($block, $n) if defined $S->('must_die');
+
     # 1. files, server, state
     my $off = eval {
         _init_servroot();    # first block: wipe servroot before writing files
@@ -568,6 +576,8 @@ sub _run_block() {
     for my $i (0 .. $#ctl) {
         my @args = shellwords($ctl[$i]);
         my ($rc, $out, $err) = ctl({%opt}, @args);
+        my @san = grep { index($err, $_) >= 0 } 'AddressSanitizer', 'runtime error:', 'LeakSanitizer';
+        ok(!@san, $n->("upkeepctl " . _fmt_cmd(@args) . " has no sanitizer report")) or diag($err);
         my $want = $i == $#ctl && defined $S->('ctl_exit_code') ? $S->('ctl_exit_code') : 0;
         is($rc, $want, $n->("upkeepctl " . _fmt_cmd(@args) . " exits $want"))
             or (diag("stdout:\n$out\nstderr:\n$err"), return $off);
@@ -616,6 +626,30 @@ sub _run_block() {
     _check_error_log($block, $off, $n);
     ok(server_alive(), $n->('apache2 parent still alive'));
     return $off;
+}
+
+# --- must_die: the server (a fresh start, even if the config is unchanged)
+# must fail to start; --- startup_error_like matches apache2's output and
+# error log.  Files the block wrote under state/ are removed afterwards so
+# the next block's state reset is not disturbed.
+sub _run_must_die() {
+    my ($block, $n) = @_;
+    _init_servroot();
+    stop_server();
+    _write_user_files($block);
+    _write_file("$ServRoot/conf/httpd.conf", _httpd_conf($block));
+    my $started = eval { _start() };
+    my $why = $@ // '';
+    ok(!$started, $n->('apache2 refuses to start')) or stop_server();
+    undef $RunningConf;
+    if (defined(my $re = _sect($block, 'startup_error_like'))) {
+        like($why, qr/${\ _chomped($re)}/m, $n->('startup error like'));
+    }
+    my @bad = grep { index($why, $_) >= 0 } grep { $_ ne '[core:emerg]' } @FatalLog;
+    ok(!@bad, $n->('no crash/sanitizer report at start-up')) or diag($why);
+    unlink map { $_->[1] } grep { $_->[0] =~ m{^state/} }
+        _parse_user_files(_sect($block, 'user_files'));
+    return undef;
 }
 
 sub _check_response() {
