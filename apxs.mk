@@ -55,10 +55,10 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 upkeepctl $(DESTDIR)$(SBINDIR)/upkeepctl
 
-test: all
+test:
 	t/run-tests
 
-demo: all
+demo:
 	demo/run-demo
 
 clean:
