@@ -226,6 +226,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* --- the request gate ------------------------------------------------- */
 
+/* Marks a request this module refused (r->notes). */
+#define UPKEEP_REFUSED_NOTE "upkeep-refused"
+
 /* Seconds a refused client should wait: until the window ends when one
  * is set, else what upkeepctl asked for, else the configured default. */
 static int retry_after_of(const request_rec *r, const upkeep_dir_conf *dc,
@@ -299,24 +302,31 @@ static int gate_applies(request_rec *r, const upkeep_dir_conf *dc)
     int i;
 
     if (!upkeep_conf_enabled(dc)) {
-        if (!dc->off_location && !dc->off_location_re) {
-            return 0;
-        }
+        /* httpd chose this configuration for r->uri.  If the path reads
+         * differently once normalised, ask httpd which configuration that
+         * path gets (a sub-request, which this gate skips): nested
+         * <Location>s and <LocationMatch>es are then honoured exactly. */
         canon = canonical_path(r);
-        if (canon && (canon == r->uri
-                      || (dc->off_location
-                          && strncmp(canon, dc->off_location,
-                                     strlen(dc->off_location)) == 0)
-                      || (dc->off_location_re
-                          && ap_regexec(dc->off_location_re, canon, 0,
-                                        NULL, 0) == 0))) {
-            return 0;
+        if (canon && strcmp(canon, r->uri) != 0) {
+            request_rec *sub = ap_sub_req_lookup_uri(canon, r, NULL);
+            int off = !upkeep_conf_enabled(ap_get_module_config(
+                sub->per_dir_config, &upkeep_module));
+
+            ap_destroy_sub_req(sub);
+            if (!off) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: "
+                              "'Upkeep off' not applied to %s: it normalises "
+                              "to %s, which is gated", r->uri, canon);
+                return 1;
+            }
         }
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: 'Upkeep off' "
-                      "of <Location %s> not applied: %s normalises to %s",
-                      dc->off_location ? dc->off_location : "~ ...", r->uri,
-                      canon ? canon : "nothing stable");
-        return 1;
+        else if (!canon) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: 'Upkeep "
+                          "off' not applied to %s: it does not normalise",
+                          r->uri);
+            return 1;
+        }
+        return 0;
     }
     if (dc->allow_from) {
         for (i = 0; i < dc->allow_from->nelts; i++) {
@@ -358,6 +368,7 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int mode,
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_itoa(r->pool, retry_after));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");
     /* The page declares UTF-8 itself; keep httpd from labelling the
      * error body iso-8859-1. */
     apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
@@ -421,10 +432,11 @@ static int upkeep_gate(request_rec *r)
         return DECLINED;
     }
     /* Sub-requests ride on a request that passed.  An ErrorDocument
-     * redirect serves a refusal (or another error): gating it again
-     * would loop.  Other internal redirects (mod_rewrite per-directory
-     * rules, for one) name a new path and are gated again. */
-    if (r->main || (r->prev && ap_is_HTTP_ERROR(r->prev->status))) {
+     * redirect of our own refusal would loop if gated again.  Every other
+     * internal redirect (per-directory mod_rewrite, an ErrorDocument of
+     * some other error) names a new path and is gated again. */
+    if (r->main || (r->prev && apr_table_get(r->prev->notes,
+                                             UPKEEP_REFUSED_NOTE))) {
         return DECLINED;
     }
     if (!gate_applies(r, dc)) {

@@ -84,8 +84,6 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     dc->enabled = -1;
-    dc->off_location = NULL;
-    dc->off_location_re = NULL;
     dc->scope = -1;
     dc->exempt = NULL;
     dc->allow_from = NULL;
@@ -110,13 +108,8 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     upkeep_dir_conf *base = basev, *add = addv;
     upkeep_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
-    int add_sets_enabled = add->enabled != -1;
 
-    dc->enabled = add_sets_enabled ? add->enabled : base->enabled;
-    dc->off_location = add_sets_enabled ? add->off_location
-                                        : base->off_location;
-    dc->off_location_re = add_sets_enabled ? add->off_location_re
-                                           : base->off_location_re;
+    dc->enabled = add->enabled != -1 ? add->enabled : base->enabled;
     dc->scope = add->scope != -1 ? add->scope : base->scope;
     dc->exempt = merge_lists(p, base->exempt, add->exempt);
     dc->allow_from = merge_lists(p, base->allow_from, add->allow_from);
@@ -181,33 +174,9 @@ int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method)
 static const char *set_enabled(cmd_parms *cmd, void *dcv, int on)
 {
     upkeep_dir_conf *dc = dcv;
-    const ap_directive_t *section = cmd->directive->parent;
 
+    (void)cmd;
     dc->enabled = on;
-    dc->off_location = NULL;
-    dc->off_location_re = NULL;
-    /* The core matched <Location> against r->uri; remember the section
-     * so the gate can refuse an exemption that only an odd encoding of
-     * the path reached. */
-    if (!on && cmd->path && section
-        && ap_cstr_casecmpn(section->directive, "<Location", 9) == 0) {
-        int is_regex = ap_cstr_casecmp(section->directive,
-                                       "<LocationMatch") == 0
-                       || (section->args && section->args[0] == '~');
-
-        if (is_regex) {
-            dc->off_location_re = ap_pregcomp(cmd->pool, cmd->path,
-                                              AP_REG_EXTENDED);
-            if (!dc->off_location_re) {
-                return apr_psprintf(cmd->pool, "Upkeep: cannot compile the "
-                                    "regex of the enclosing section '%s'",
-                                    cmd->path);
-            }
-        }
-        else {
-            dc->off_location = cmd->path;
-        }
-    }
     return NULL;
 }
 

@@ -52,10 +52,6 @@ typedef struct {
 
 typedef struct {
     int enabled;                        /* Upkeep on|off; -1: unset */
-    /* Where `Upkeep off` was set when that was a <Location>: the gate
-     * re-checks the normalised path against it (see gate_applies). */
-    const char *off_location;
-    ap_regex_t *off_location_re;
     int scope;                          /* index into the scope registry;
                                            -1: unset */
     apr_array_header_t *exempt;         /* const char * path prefixes */
