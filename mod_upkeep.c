@@ -47,10 +47,24 @@ static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* The parent runs as root and children as User; only root and the
  * control group may touch the state (README, "Who may flip"). */
+static int is_state_file(const char *name)
+{
+    apr_size_t n = strlen(name), sl = sizeof(UPKEEP_STATE_SUFFIX) - 1;
+
+    return strcmp(name, UPKEEP_LOCK_FILE) == 0
+           || strcmp(name, UPKEEP_LIVE_FILE) == 0
+           || (n > sl && strcmp(name + n - sl, UPKEEP_STATE_SUFFIX) == 0);
+}
+
+/* The parent runs as root and children as User; only root and the
+ * control group may touch the state (README, "Who may flip").  Files are
+ * fixed up too: some may predate UpkeepControlGroup, and umask trims the
+ * group bits of files created here. */
 static apr_status_t secure_state_dir(const char *dir,
                                      const upkeep_server_conf *sc,
                                      apr_pool_t *ptemp, server_rec *s)
 {
+    gid_t gid = sc->control_group_set ? sc->control_group : 0;
     apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT
                                              & 0770, ptemp);
 
@@ -60,7 +74,7 @@ static apr_status_t secure_state_dir(const char *dir,
     if (geteuid() != 0) {
         return APR_SUCCESS;
     }
-    if (chown(dir, 0, sc->control_group_set ? sc->control_group : 0) != 0
+    if (chown(dir, 0, gid) != 0
         || chmod(dir, sc->control_group_set ? 02770 : 0700) != 0) {
         rv = errno;
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
@@ -71,18 +85,31 @@ static apr_status_t secure_state_dir(const char *dir,
     return APR_SUCCESS;
 }
 
-static void own_state_file(const char *dir, const char *name,
-                           const upkeep_server_conf *sc, apr_pool_t *ptemp,
-                           server_rec *s)
+/* Called once the lock and live files exist. */
+static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
+                               apr_pool_t *ptemp, server_rec *s)
 {
-    const char *path = apr_pstrcat(ptemp, dir, "/", name, NULL);
+    gid_t gid = sc->control_group_set ? sc->control_group : 0;
+    apr_dir_t *d;
+    apr_finfo_t fi;
 
-    if (geteuid() == 0
-        && chown(path, 0, sc->control_group_set ? sc->control_group : 0)
-           != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
-                     "UPK0008: cannot set the owner of %s", path);
+    if (geteuid() != 0 || apr_dir_open(&d, dir, ptemp) != APR_SUCCESS) {
+        return;
     }
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
+           == APR_SUCCESS) {
+        const char *path;
+
+        if (fi.filetype != APR_REG || !is_state_file(fi.name)) {
+            continue;
+        }
+        path = apr_pstrcat(ptemp, dir, "/", fi.name, NULL);
+        if (chown(path, 0, gid) != 0 || chmod(path, 0660) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
+                         "UPK0008: cannot set owner and mode of %s", path);
+        }
+    }
+    apr_dir_close(d);
 }
 
 #define UPKEEP_WATCHDOG_NAME "_upkeep_"
@@ -173,7 +200,6 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0002: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    own_state_file(dir, UPKEEP_LOCK_FILE, sc, ptemp, s);
     rv = upkeep_live_create(pconf, dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
                             | APR_FPROT_GREAD | APR_FPROT_GWRITE,
                             &live_map, err);
@@ -181,7 +207,6 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0003: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    own_state_file(dir, UPKEEP_LIVE_FILE, sc, ptemp, s);
 
     /* The durable files are the truth: whatever the live file holds
      * (stale after a reboot, or a previous generation's), every scope
@@ -213,12 +238,13 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (seen_mode[i] != UPKEEP_MODE_NORMAL) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          "UPK0006: scope '%s' starts in %s mode (version %"
-                         APR_UINT64_T_FMT ", set by %s): %s", name,
+                         APR_UINT64_T_FMT ", set by %s)%s%s", name,
                          upkeep_mode_name(seen_mode[i]),
                          (apr_uint64_t)rec.version, rec.changed_by,
-                         rec.reason);
+                         rec.reason[0] ? ": " : "", rec.reason);
         }
     }
+    secure_state_files(dir, sc, ptemp, s);
     apr_file_close(lock);
     start_reporter(pconf, s);
     return OK;

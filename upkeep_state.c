@@ -109,7 +109,9 @@ const char *upkeep_check_reason(const char *reason)
         if (n == 0) {
             return "is not valid UTF-8";
         }
-        if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
+        /* C0, DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F) */
+        if ((n == 1 && (*s < 0x20 || *s == 0x7f))
+            || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)) {
             return "contains a control character";
         }
         s += n;

@@ -180,6 +180,13 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
      * that follow the command: in the second pass the command stands
      * where the program name would. */
     for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            /* apr_getopt names argv[0] in its messages: not the command */
+            const char **rest = apr_pmemdup(p, argv, sizeof(*argv) * argc);
+
+            rest[0] = "upkeepctl";
+            argv = rest;
+        }
         apr_getopt_init(&os, p, argc, argv);
         os->errfn = getopt_error;
         while ((rv = apr_getopt_long(os, options, &opt, &arg))
@@ -426,7 +433,7 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
     apr_array_header_t *names;
     char err[UPKEEP_ERRMSG_MAX];
     int64_t now = apr_time_sec(apr_time_now());
-    int i, failed = 0;
+    int i, failed = 0, printed = 0;
 
     check_access(a->state_dir, 0);
     if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
@@ -442,6 +449,8 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
     if (a->json) {
         printf("{\"state_dir\":%s,\"scopes\":[", json_str(p, a->state_dir));
     }
+    /* a scope whose file cannot be read is reported on stderr, not in
+     * the JSON array: count what was printed for the separators */
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
         upkeep_slot_t *slot = live ? upkeep_live_slot(live, name, 0) : NULL;
@@ -468,7 +477,7 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                    "\"reason\":%s,\"since\":%s,\"until\":%s,"
                    "\"expired\":%s,\"retry_after\":%d,\"version\":%"
                    APR_UINT64_T_FMT ",\"changed_by\":%s,\"live\":%s}",
-                   i ? "," : "", json_str(p, name),
+                   printed++ ? "," : "", json_str(p, name),
                    json_str(p, upkeep_mode_name(mode)),
                    json_str(p, upkeep_mode_name(rec.mode)),
                    json_str(p, rec.reason), json_time(p, rec.since),

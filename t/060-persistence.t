@@ -3,6 +3,7 @@
 # httpd cannot read stops it from starting (never a silent "normal").
 use lib 't/lib';
 use Test::Upkeep;
+
 run_tests();
 __DATA__
 
@@ -73,7 +74,19 @@ GET /
 
 
 
-=== TEST 6: readonly survives a hard restart: POST is refused
+=== TEST 6: the start-up notice of a mode without a reason ends after "set by"
+--- ctl
+maintenance
+--- restart: graceful
+--- request
+GET /
+--- error_code: 503
+--- error_log eval
+[qr/UPK0006: scope 'default' starts in maintenance mode \(version \d+, set by \S+\)$/m]
+
+
+
+=== TEST 7: readonly survives a hard restart: POST is refused
 --- ctl
 readonly --reason "replica promotion"
 --- restart: hard
@@ -89,7 +102,7 @@ UPK0006: scope 'default' starts in readonly mode
 
 
 
-=== TEST 7: readonly after the hard restart still serves GET
+=== TEST 8: readonly after the hard restart still serves GET
 --- keep_state
 --- request
 GET /
@@ -101,7 +114,7 @@ hello
 
 
 
-=== TEST 8: back to normal, a restart logs no start-up notice and serves 200
+=== TEST 9: back to normal, a restart logs no start-up notice and serves 200
 --- ctl
 maintenance --reason "short"
 normal
@@ -116,7 +129,7 @@ UPK0006
 
 
 
-=== TEST 9: normal persists across kill -9 too (not only non-normal modes)
+=== TEST 10: normal persists across kill -9 too (not only non-normal modes)
 --- ctl
 maintenance
 normal
@@ -129,7 +142,7 @@ UPK0006
 
 
 
-=== TEST 10: after a restart the live state is in sync with the file
+=== TEST 11: after a restart the live state is in sync with the file
 --- ctl
 maintenance --reason "sync check"
 --- restart: stop_start
@@ -139,7 +152,7 @@ GET /
 
 
 
-=== TEST 11: upkeepctl status after the restart says the live state is in sync
+=== TEST 12: upkeepctl status after the restart says the live state is in sync
 --- keep_state
 --- ctl
 status
@@ -151,7 +164,7 @@ GET /
 
 
 
-=== TEST 12: a flip after a restart is still seen at once (no restart needed)
+=== TEST 13: a flip after a restart is still seen at once (no restart needed)
 --- ctl
 maintenance --reason "first"
 --- restart: graceful
@@ -161,7 +174,7 @@ GET /
 
 
 
-=== TEST 13: flipping back to normal after a graceful restart takes effect at once
+=== TEST 14: flipping back to normal after a graceful restart takes effect at once
 --- keep_state
 --- ctl
 normal
@@ -171,7 +184,7 @@ GET /
 
 
 
-=== TEST 14: maintenance --for 2s ends by itself (dead-man's timer)
+=== TEST 15: maintenance --for 2s ends by itself (dead-man's timer)
 --- ctl
 maintenance --for 2s --reason "quick fix"
 --- wait: 3
@@ -185,7 +198,7 @@ hello
 
 
 
-=== TEST 15: status after the window says normal and when maintenance ended
+=== TEST 16: status after the window says normal and when maintenance ended
 --- keep_state
 --- ctl
 status
@@ -197,7 +210,7 @@ GET /
 
 
 
-=== TEST 16: the parent logs that the window ended
+=== TEST 17: the parent logs that the window ended
 --- ctl
 maintenance --for 1s
 --- wait: 3
@@ -209,7 +222,7 @@ UPK0011: scope 'default' is back to normal mode
 
 
 
-=== TEST 17: an expired window stays expired across a restart
+=== TEST 18: an expired window stays expired across a restart
 --- ctl
 readonly --for 1s
 --- wait: 2
@@ -220,7 +233,7 @@ a=1
 
 
 
-=== TEST 18: a restart after the window ended starts in normal mode, no notice
+=== TEST 19: a restart after the window ended starts in normal mode, no notice
 --- keep_state
 --- restart: hard
 --- request
@@ -232,7 +245,7 @@ UPK0006
 
 
 
-=== TEST 19: a --for window survives a restart while it lasts
+=== TEST 20: a --for window survives a restart while it lasts
 --- ctl
 maintenance --for 10m
 --- restart: hard
@@ -244,7 +257,7 @@ Retry-After: ^(59\d|600)$
 
 
 
-=== TEST 20: Retry-After counts down to the end of a --for 10m window
+=== TEST 21: Retry-After counts down to the end of a --for 10m window
 --- ctl
 maintenance --for 10m
 --- request
@@ -255,7 +268,7 @@ Retry-After: ^(59\d|600)$
 
 
 
-=== TEST 21: the maintenance page tells the same wait as Retry-After
+=== TEST 22: the maintenance page tells the same wait as Retry-After
 --- ctl
 maintenance --for 10m
 --- request
@@ -265,7 +278,7 @@ GET /
 
 
 
-=== TEST 22: Retry-After of --retry-after 42
+=== TEST 23: Retry-After of --retry-after 42
 --- ctl
 maintenance --retry-after 42
 --- request
@@ -276,7 +289,7 @@ Retry-After: 42
 
 
 
-=== TEST 23: Retry-After defaults to 60
+=== TEST 24: Retry-After defaults to 60
 --- ctl
 maintenance
 --- request
@@ -287,7 +300,7 @@ Retry-After: 60
 
 
 
-=== TEST 24: Retry-After comes from UpkeepRetryAfter 2m when upkeepctl gave none
+=== TEST 25: Retry-After comes from UpkeepRetryAfter 2m when upkeepctl gave none
 --- config
 UpkeepRetryAfter 2m
 --- ctl
@@ -300,7 +313,7 @@ Retry-After: 120
 
 
 
-=== TEST 25: --retry-after beats UpkeepRetryAfter
+=== TEST 26: --retry-after beats UpkeepRetryAfter
 --- config
 UpkeepRetryAfter 2m
 --- ctl
@@ -313,7 +326,7 @@ Retry-After: 42
 
 
 
-=== TEST 26: the end of a --for window beats --retry-after
+=== TEST 27: the end of a --for window beats --retry-after
 --- config
 UpkeepRetryAfter 2m
 --- ctl
@@ -326,7 +339,7 @@ Retry-After: ^(59\d|600)$
 
 
 
-=== TEST 27: --retry-after persists across a restart
+=== TEST 28: --retry-after persists across a restart
 --- ctl
 maintenance --retry-after 42
 --- restart: stop_start
@@ -338,7 +351,7 @@ Retry-After: 42
 
 
 
-=== TEST 28: readonly refusals use the same Retry-After rules
+=== TEST 29: readonly refusals use the same Retry-After rules
 --- ctl
 readonly --retry-after 7
 --- request
@@ -349,7 +362,7 @@ Retry-After: 7
 
 
 
-=== TEST 29: a corrupt state file stops httpd from starting, naming the file
+=== TEST 30: a corrupt state file stops httpd from starting, naming the file
 --- must_die
 --- keep_state
 --- user_files
@@ -360,7 +373,7 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
-=== TEST 30: a state file of a future format stops httpd from starting
+=== TEST 31: a state file of a future format stops httpd from starting
 --- must_die
 --- keep_state
 --- user_files
@@ -380,7 +393,7 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
-=== TEST 31: a state file with an unknown mode stops httpd from starting
+=== TEST 32: a state file with an unknown mode stops httpd from starting
 --- must_die
 --- keep_state
 --- user_files
@@ -400,7 +413,7 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
-=== TEST 32: an empty (truncated) state file stops httpd from starting
+=== TEST 33: an empty (truncated) state file stops httpd from starting
 --- must_die
 --- keep_state
 --- user_files
@@ -410,7 +423,7 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
-=== TEST 33: a state file of another scope stops httpd from starting
+=== TEST 34: a state file of another scope stops httpd from starting
 --- must_die
 --- keep_state
 --- user_files
@@ -430,7 +443,7 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
-=== TEST 34: a hand-written valid state file is applied at start
+=== TEST 35: a hand-written valid state file is applied at start
 --- user_files
 >>> state/default.state
 # mod_upkeep state; written by upkeepctl, do not edit
@@ -453,7 +466,22 @@ Retry-After: 33
 
 
 
-=== TEST 35: after the refused starts, the server starts and serves normally
+=== TEST 36: a corrupt state file of a scope httpd does not use does not stop it
+--- keep_state
+--- user_files
+>>> state/unused.state
+garbage
+--- restart: stop_start
+--- request
+GET /
+--- error_code: 503
+--- no_error_log
+UPK0005
+
+
+
+=== TEST 37: after the refused starts, the server starts and serves normally
+--- clean_state
 --- request
 GET /
 --- error_code: 200

@@ -642,6 +642,13 @@ sub _run_must_die() {
     my $why = $@ // '';
     ok(!$started, $n->('apache2 refuses to start')) or stop_server();
     undef $RunningConf;
+    # A daemon that failed in post_config has bound the port and is still
+    # exiting: wait for the port so the next block can start.
+    for (1 .. 100) {
+        last if IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => port(),
+                                      Proto => 'tcp', Listen => 1, ReuseAddr => 1);
+        sleep 0.05;
+    }
     if (defined(my $re = _sect($block, 'startup_error_like'))) {
         like($why, qr/${\ _chomped($re)}/m, $n->('startup error like'));
     }

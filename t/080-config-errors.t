@@ -1,0 +1,405 @@
+# Configuration errors: every bad directive makes apache2 refuse to start
+# with a message naming the directive (and the file/line for templates).
+use lib 't/lib';
+use Test::Upkeep;
+
+run_tests();
+__DATA__
+
+=== TEST 1: the module loads with a plain configuration
+--- request
+GET /
+--- error_code: 200
+--- response_body
+hello
+
+
+
+=== TEST 2: UpkeepScope with a slash refuses to start, naming the directive
+--- must_die
+--- config
+UpkeepScope bad/name
+--- startup_error_like
+UpkeepScope: scope name 'bad/name' may only contain letters, digits, '_', '-' and '\.'
+
+
+
+=== TEST 3: UpkeepScope starting with a dot refuses to start
+--- must_die
+--- config
+<Location /x>
+    UpkeepScope .hidden
+</Location>
+--- startup_error_like
+UpkeepScope: scope name '\.hidden' starts with '\.'
+
+
+
+=== TEST 4: UpkeepScope of 64 bytes refuses to start
+--- must_die
+--- config
+UpkeepScope ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss
+--- startup_error_like
+UpkeepScope: scope name 's{64}' is longer than 63 bytes
+
+
+
+=== TEST 5: UpkeepScope with two names refuses to start
+--- must_die
+--- config
+UpkeepScope one two
+--- startup_error_like
+UpkeepScope takes one argument
+
+
+
+=== TEST 6: a 64th scope besides default refuses to start, naming the limit
+--- must_die
+--- config eval
+CORE::join '', map { "<Location /s$_>\n    UpkeepScope s$_\n</Location>\n" } 1 .. 64
+--- startup_error_like
+UpkeepScope: cannot add scope 's64': at most 64 scopes are supported
+
+
+
+=== TEST 7: UpkeepExempt with a relative path refuses to start
+--- must_die
+--- config
+UpkeepExempt static
+--- startup_error_like
+UpkeepExempt: 'static' is not a plain URL path prefix \(it must start with '/' and hold no '%', ';', '\?' or '#'\)
+
+
+
+=== TEST 8: UpkeepExempt with a percent-escape refuses to start
+--- must_die
+--- config
+UpkeepExempt /ok /a%2fb
+--- startup_error_like
+UpkeepExempt: '/a%2fb' is not a plain URL path prefix
+
+
+
+=== TEST 9: UpkeepExempt with a path parameter refuses to start
+--- must_die
+--- config
+<Location /x>
+    UpkeepExempt /x;jsessionid
+</Location>
+--- startup_error_like
+UpkeepExempt: '/x;jsessionid' is not a plain URL path prefix
+
+
+
+=== TEST 10: UpkeepExempt with a query refuses to start
+--- must_die
+--- config
+UpkeepExempt /search?q
+--- startup_error_like
+UpkeepExempt: '/search\?q' is not a plain URL path prefix
+
+
+
+=== TEST 11: UpkeepExempt with a fragment refuses to start
+--- must_die
+--- config
+UpkeepExempt /page#top
+--- startup_error_like
+UpkeepExempt: '/page#top' is not a plain URL path prefix
+
+
+
+=== TEST 12: UpkeepAllowFrom 300.1.1.1 refuses to start
+--- must_die
+--- config
+UpkeepAllowFrom 127.0.0.1 300.1.1.1
+--- startup_error_like
+UpkeepAllowFrom: '300\.1\.1\.1' is not an IP address or CIDR block: 
+
+
+
+=== TEST 13: UpkeepAllowFrom 10.0.0.0/99 refuses to start
+--- must_die
+--- config
+UpkeepAllowFrom 10.0.0.0/99
+--- startup_error_like
+UpkeepAllowFrom: '10\.0\.0\.0/99' is not an IP address or CIDR block: 
+
+
+
+=== TEST 14: UpkeepAllowFrom with an IPv6 prefix over 128 refuses to start
+--- must_die
+--- config
+UpkeepAllowFrom 2001:db8::/129
+--- startup_error_like
+UpkeepAllowFrom: '2001:db8::/129' is not an IP address or CIDR block: 
+
+
+
+=== TEST 15: UpkeepAllowFrom with a host name refuses to start
+--- must_die
+--- config
+UpkeepAllowFrom localhost
+--- startup_error_like
+UpkeepAllowFrom: 'localhost' is not an IP address or CIDR block: 
+
+
+
+=== TEST 16: UpkeepSafeMethods "GE T" refuses to start
+--- must_die
+--- config
+UpkeepSafeMethods GET "GE T"
+--- startup_error_like
+UpkeepSafeMethods: 'GE T' is not an HTTP method name
+
+
+
+=== TEST 17: UpkeepSafeMethods "GET," refuses to start
+--- must_die
+--- config
+<Directory "$ServRoot/htdocs">
+    UpkeepSafeMethods GET, HEAD
+</Directory>
+--- startup_error_like
+UpkeepSafeMethods: 'GET,' is not an HTTP method name
+
+
+
+=== TEST 18: UpkeepSafeMethods "" refuses to start
+--- must_die
+--- config
+UpkeepSafeMethods ""
+--- startup_error_like
+UpkeepSafeMethods (requires at least one argument|: '' is not an HTTP method name)
+
+
+
+=== TEST 19: UpkeepRetryAfter 0 refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter 0
+--- startup_error_like
+UpkeepRetryAfter: '0' must be between 1s and 1d
+
+
+
+=== TEST 20: UpkeepRetryAfter abc refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter abc
+--- startup_error_like
+UpkeepRetryAfter: 'abc' is not a duration
+
+
+
+=== TEST 21: UpkeepRetryAfter 2d refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter 2d
+--- startup_error_like
+UpkeepRetryAfter: '2d' must be between 1s and 1d
+
+
+
+=== TEST 22: UpkeepRetryAfter 500ms refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter 500ms
+--- startup_error_like
+UpkeepRetryAfter: '500ms' must be between 1s and 1d
+
+
+
+=== TEST 23: UpkeepRetryAfter -5 refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter -5
+--- startup_error_like
+UpkeepRetryAfter: '-5' is not a duration
+
+
+
+=== TEST 24: UpkeepRetryAfter 1h30m refuses to start
+--- must_die
+--- config
+UpkeepRetryAfter 1h30m
+--- startup_error_like
+UpkeepRetryAfter: '1h30m' has an unknown unit
+
+
+
+=== TEST 25: UpkeepPage with a missing file refuses to start, naming the file
+--- must_die
+--- config
+UpkeepPage $ServRoot/conf/missing.html
+--- startup_error_like
+UpkeepPage: cannot read '\S+/conf/missing\.html': No such file
+
+
+
+=== TEST 26: UpkeepPage with a relative path is read from ServerRoot
+--- must_die
+--- config
+UpkeepPage conf/nothere.html
+--- startup_error_like
+UpkeepPage: cannot read '/\S+/t/servroot[^/]*/conf/nothere\.html'
+
+
+
+=== TEST 27: UpkeepPage with an unknown placeholder names the file and the line
+--- must_die
+--- user_files
+>>> conf/bad.html
+<html><body>
+<p>{{reason}} {{ not a placeholder }} {{x-y}}</p>
+<p>back in {{retry_after}} s, {{foo}}</p>
+</body></html>
+--- config
+UpkeepPage $ServRoot/conf/bad.html
+--- startup_error_like
+UpkeepPage: /\S+/conf/bad\.html line 3: unknown placeholder \{\{foo\}\} \(known: reason, retry_after, until, until_http, since, scope, mode\)
+
+
+
+=== TEST 28: UpkeepPage placeholders are case-sensitive
+--- must_die
+--- user_files
+>>> conf/case.html
+{{Reason}}
+--- config
+UpkeepPage $ServRoot/conf/case.html
+--- startup_error_like
+UpkeepPage: /\S+/conf/case\.html line 1: unknown placeholder \{\{Reason\}\}
+
+
+
+=== TEST 29: a valid UpkeepPage starts fine
+--- user_files
+>>> conf/good.html
+<p>{{reason}} {{ literal }}</p>
+--- config
+UpkeepPage $ServRoot/conf/good.html
+--- ctl
+maintenance --reason fine
+--- request
+GET /
+--- error_code: 503
+--- response_body
+<p>fine {{ literal }}</p>
+
+
+
+=== TEST 30: UpkeepStateDir inside <VirtualHost> refuses to start
+--- must_die
+--- config
+UpkeepStateDir $ServRoot/state2
+--- startup_error_like
+UpkeepStateDir cannot occur within <VirtualHost> section
+
+
+
+=== TEST 31: UpkeepStateDir inside <Directory> refuses to start
+--- must_die
+--- config
+<Directory "$ServRoot/htdocs">
+    UpkeepStateDir $ServRoot/state2
+</Directory>
+--- startup_error_like
+UpkeepStateDir not allowed (here|in <Directory> context)
+
+
+
+=== TEST 32: UpkeepControlGroup with an unknown group refuses to start
+--- must_die
+--- main_config
+UpkeepControlGroup nosuchgroup-h3
+--- startup_error_like
+UpkeepControlGroup: unknown group 'nosuchgroup-h3'
+
+
+
+=== TEST 33: UpkeepControlGroup inside <VirtualHost> refuses to start
+--- must_die
+--- config
+UpkeepControlGroup www-data
+--- startup_error_like
+UpkeepControlGroup cannot occur within <VirtualHost> section
+
+
+
+=== TEST 34: Upkeep maybe refuses to start
+--- must_die
+--- config
+Upkeep maybe
+--- startup_error_like
+Upkeep must be On or Off
+
+
+
+=== TEST 35: Upkeep without an argument refuses to start
+--- must_die
+--- config
+<Location /x>
+    Upkeep
+</Location>
+--- startup_error_like
+Upkeep must be On or Off|Upkeep takes one argument
+
+
+
+=== TEST 36: an UpkeepStateDir that cannot be created refuses to start, naming it
+--- must_die
+--- main_config
+UpkeepStateDir $ServRoot/htdocs/index.html/state
+--- startup_error_like
+UPK0001: cannot create UpkeepStateDir /\S+/htdocs/index\.html/state
+
+
+
+=== TEST 37: after the refused starts, a plain configuration starts and serves 200
+--- request
+GET /
+--- error_code: 200
+--- response_body
+hello
+
+
+
+=== TEST 38: 63 scopes besides default start fine
+--- clean_state
+--- config eval
+CORE::join '', map { "<Location /s$_>\n    UpkeepScope s$_\n</Location>\n" } 1 .. 63
+--- ctl
+--scope s63 maintenance
+--- request
+GET /s63/
+--- error_code: 503
+
+
+
+=== TEST 39: no free live slot for a new scope refuses to start, naming the file and the way out
+--- must_die
+--- config
+UpkeepScope extra
+--- startup_error_like
+UPK0004: /\S+/state/upkeep\.live has no free slot for scope 'extra' \(at most 64 scopes; stop httpd and remove the file to reclaim slots\)
+
+
+
+=== TEST 40: removing the state directory (httpd stopped) reclaims the slots
+--- clean_state
+--- request
+GET /
+--- error_code: 200
+
+
+
+=== TEST 41: then the new scope starts fine
+--- config
+UpkeepScope extra
+--- ctl
+--scope extra readonly
+--- request
+POST /
+a=1
+--- error_code: 503
