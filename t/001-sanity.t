@@ -28,6 +28,7 @@ GET /
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
 --- request

@@ -241,6 +241,7 @@ readonly
 --- user_files
 >>> cgi-bin/mode.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print "Content-Type: text/plain\r\n\r\n";
 print "mode=$ENV{UPKEEP_MODE} method=$ENV{REQUEST_METHOD}\n";
 --- ctl
@@ -257,6 +258,7 @@ mode=readonly method=GET
 --- user_files
 >>> cgi-bin/mode.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print "Content-Type: text/plain\r\n\r\n";
 print "mode=$ENV{UPKEEP_MODE} method=$ENV{REQUEST_METHOD}\n";
 --- ctl

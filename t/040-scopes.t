@@ -122,6 +122,7 @@ x=1
 --- user_files
 >>> cgi-bin/mode.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print "Content-Type: text/plain\r\n\r\nmode=$ENV{UPKEEP_MODE}\n";
 --- ctl
 maintenance

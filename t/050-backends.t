@@ -9,6 +9,7 @@ __DATA__
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -30,6 +31,7 @@ env.cgi ran: GET
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -57,6 +59,7 @@ env.cgi ran
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -81,6 +84,7 @@ UpkeepExempt /cgi-bin
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -104,6 +108,7 @@ UpkeepExempt /cgi-bin
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -126,6 +131,7 @@ env.cgi ran: POST
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "env.cgi ran: $ENV{REQUEST_METHOD}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
@@ -759,6 +765,7 @@ ErrorDocument 404 /cgi-bin/app.cgi
 --- user_files
 >>> cgi-bin/app.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
@@ -778,6 +785,7 @@ ErrorDocument 404 /cgi-bin/app.cgi
 --- user_files
 >>> cgi-bin/app.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
@@ -798,6 +806,7 @@ ErrorDocument 400 /cgi-bin/app.cgi
 --- user_files
 >>> cgi-bin/app.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
@@ -819,6 +828,7 @@ ErrorDocument 404 /cgi-bin/app.cgi
 --- user_files
 >>> cgi-bin/app.cgi
 #!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
 print "APP RAN mode=$ENV{UPKEEP_MODE}\n";

@@ -212,8 +212,8 @@ GET /
 
 === TEST 17: the parent logs that the window ended
 --- ctl
-maintenance --for 1s
---- wait: 3
+maintenance --for 3s
+--- wait: 4.5
 --- request
 GET /
 --- error_code: 200
