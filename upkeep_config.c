@@ -212,18 +212,11 @@ static apr_array_header_t *list_of(apr_pool_t *p, apr_array_header_t **l)
 static const char *add_allow_from(cmd_parms *cmd, upkeep_dir_conf *dc,
                                   const char *arg)
 {
-    char *ip = apr_pstrdup(cmd->temp_pool, arg);
-    char *mask = strchr(ip, '/');
     apr_ipsubnet_t *subnet;
-    apr_status_t rv;
+    const char *why = upkeep_parse_cidr(cmd->pool, arg, &subnet);
 
-    if (mask) {
-        *mask++ = '\0';
-    }
-    rv = apr_ipsubnet_create(&subnet, ip, mask, cmd->pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "UpkeepAllowFrom: '%s' is not an IP "
-                            "address or CIDR block: %pm", arg, &rv);
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepAllowFrom: '%s' %s", arg, why);
     }
     APR_ARRAY_PUSH(list_of(cmd->pool, &dc->allow_from),
                    apr_ipsubnet_t *) = subnet;

@@ -159,6 +159,21 @@ const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out)
     return "has an unknown unit (use ms, s, m, h or d)";
 }
 
+const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
+                              apr_ipsubnet_t **out)
+{
+    char *ip = apr_pstrdup(p, text);
+    char *mask = strchr(ip, '/');
+    apr_status_t rv;
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    rv = apr_ipsubnet_create(out, ip, mask, p);
+    return rv == APR_SUCCESS ? NULL
+           : apr_psprintf(p, "is not an IP address or CIDR block: %pm", &rv);
+}
+
 /* --- durable text file ---------------------------------------------- */
 
 const char *upkeep_record_encode(apr_pool_t *p, const char *scope,

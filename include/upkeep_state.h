@@ -26,6 +26,7 @@
 #include "apr_errno.h"
 #include "apr_file_io.h"
 #include "apr_mmap.h"
+#include "apr_network_io.h"
 #include "apr_pools.h"
 #include "apr_time.h"
 
@@ -118,6 +119,11 @@ const char *upkeep_check_reason(const char *reason);
 /* "90", "90s", "250ms", "15m", "2h", "1d" -> microseconds.  A bare number
  * is in seconds.  NULL on success, else why the text is not a duration. */
 const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out);
+
+/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.7" -> a subnet in p.  NULL on
+ * success, else why the text is not an address or CIDR block. */
+const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
+                              apr_ipsubnet_t **out);
 
 /* The mode in force at unix second `now` (until passed -> normal). */
 static inline int upkeep_mode_at(const upkeep_record_t *rec, int64_t now)
