@@ -12,9 +12,11 @@ CC        ?= cc
 SBINDIR   ?= /usr/sbin
 STATE_DIR ?= /var/lib/apache2/upkeep
 
-MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_state.c
-CTL_SRC   = upkeepctl.c upkeep_state.c
-HEADERS   = include/upkeep_state.h upkeep_private.h
+MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_sync.c \
+            upkeep_state.c upkeep_cluster.c
+CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c
+HEADERS   = include/upkeep_state.h include/upkeep_cluster.h upkeep_private.h
+LIBS      = -lmemcached -lcrypto
 
 WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_GNU_SOURCE
@@ -32,7 +34,7 @@ CC = cc
 endif
 
 APXS_CFLAGS = $(foreach f,$(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude,-Wc,$(f))
-APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f))
+APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f)) $(LIBS)
 
 all: mod_upkeep.la upkeepctl
 
@@ -44,11 +46,11 @@ mod_upkeep.la: $(MOD_SRC) $(HEADERS)
 	@grep -v -e '^/usr/share/apr' -e '^libtool: ' .apxs.log >&2 || true
 	@rm -f .apxs.log
 
-upkeepctl: $(CTL_SRC) include/upkeep_state.h
+upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h
 	@echo "  CC    $@ (CC=$(CC))"
 	@$(CC) $(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude \
 	    $(shell $(APR_CONFIG) --cppflags --includes) \
-	    -o $@ $(CTL_SRC) $(shell $(APR_CONFIG) --link-ld --libs)
+	    -o $@ $(CTL_SRC) $(shell $(APR_CONFIG) --link-ld --libs) $(LIBS)
 
 install: all
 	$(APXS) -i -n upkeep .libs/mod_upkeep.so

@@ -30,8 +30,12 @@ static upkeep_live_map_t live_map;
 static upkeep_slot_t *scope_slots[UPKEEP_MAX_SCOPES];
 
 /* What the watchdog last reported per scope. */
-static uint64_t seen_version[UPKEEP_MAX_SCOPES];
+static uint64_t seen_version[UPKEEP_MAX_SCOPES][UPKEEP_LAYER_COUNT];
 static int seen_mode[UPKEEP_MAX_SCOPES];
+
+static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
+    "local", "cluster"
+};
 
 static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
@@ -47,13 +51,20 @@ static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* The parent runs as root and children as User; only root and the
  * control group may touch the state (README, "Who may flip"). */
+static int has_suffix(const char *name, const char *suffix)
+{
+    apr_size_t n = strlen(name), sl = strlen(suffix);
+
+    return n > sl && strcmp(name + n - sl, suffix) == 0;
+}
+
 static int is_state_file(const char *name)
 {
-    apr_size_t n = strlen(name), sl = sizeof(UPKEEP_STATE_SUFFIX) - 1;
-
     return strcmp(name, UPKEEP_LOCK_FILE) == 0
            || strcmp(name, UPKEEP_LIVE_FILE) == 0
-           || (n > sl && strcmp(name + n - sl, UPKEEP_STATE_SUFFIX) == 0);
+           || strcmp(name, UPKEEP_CLUSTER_CONF) == 0
+           || has_suffix(name, UPKEEP_STATE_SUFFIX)
+           || has_suffix(name, UPKEEP_CLUSTER_SUFFIX);
 }
 
 /* The parent runs as root and children as User; only root and the
@@ -104,7 +115,10 @@ static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
             continue;
         }
         path = apr_pstrcat(ptemp, dir, "/", fi.name, NULL);
-        if (chown(path, 0, gid) != 0 || chmod(path, 0660) != 0) {
+        /* cluster.conf is httpd's to write; the group only reads it */
+        if (chown(path, 0, gid) != 0
+            || chmod(path, strcmp(fi.name, UPKEEP_CLUSTER_CONF) == 0
+                           ? 0640 : 0660) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
                          "UPK0008: cannot set owner and mode of %s", path);
         }
@@ -128,26 +142,45 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
         return APR_SUCCESS;
     }
     for (i = 0; i < upkeep_scope_count() && scope_slots[i]; i++) {
-        upkeep_record_t rec;
-        int mode;
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT];
+        int mode, layer, l;
 
-        upkeep_slot_read(scope_slots[i], now, &mode, &rec, 1);
-        if (rec.version != seen_version[i]) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0010: scope '%s' is now in %s mode (version %"
-                         APR_UINT64_T_FMT ", set by %s)%s%s",
-                         upkeep_scope_name(i), upkeep_mode_name(mode),
-                         (apr_uint64_t)rec.version, rec.changed_by,
-                         rec.reason[0] ? ": " : "", rec.reason);
+        upkeep_slot_read(scope_slots[i], now, &mode, &layer, rec, 1);
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            if (rec[l].version == seen_version[i][l]) {
+                continue;
+            }
+            seen_version[i][l] = rec[l].version;
+            if (l == layer) {
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                             "UPK0010: scope '%s' is now in %s mode (%s"
+                             "version %" APR_UINT64_T_FMT ", set by %s)%s%s",
+                             upkeep_scope_name(i), upkeep_mode_name(mode),
+                             l == UPKEEP_LAYER_CLUSTER ? "cluster layer, "
+                                                       : "",
+                             (apr_uint64_t)rec[l].version, rec[l].changed_by,
+                             rec[l].reason[0] ? ": " : "", rec[l].reason);
+            }
+            else {
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                             "UPK0010: scope '%s' stays in %s mode: its %s "
+                             "layer is now %s (version %" APR_UINT64_T_FMT
+                             ", set by %s)", upkeep_scope_name(i),
+                             upkeep_mode_name(mode), layer_names[l],
+                             upkeep_mode_name(upkeep_mode_at(&rec[l], now)),
+                             (apr_uint64_t)rec[l].version,
+                             rec[l].changed_by);
+            }
+            seen_mode[i] = mode;
         }
-        else if (mode != seen_mode[i]) {
+        if (mode != seen_mode[i]) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0011: scope '%s' is back to normal mode: its "
-                         "window ended (version %" APR_UINT64_T_FMT ")",
-                         upkeep_scope_name(i), (apr_uint64_t)rec.version);
+                         "UPK0011: scope '%s' is %s %s mode: a window ended",
+                         upkeep_scope_name(i),
+                         mode == UPKEEP_MODE_NORMAL ? "back to" : "now in",
+                         upkeep_mode_name(mode));
+            seen_mode[i] = mode;
         }
-        seen_version[i] = rec.version;
-        seen_mode[i] = mode;
     }
     return APR_SUCCESS;
 }
@@ -171,6 +204,37 @@ static void start_reporter(apr_pool_t *pconf, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0009: no "
                      "mod_watchdog: mode transitions will not be logged");
     }
+}
+
+/* What upkeepctl --cluster needs to reach the same memcached servers. */
+static apr_status_t record_cluster_conf(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                        const char *dir, server_rec *s)
+{
+    const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_CLUSTER_CONF,
+                                   NULL);
+    upkeep_cluster_conf_t *cc = upkeep_cluster_conf(pconf, s);
+    char err[UPKEEP_ERRMSG_MAX];
+    apr_status_t rv;
+
+    if (!cc) {
+        apr_file_remove(path, ptemp);
+        return APR_SUCCESS;
+    }
+    if (!cc->secret_len) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0020: "
+                     "UpkeepMemcached without UpkeepSecretFile: cluster "
+                     "values are not signed, so anyone who can write to "
+                     "memcached can change the mode");
+    }
+    rv = upkeep_file_replace(ptemp, path,
+                             upkeep_cluster_conf_encode(ptemp, cc),
+                             APR_FPROT_UREAD | APR_FPROT_UWRITE
+                             | APR_FPROT_GREAD, err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0028: %s", err);
+        return rv;
+    }
+    return APR_SUCCESS;
 }
 
 static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -213,7 +277,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * starts in its persisted mode, never silently in normal. */
     for (i = 0; i < upkeep_scope_count(); i++) {
         const char *name = upkeep_scope_name(i);
-        upkeep_record_t rec;
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT], held[UPKEEP_LAYER_COUNT];
+        int fresh = !upkeep_live_slot(live_map.live, name, 0);
+        int l, mode, layer;
 
         scope_slots[i] = upkeep_live_slot(live_map.live, name, 1);
         if (!scope_slots[i]) {
@@ -224,29 +290,53 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          UPKEEP_MAX_SCOPES);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        rv = upkeep_state_load(ptemp, dir, name, &rec, err);
-        if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0005: cannot "
-                         "start with an unknown mode for scope '%s': %s "
-                         "(fix or remove the file, or set the mode with "
-                         "upkeepctl)", name, err);
-            return HTTP_INTERNAL_SERVER_ERROR;
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            rv = upkeep_state_load(ptemp, dir, name, l, &rec[l], err);
+            if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0005: "
+                             "cannot start with an unknown mode for scope "
+                             "'%s': %s (fix or remove the file, or set the "
+                             "mode with upkeepctl)", name, err);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
-        upkeep_slot_publish(scope_slots[i], &rec);
-        seen_version[i] = rec.version;
-        seen_mode[i] = upkeep_mode_at(&rec, apr_time_sec(apr_time_now()));
+        /* Other nodes' pollers keep the cluster layer only in the live
+         * file: take it when it is newer than this node's file. */
+        if (!fresh && upkeep_slot_read(scope_slots[i], 0, &mode, &layer,
+                                       held, 1) == 0
+            && held[UPKEEP_LAYER_CLUSTER].mode >= 0
+            && held[UPKEEP_LAYER_CLUSTER].mode < UPKEEP_MODE_COUNT
+            && upkeep_record_newer(&held[UPKEEP_LAYER_CLUSTER],
+                                   &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
+            rec[UPKEEP_LAYER_CLUSTER] = held[UPKEEP_LAYER_CLUSTER];
+        }
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            upkeep_slot_publish(scope_slots[i], l, &rec[l]);
+            seen_version[i][l] = rec[l].version;
+        }
+        layer = upkeep_layer_in_force(rec, apr_time_sec(apr_time_now()));
+        seen_mode[i] = upkeep_mode_at(&rec[layer],
+                                      apr_time_sec(apr_time_now()));
         if (seen_mode[i] != UPKEEP_MODE_NORMAL) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0006: scope '%s' starts in %s mode (version %"
-                         APR_UINT64_T_FMT ", set by %s)%s%s", name,
-                         upkeep_mode_name(seen_mode[i]),
-                         (apr_uint64_t)rec.version, rec.changed_by,
-                         rec.reason[0] ? ": " : "", rec.reason);
+                         "UPK0006: scope '%s' starts in %s mode (%s"
+                         "version %" APR_UINT64_T_FMT ", set by %s)%s%s",
+                         name, upkeep_mode_name(seen_mode[i]),
+                         layer == UPKEEP_LAYER_CLUSTER ? "cluster layer, "
+                                                       : "",
+                         (apr_uint64_t)rec[layer].version,
+                         rec[layer].changed_by,
+                         rec[layer].reason[0] ? ": " : "", rec[layer].reason);
         }
+    }
+    rv = record_cluster_conf(pconf, ptemp, dir, s);
+    if (rv != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     secure_state_files(dir, sc, ptemp, s);
     apr_file_close(lock);
     start_reporter(pconf, s);
+    upkeep_sync_start(pconf, s, live_map.live, scope_slots);
     return OK;
 }
 
@@ -417,12 +507,12 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int mode,
 
 static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
 {
-    int mode = UPKEEP_MODE_NORMAL;
+    int mode = UPKEEP_MODE_NORMAL, layer;
 
     if (scope_slots[scope]
         && upkeep_slot_read(scope_slots[scope],
-                            apr_time_sec(r->request_time), &mode, rec, 0)
-           != 0) {
+                            apr_time_sec(r->request_time), &mode, &layer,
+                            rec, 0) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "UPK0102: the state of "
                       "scope '%s' is being rewritten by a writer that "
                       "stopped half-way; using what it left (run upkeepctl "
@@ -477,9 +567,16 @@ static int upkeep_gate(request_rec *r)
     return refuse(r, dc, mode, &rec);
 }
 
+static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    upkeep_sync_child_init(pchild);
+}
+
 static void upkeep_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_child_init(upkeep_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(upkeep_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,

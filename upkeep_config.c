@@ -62,6 +62,12 @@ void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->state_dir = NULL;
     sc->control_group = (gid_t)-1;
     sc->control_group_set = 0;
+    sc->memcached = NULL;
+    sc->sync_interval = -1;
+    sc->key_prefix = NULL;
+    sc->secret_file = NULL;
+    sc->secret = NULL;
+    sc->timeout_ms = -1;
     return sc;
 }
 
@@ -75,6 +81,15 @@ void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                             || base->control_group_set;
     sc->control_group = add->control_group_set ? add->control_group
                                                : base->control_group;
+    sc->memcached = add->memcached ? add->memcached : base->memcached;
+    sc->sync_interval = add->sync_interval != -1 ? add->sync_interval
+                                                 : base->sync_interval;
+    sc->key_prefix = add->key_prefix ? add->key_prefix : base->key_prefix;
+    sc->secret_file = add->secret_file ? add->secret_file
+                                       : base->secret_file;
+    sc->secret = add->secret ? add->secret : base->secret;
+    sc->timeout_ms = add->timeout_ms != -1 ? add->timeout_ms
+                                           : base->timeout_ms;
     return sc;
 }
 
@@ -129,6 +144,37 @@ const char *upkeep_state_dir(server_rec *s)
                                                   &upkeep_module);
 
     return sc->state_dir ? sc->state_dir : UPKEEP_DEFAULT_STATE_DIR;
+}
+
+upkeep_cluster_conf_t *upkeep_cluster_conf(apr_pool_t *p, server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+    upkeep_cluster_conf_t *cc;
+
+    if (!sc->memcached) {
+        return NULL;
+    }
+    cc = apr_pcalloc(p, sizeof(*cc));
+    if (sc->secret) {
+        *cc = *sc->secret;
+    }
+    /* checked when the directive was read */
+    upkeep_cluster_parse_servers(p, sc->memcached, cc);
+    cc->key_prefix = sc->key_prefix ? sc->key_prefix
+                                    : UPKEEP_DEFAULT_KEY_PREFIX;
+    cc->timeout_ms = sc->timeout_ms != -1 ? sc->timeout_ms
+                                          : UPKEEP_DEFAULT_TIMEOUT_MS;
+    return cc;
+}
+
+apr_interval_time_t upkeep_sync_interval(server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+
+    return sc->sync_interval != -1 ? sc->sync_interval
+                                   : UPKEEP_DEFAULT_SYNC_INTERVAL;
 }
 
 int upkeep_conf_enabled(const upkeep_dir_conf *dc)
@@ -362,6 +408,63 @@ static const char *set_control_group(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* cmd->info of the cluster directives */
+enum { CLUSTER_SERVERS, CLUSTER_INTERVAL, CLUSTER_KEY, CLUSTER_SECRET,
+       CLUSTER_TIMEOUT };
+
+static const char *set_cluster(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                  &upkeep_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *name = cmd->cmd->name;
+    upkeep_cluster_conf_t probe;
+    apr_interval_time_t t;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    memset(&probe, 0, sizeof(probe));
+    switch ((int)(apr_uintptr_t)cmd->info) {
+    case CLUSTER_SERVERS:
+        err = upkeep_cluster_parse_servers(cmd->temp_pool, arg, &probe);
+        sc->memcached = arg;
+        break;
+    case CLUSTER_INTERVAL:
+        err = upkeep_parse_duration(arg, &t);
+        if (!err && (t < UPKEEP_MIN_SYNC_INTERVAL
+                     || t > apr_time_from_sec(3600))) {
+            err = "must be between 100ms and 1h";
+        }
+        sc->sync_interval = t;
+        break;
+    case CLUSTER_KEY:
+        err = upkeep_cluster_check_prefix(arg);
+        sc->key_prefix = arg;
+        break;
+    case CLUSTER_SECRET:
+        /* Read now, as root: children only ever hold it in memory. */
+        sc->secret_file = ap_server_root_relative(cmd->pool, arg);
+        sc->secret = apr_pcalloc(cmd->pool, sizeof(*sc->secret));
+        err = sc->secret_file
+              ? upkeep_cluster_read_secret(cmd->pool, sc->secret_file,
+                                           sc->secret)
+              : "is not a valid path";
+        break;
+    default:
+        err = upkeep_parse_duration(arg, &t);
+        if (!err && (t < apr_time_from_msec(10)
+                     || t > apr_time_from_sec(10))) {
+            err = "must be between 10ms and 10s";
+        }
+        sc->timeout_ms = (int)apr_time_as_msec(t);
+        break;
+    }
+    return err ? apr_psprintf(cmd->pool, "%s: '%s' %s", name, arg, err)
+               : NULL;
+}
+
 #define DIR_CTX (RSRC_CONF | ACCESS_CONF)
 
 const command_rec upkeep_cmds[] = {
@@ -389,5 +492,19 @@ const command_rec upkeep_cmds[] = {
                   UPKEEP_DEFAULT_STATE_DIR ")"),
     AP_INIT_TAKE1("UpkeepControlGroup", set_control_group, NULL, RSRC_CONF,
                   "Group whose members may run upkeepctl"),
+    AP_INIT_RAW_ARGS("UpkeepMemcached", set_cluster, (void *)CLUSTER_SERVERS,
+                     RSRC_CONF, "memcached servers (HOST:PORT ...) that "
+                     "hold the cluster-wide mode"),
+    AP_INIT_TAKE1("UpkeepSyncInterval", set_cluster, (void *)CLUSTER_INTERVAL,
+                  RSRC_CONF, "How often the cluster mode is read "
+                  "(default 1s, at least 100ms)"),
+    AP_INIT_TAKE1("UpkeepClusterKey", set_cluster, (void *)CLUSTER_KEY,
+                  RSRC_CONF, "Prefix of the memcached keys (default upkeep)"),
+    AP_INIT_TAKE1("UpkeepSecretFile", set_cluster, (void *)CLUSTER_SECRET,
+                  RSRC_CONF, "File with the secret that signs cluster "
+                  "values"),
+    AP_INIT_TAKE1("UpkeepMemcachedTimeout", set_cluster,
+                  (void *)CLUSTER_TIMEOUT, RSRC_CONF, "Connect, send and "
+                  "receive timeout towards memcached (default 200ms)"),
     { NULL, { NULL }, NULL, 0, NO_ARGS, NULL }
 };

@@ -13,6 +13,7 @@
 #include "ap_regex.h"
 #include "apr_network_io.h"
 
+#include "upkeep_cluster.h"
 #include "upkeep_state.h"
 
 /* Per-module LogLevel (LogLevel upkeep:debug) in every file. */
@@ -44,10 +45,20 @@ typedef struct {
     apr_array_header_t *segments;
 } upkeep_template_t;
 
+#define UPKEEP_DEFAULT_SYNC_INTERVAL apr_time_from_sec(1)
+#define UPKEEP_MIN_SYNC_INTERVAL     apr_time_from_msec(100)
+
+/* Global only: the main server's copy is the one used. */
 typedef struct {
     const char *state_dir;      /* NULL: unset */
     gid_t control_group;        /* (gid_t)-1: unset */
     int control_group_set;
+    const char *memcached;      /* UpkeepMemcached; NULL: no cluster */
+    apr_interval_time_t sync_interval;  /* -1: unset */
+    const char *key_prefix;     /* NULL: unset */
+    const char *secret_file;    /* NULL: unsigned values */
+    upkeep_cluster_conf_t *secret;      /* the secret, read at startup */
+    int timeout_ms;             /* -1: unset */
 } upkeep_server_conf;
 
 typedef struct {
@@ -75,10 +86,19 @@ int upkeep_scope_count(void);
 const char *upkeep_scope_name(int index);
 
 const char *upkeep_state_dir(server_rec *s);
+/* The cluster configuration, or NULL without UpkeepMemcached. */
+upkeep_cluster_conf_t *upkeep_cluster_conf(apr_pool_t *p, server_rec *s);
+apr_interval_time_t upkeep_sync_interval(server_rec *s);
 int upkeep_conf_enabled(const upkeep_dir_conf *dc);
 int upkeep_conf_scope(const upkeep_dir_conf *dc);
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method);
+
+/* upkeep_sync.c: the cluster poller */
+void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
+                       upkeep_live_t *live, upkeep_slot_t **slots);
+/* Gives the poller the pool of the process it will run in. */
+void upkeep_sync_child_init(apr_pool_t *pchild);
 
 /* upkeep_page.c */
 const char *upkeep_template_parse(apr_pool_t *p, const char *source,

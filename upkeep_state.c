@@ -190,7 +190,7 @@ const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
         "retry-after %d\n"
         "changed-by %s\n"
         "reason %s\n",
-        UPKEEP_FORMAT, scope, upkeep_mode_name(rec->mode),
+        UPKEEP_TEXT_FORMAT, scope, upkeep_mode_name(rec->mode),
         (apr_uint64_t)rec->version, (apr_int64_t)rec->since,
         (apr_int64_t)rec->until, (int)rec->retry_after,
         rec->changed_by, rec->reason);
@@ -276,9 +276,10 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
         }
         switch (f) {
         case F_FORMAT:
-            if (!parse_int_field(value, UPKEEP_FORMAT, UPKEEP_FORMAT, &num)) {
+            if (!parse_int_field(value, UPKEEP_TEXT_FORMAT,
+                                 UPKEEP_TEXT_FORMAT, &num)) {
                 FAIL("line %d: format '%.20s' is not %d", lineno, value,
-                     UPKEEP_FORMAT);
+                     UPKEEP_TEXT_FORMAT);
             }
             break;
         case F_SCOPE:
@@ -344,17 +345,43 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
     return APR_SUCCESS;
 }
 
-const char *upkeep_state_path(apr_pool_t *p, const char *dir,
-                              const char *scope)
+int upkeep_record_newer(const upkeep_record_t *a, const upkeep_record_t *b)
 {
-    return apr_pstrcat(p, dir, "/", scope, UPKEEP_STATE_SUFFIX, NULL);
+    int c;
+
+    if (a->version != b->version) {
+        return a->version > b->version ? 1 : -1;
+    }
+    if (a->since != b->since) {
+        return a->since > b->since ? 1 : -1;
+    }
+    if (a->mode != b->mode) {
+        return a->mode > b->mode ? 1 : -1;
+    }
+    if ((c = strcmp(a->changed_by, b->changed_by)) != 0) {
+        return c;
+    }
+    if (a->until != b->until) {
+        return a->until > b->until ? 1 : -1;
+    }
+    if (a->retry_after != b->retry_after) {
+        return a->retry_after > b->retry_after ? 1 : -1;
+    }
+    return strcmp(a->reason, b->reason);
+}
+
+const char *upkeep_state_path(apr_pool_t *p, const char *dir,
+                              const char *scope, int layer)
+{
+    return apr_pstrcat(p, dir, "/", scope, layer == UPKEEP_LAYER_CLUSTER
+                       ? UPKEEP_CLUSTER_SUFFIX : UPKEEP_STATE_SUFFIX, NULL);
 }
 
 apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
-                               const char *scope, upkeep_record_t *rec,
-                               char *errbuf)
+                               const char *scope, int layer,
+                               upkeep_record_t *rec, char *errbuf)
 {
-    const char *path = upkeep_state_path(p, dir, scope);
+    const char *path = upkeep_state_path(p, dir, scope, layer);
     char buf[UPKEEP_STATE_FILE_MAX + 1];
     apr_size_t len = 0;
     apr_file_t *f;
@@ -386,18 +413,19 @@ apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
     return rv;
 }
 
-apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
-                               const char *scope,
-                               const upkeep_record_t *rec,
-                               apr_fileperms_t perms, char *errbuf)
+apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
+                                 const char *text, apr_fileperms_t perms,
+                                 char *errbuf)
 {
-    const char *path = upkeep_state_path(p, dir, scope);
-    char *tmp = apr_pstrcat(p, dir, "/.", scope, ".XXXXXX", NULL);
-    const char *text = upkeep_record_encode(p, scope, rec);
+    char *tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
+    char *dir = apr_pstrdup(p, path), *slash = strrchr(dir, '/');
     apr_file_t *f, *d;
     apr_status_t rv;
     const char *step;
 
+    if (slash) {
+        *slash = '\0';
+    }
     rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE
                          | APR_FOPEN_EXCL, p);
     if (rv != APR_SUCCESS) {
@@ -427,11 +455,22 @@ apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
         return rv;
     }
     /* The rename is durable only once the directory is synced. */
-    if (apr_file_open(&d, dir, APR_FOPEN_READ, 0, p) == APR_SUCCESS) {
+    if (slash && apr_file_open(&d, dir, APR_FOPEN_READ, 0, p)
+                 == APR_SUCCESS) {
         apr_file_sync(d);
         apr_file_close(d);
     }
     return APR_SUCCESS;
+}
+
+apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
+                               const char *scope, int layer,
+                               const upkeep_record_t *rec,
+                               apr_fileperms_t perms, char *errbuf)
+{
+    return upkeep_file_replace(p, upkeep_state_path(p, dir, scope, layer),
+                               upkeep_record_encode(p, scope, rec), perms,
+                               errbuf);
 }
 
 /* --- writer lock ----------------------------------------------------- */
@@ -461,12 +500,12 @@ apr_status_t upkeep_lock_acquire(apr_pool_t *p, const char *dir,
 
 /* --- live file ------------------------------------------------------- */
 
-_Static_assert(offsetof(upkeep_live_t, slots) == 4 * sizeof(uint32_t),
-               "the live header is four uint32_t fields");
+_Static_assert(offsetof(upkeep_live_t, sync) == 4 * sizeof(uint32_t),
+               "the live header starts with four uint32_t fields");
 
 static int live_header_ok(const upkeep_live_t *live)
 {
-    return live->magic == UPKEEP_LIVE_MAGIC && live->format == UPKEEP_FORMAT
+    return live->magic == UPKEEP_LIVE_MAGIC && live->format == UPKEEP_LIVE_FORMAT
            && live->slot_count == UPKEEP_MAX_SCOPES
            && live->slot_size == sizeof(upkeep_slot_t);
 }
@@ -530,7 +569,7 @@ apr_status_t upkeep_live_create(apr_pool_t *p, const char *dir,
     char *tmp = apr_pstrcat(p, dir, "/." UPKEEP_LIVE_FILE ".XXXXXX", NULL);
     /* the four header fields, in upkeep_live_t order */
     const uint32_t header[4] = {
-        UPKEEP_LIVE_MAGIC, UPKEEP_FORMAT, UPKEEP_MAX_SCOPES,
+        UPKEEP_LIVE_MAGIC, UPKEEP_LIVE_FORMAT, UPKEEP_MAX_SCOPES,
         sizeof(upkeep_slot_t)
     };
     apr_file_t *f;

@@ -23,6 +23,7 @@
 #include "apr_network_io.h"
 #include "apr_strings.h"
 
+#include "upkeep_cluster.h"
 #include "upkeep_state.h"
 
 #define EXIT_USAGE 2
@@ -44,11 +45,18 @@ static const char usage_text[] =
     "\n"
     "  --state-dir DIR        default: $" UPKEEP_STATE_DIR_ENV ", else "
     UPKEEP_DEFAULT_STATE_DIR "\n"
-    "  --scope NAME           default: " UPKEEP_DEFAULT_SCOPE "\n";
+    "  --scope NAME           default: " UPKEEP_DEFAULT_SCOPE "\n"
+    "\n"
+    "cluster (UpkeepMemcached):\n"
+    "  --cluster              flip every web server: publish to every\n"
+    "                         memcached server, then apply here; with\n"
+    "                         status, show what memcached holds\n"
+    "  --memcached H:P,...    servers (default: what httpd recorded)\n"
+    "  --secret-file FILE     signing secret (default: httpd's)\n";
 
 enum {
     OPT_STATE_DIR = 256, OPT_SCOPE, OPT_REASON, OPT_RETRY_AFTER, OPT_FOR,
-    OPT_JSON, OPT_HELP
+    OPT_JSON, OPT_HELP, OPT_CLUSTER, OPT_MEMCACHED, OPT_SECRET_FILE
 };
 
 static const apr_getopt_option_t options[] = {
@@ -59,6 +67,9 @@ static const apr_getopt_option_t options[] = {
     { "for",         OPT_FOR,         1, "duration of the mode" },
     { "json",        OPT_JSON,        0, "status as JSON" },
     { "help",        OPT_HELP,        0, "this help" },
+    { "cluster",     OPT_CLUSTER,     0, "cluster-wide" },
+    { "memcached",   OPT_MEMCACHED,   1, "memcached servers" },
+    { "secret-file", OPT_SECRET_FILE, 1, "signing secret" },
     { NULL, 0, 0, NULL }
 };
 
@@ -70,6 +81,9 @@ typedef struct {
     int retry_after;            /* 0: not given */
     apr_interval_time_t duration; /* 0: not given */
     int json;
+    int cluster;
+    const char *memcached;      /* NULL: from STATE_DIR/cluster.conf */
+    const char *secret_file;    /* NULL: from STATE_DIR/cluster.conf */
 } ctl_args_t;
 
 static void fail_usage(const char *fmt, ...)
@@ -160,6 +174,27 @@ static void handle_option(ctl_args_t *a, int opt, const char *arg)
     case OPT_JSON:
         a->json = 1;
         break;
+    case OPT_CLUSTER:
+        a->cluster = 1;
+        break;
+    case OPT_MEMCACHED: {
+        upkeep_cluster_conf_t probe;
+        apr_pool_t *tmp;
+
+        apr_pool_create(&tmp, NULL);
+        if ((why = upkeep_cluster_parse_servers(tmp, arg, &probe)) != NULL) {
+            fail_usage("--memcached '%s': %s", arg, why);
+        }
+        apr_pool_destroy(tmp);
+        a->memcached = arg;
+        break;
+    }
+    case OPT_SECRET_FILE:
+        if (!*arg) {
+            fail_usage("--secret-file is empty");
+        }
+        a->secret_file = arg;
+        break;
     case OPT_HELP:
         fputs(usage_text, stdout);
         exit(EXIT_SUCCESS);
@@ -212,6 +247,9 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         && upkeep_mode_from_name(a->command) == UPKEEP_MODE_COUNT) {
         fail_usage("unknown command '%s' (expected status, normal, "
                    "readonly or maintenance)", a->command);
+    }
+    if ((a->memcached || a->secret_file) && !a->cluster) {
+        fail_usage("--memcached and --secret-file go with --cluster");
     }
     if (a->json && strcmp(a->command, "status") != 0) {
         fail_usage("--json only goes with status");
@@ -269,9 +307,123 @@ static void check_access(const char *dir, int write)
     }
 }
 
+/* The cluster configuration: httpd's record, overridden by options. */
+static void cluster_conf(apr_pool_t *p, const ctl_args_t *a,
+                         upkeep_cluster_conf_t *cc)
+{
+    char err[UPKEEP_ERRMSG_MAX];
+    apr_status_t rv = upkeep_cluster_conf_load(p, a->state_dir, cc, err);
+    const char *why;
+
+    if (rv != APR_SUCCESS && !(APR_STATUS_IS_ENOENT(rv) && a->memcached)) {
+        if (APR_STATUS_IS_ENOENT(rv)) {
+            fail("no memcached servers: httpd has no UpkeepMemcached (no "
+                 "%s/%s); give --memcached", a->state_dir,
+                 UPKEEP_CLUSTER_CONF);
+        }
+        fail("%s", err);
+    }
+    if (a->memcached) {
+        upkeep_cluster_parse_servers(p, a->memcached, cc);
+    }
+    if (a->secret_file) {
+        cc->secret_file = a->secret_file;
+    }
+    if (cc->secret_file) {
+        if ((why = upkeep_cluster_read_secret(p, cc->secret_file, cc))) {
+            fail("%s", why);
+        }
+    }
+    else {
+        fprintf(stderr, "upkeepctl: warning: no secret file: cluster values "
+                "are not signed\n");
+    }
+}
+
+/* The cluster record this node holds: the newer of its file and its live
+ * slot (the poller keeps it only in the live file). */
+static void held_cluster_record(apr_pool_t *p, const char *dir,
+                                const char *scope, upkeep_slot_t *slot,
+                                upkeep_record_t *held)
+{
+    upkeep_record_t live[UPKEEP_LAYER_COUNT];
+    char err[UPKEEP_ERRMSG_MAX];
+    int mode, layer;
+    apr_status_t rv;
+
+    rv = upkeep_state_load(p, dir, scope, UPKEEP_LAYER_CLUSTER, held, err);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+        fail("%s; not changed (remove the file to reset scope '%s')", err,
+             scope);
+    }
+    if (slot) {
+        upkeep_slot_read(slot, 0, &mode, &layer, live, 1);
+        if (upkeep_record_newer(&live[UPKEEP_LAYER_CLUSTER], held) > 0) {
+            *held = live[UPKEEP_LAYER_CLUSTER];
+        }
+    }
+}
+
+/* Publishes rec to every memcached server; returns how many took it.
+ * The version is raised above anything a server already holds. */
+static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                           const char *scope, upkeep_record_t *rec)
+{
+    const char *key = upkeep_cluster_key(p, cc, scope);
+    upkeep_mc_t *mc;
+    char err[UPKEEP_ERRMSG_MAX];
+    int i, answered = 0, stored = 0;
+    int ok[UPKEEP_MAX_SERVERS];
+
+    if (upkeep_mc_open(p, cc, &mc, err) != APR_SUCCESS) {
+        fail("%s; not changed", err);
+    }
+    for (i = 0; i < cc->nservers; i++) {
+        upkeep_record_t there;
+        char *value;
+        apr_size_t len;
+        upkeep_get_e r = upkeep_mc_get(mc, i, p, key, &value, &len, err);
+
+        ok[i] = r != UPKEEP_GET_ERROR;
+        if (!ok[i]) {
+            fprintf(stderr, "upkeepctl: warning: %s\n", err);
+            continue;
+        }
+        answered++;
+        if (r == UPKEEP_GET_FOUND
+            && upkeep_value_decode(p, cc, scope, value, len, &there, err)
+               == APR_SUCCESS
+            && there.version >= rec->version) {
+            rec->version = there.version + 1;
+        }
+    }
+    if (!answered) {
+        fail("no memcached server answered; not changed");
+    }
+    for (i = 0; i < cc->nservers; i++) {
+        if (!ok[i]) {
+            continue;
+        }
+        if (upkeep_mc_set(mc, i, key, upkeep_value_encode(p, cc, scope,
+                                                          rec), err)
+                == APR_SUCCESS) {
+            stored++;
+        }
+        else {
+            fprintf(stderr, "upkeepctl: warning: %s\n", err);
+        }
+    }
+    if (!stored) {
+        fail("no memcached server stored the new mode; not changed");
+    }
+    return stored;
+}
+
 static int flip(apr_pool_t *p, const ctl_args_t *a)
 {
     const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
+    int layer = a->cluster ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
+    upkeep_cluster_conf_t cc;
     upkeep_record_t old, rec;
     upkeep_live_map_t map;
     upkeep_slot_t *slot = NULL;
@@ -279,15 +431,14 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     apr_file_t *lock;
     apr_status_t rv;
     int64_t now = apr_time_sec(apr_time_now());
+    int stored = 0;
 
     check_access(a->state_dir, 1);
+    if (a->cluster) {
+        cluster_conf(p, a, &cc);
+    }
     if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
         fail("%s", err);
-    }
-    rv = upkeep_state_load(p, a->state_dir, scope, &old, err);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-        fail("%s; not changed (remove the file to reset scope '%s')", err,
-             scope);
     }
     /* Claim the live slot before saving, so a full live file fails the
      * flip instead of leaving disk and memory apart. */
@@ -302,6 +453,16 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     else if (!APR_STATUS_IS_ENOENT(rv)) {
         fail("%s; not changed", err);
     }
+    if (a->cluster) {
+        held_cluster_record(p, a->state_dir, scope, slot, &old);
+    }
+    else {
+        rv = upkeep_state_load(p, a->state_dir, scope, layer, &old, err);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+            fail("%s; not changed (remove the file to reset scope '%s')",
+                 err, scope);
+        }
+    }
 
     memset(&rec, 0, sizeof(rec));
     rec.mode = upkeep_mode_from_name(a->command);
@@ -313,19 +474,30 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     if (a->reason) {
         apr_cpystrn(rec.reason, a->reason, UPKEEP_REASON_MAX);
     }
-    if (upkeep_state_save(p, a->state_dir, scope, &rec,
+    if (a->cluster) {
+        stored = cluster_publish(p, &cc, scope, &rec);
+    }
+    if (upkeep_state_save(p, a->state_dir, scope, layer, &rec,
                           APR_FPROT_UREAD | APR_FPROT_UWRITE
                           | APR_FPROT_GREAD | APR_FPROT_GWRITE,
                           err) != APR_SUCCESS) {
-        fail("%s; not changed", err);
+        fail("%s; %s", err, a->cluster ? "published to memcached, but not "
+             "applied here" : "not changed");
     }
     if (slot) {
-        upkeep_slot_publish(slot, &rec);
+        upkeep_slot_publish(slot, layer, &rec);
     }
     apr_file_close(lock);
-    printf("scope %s: %s (version %" APR_UINT64_T_FMT ")%s\n", scope,
-           a->command, (apr_uint64_t)rec.version,
-           slot ? "" : "; httpd applies it when it starts");
+    if (a->cluster) {
+        printf("scope %s: %s cluster-wide (version %" APR_UINT64_T_FMT
+               ", stored on %d of %d memcached servers)\n", scope,
+               a->command, (apr_uint64_t)rec.version, stored, cc.nservers);
+    }
+    else {
+        printf("scope %s: %s (version %" APR_UINT64_T_FMT ")%s\n", scope,
+               a->command, (apr_uint64_t)rec.version,
+               slot ? "" : "; httpd applies it when it starts");
+    }
     return EXIT_SUCCESS;
 }
 
@@ -369,6 +541,31 @@ static const char *json_time(apr_pool_t *p, int64_t t)
     return t ? json_str(p, iso_time(p, t)) : "null";
 }
 
+static void add_name(apr_pool_t *p, apr_array_header_t *names,
+                     const char *name, apr_size_t len)
+{
+    char *n = apr_pstrmemdup(p, name, len);
+    int j;
+
+    if (upkeep_check_scope_name(n)) {
+        return;
+    }
+    for (j = 0; j < names->nelts; j++) {
+        if (strcmp(APR_ARRAY_IDX(names, j, const char *), n) == 0) {
+            return;
+        }
+    }
+    APR_ARRAY_PUSH(names, const char *) = n;
+}
+
+static int has_suffix(const char *name, const char *suffix, apr_size_t *len)
+{
+    apr_size_t n = strlen(name), sl = strlen(suffix);
+
+    *len = n - sl;
+    return n > sl && strcmp(name + n - sl, suffix) == 0;
+}
+
 /* Every scope with a state file or a live slot, sorted. */
 static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
                                         const upkeep_live_t *live)
@@ -376,38 +573,24 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
     apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
     apr_dir_t *d;
     apr_finfo_t fi;
+    apr_size_t len;
     int i, j;
 
     if (apr_dir_open(&d, dir, p) == APR_SUCCESS) {
         while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-            apr_size_t n = strlen(fi.name);
-            apr_size_t sl = sizeof(UPKEEP_STATE_SUFFIX) - 1;
-            char *name;
-
-            if (n <= sl || strcmp(fi.name + n - sl, UPKEEP_STATE_SUFFIX)) {
-                continue;
-            }
-            name = apr_pstrmemdup(p, fi.name, n - sl);
-            if (!upkeep_check_scope_name(name)) {
-                APR_ARRAY_PUSH(names, const char *) = name;
+            if (has_suffix(fi.name, UPKEEP_STATE_SUFFIX, &len)
+                || has_suffix(fi.name, UPKEEP_CLUSTER_SUFFIX, &len)) {
+                add_name(p, names, fi.name, len);
             }
         }
         apr_dir_close(d);
     }
     for (i = 0; live && i < UPKEEP_MAX_SCOPES; i++) {
-        const char *name = live->slots[i].name;
-
         if (!atomic_load(&live->slots[i].in_use)) {
             break;
         }
-        for (j = 0; j < names->nelts; j++) {
-            if (strcmp(APR_ARRAY_IDX(names, j, const char *), name) == 0) {
-                break;
-            }
-        }
-        if (j == names->nelts && !upkeep_check_scope_name(name)) {
-            APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, name);
-        }
+        add_name(p, names, live->slots[i].name,
+                 strnlen(live->slots[i].name, UPKEEP_SCOPE_NAME_MAX));
     }
     if (names->nelts == 0) {
         APR_ARRAY_PUSH(names, const char *) = UPKEEP_DEFAULT_SCOPE;
@@ -426,18 +609,86 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
     return names;
 }
 
+static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
+    "local", "cluster"
+};
+
+/* What each memcached server holds for a scope (status --cluster). */
+static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
+                                  const upkeep_cluster_conf_t *cc,
+                                  const char *scope, int json)
+{
+    const char *key = upkeep_cluster_key(p, cc, scope), *out = "";
+    char err[UPKEEP_ERRMSG_MAX];
+    int i;
+
+    for (i = 0; i < cc->nservers; i++) {
+        upkeep_record_t rec;
+        char *value;
+        apr_size_t len;
+        const char *what;
+        upkeep_get_e r = upkeep_mc_get(mc, i, p, key, &value, &len, err);
+
+        if (r == UPKEEP_GET_ERROR) {
+            what = "no answer";
+        }
+        else if (r == UPKEEP_GET_MISSING) {
+            what = "missing";
+        }
+        else if (upkeep_value_decode(p, cc, scope, value, len, &rec, err)
+                 != APR_SUCCESS) {
+            what = apr_pstrcat(p, "invalid: it ", err, NULL);
+        }
+        else {
+            what = apr_psprintf(p, "%s (version %" APR_UINT64_T_FMT ")",
+                                upkeep_mode_name(rec.mode),
+                                (apr_uint64_t)rec.version);
+        }
+        out = json ? apr_psprintf(p, "%s%s{\"server\":%s,\"value\":%s}", out,
+                                  i ? "," : "", json_str(p, upkeep_mc_server_name(mc, i)),
+                                  json_str(p, what))
+                   : apr_psprintf(p, "%s\n  memcached:   %s %s", out,
+                                  upkeep_mc_server_name(mc, i), what);
+    }
+    return out;
+}
+
+static const char *json_layer(apr_pool_t *p, const upkeep_record_t *r,
+                              int64_t now)
+{
+    return apr_psprintf(p, "{\"mode\":%s,\"set_mode\":%s,\"reason\":%s,"
+                        "\"since\":%s,\"until\":%s,\"retry_after\":%d,"
+                        "\"version\":%" APR_UINT64_T_FMT ",\"changed_by\":%s}",
+                        json_str(p, upkeep_mode_name(upkeep_mode_at(r, now))),
+                        json_str(p, upkeep_mode_name(r->mode)),
+                        json_str(p, r->reason), json_time(p, r->since),
+                        json_time(p, r->until), (int)r->retry_after,
+                        (apr_uint64_t)r->version, json_str(p, r->changed_by));
+}
+
 static int status(apr_pool_t *p, const ctl_args_t *a)
 {
     upkeep_live_map_t map;
     upkeep_live_t *live = NULL;
+    upkeep_cluster_conf_t cc;
+    upkeep_mc_t *mc = NULL;
     apr_array_header_t *names;
     char err[UPKEEP_ERRMSG_MAX];
     int64_t now = apr_time_sec(apr_time_now());
-    int i, failed = 0, printed = 0;
+    int i, l, failed = 0, printed = 0, have_cluster;
 
     check_access(a->state_dir, 0);
     if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
         live = map.live;
+    }
+    have_cluster = upkeep_cluster_conf_load(p, a->state_dir, &cc, err)
+                   == APR_SUCCESS;
+    if (a->cluster) {
+        cluster_conf(p, a, &cc);
+        have_cluster = 1;
+        if (upkeep_mc_open(p, &cc, &mc, err) != APR_SUCCESS) {
+            fail("%s", err);
+        }
     }
     if (a->scope) {
         names = apr_array_make(p, 1, sizeof(const char *));
@@ -454,63 +705,114 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
         upkeep_slot_t *slot = live ? upkeep_live_slot(live, name, 0) : NULL;
-        upkeep_record_t rec, live_rec;
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT], live_rec[UPKEEP_LAYER_COUNT];
+        const upkeep_record_t *r;
         const char *live_state = "none";
-        apr_status_t rv;
-        int mode, live_mode;
+        int mode, layer, bad = 0;
 
-        rv = upkeep_state_load(p, a->state_dir, name, &rec, err);
-        if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-            fprintf(stderr, "upkeepctl: %s\n", err);
-            failed = 1;
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            apr_status_t rv = upkeep_state_load(p, a->state_dir, name, l,
+                                                &rec[l], err);
+
+            if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+                fprintf(stderr, "upkeepctl: %s\n", err);
+                bad = failed = 1;
+            }
+        }
+        if (bad) {
             continue;
         }
-        mode = upkeep_mode_at(&rec, now);
         if (slot) {
-            upkeep_slot_read(slot, now, &live_mode, &live_rec, 1);
-            live_state = live_rec.version == rec.version ? "in sync"
-                         : "differs (httpd applies the file when it "
+            upkeep_slot_read(slot, now, &mode, &layer, live_rec, 1);
+            /* the poller keeps a newer cluster layer only in memory */
+            if (upkeep_record_newer(&live_rec[UPKEEP_LAYER_CLUSTER],
+                                    &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
+                rec[UPKEEP_LAYER_CLUSTER] = live_rec[UPKEEP_LAYER_CLUSTER];
+            }
+            live_state = live_rec[0].version == rec[0].version
+                         && live_rec[1].version == rec[1].version
+                         ? "in sync"
+                         : "differs (httpd applies the files when it "
                            "starts)";
         }
+        layer = upkeep_layer_in_force(rec, now);
+        r = &rec[layer];
+        mode = upkeep_mode_at(r, now);
         if (a->json) {
-            printf("%s{\"scope\":%s,\"mode\":%s,\"set_mode\":%s,"
+            printf("%s{\"scope\":%s,\"mode\":%s,\"layer\":%s,\"set_mode\":%s,"
                    "\"reason\":%s,\"since\":%s,\"until\":%s,"
                    "\"expired\":%s,\"retry_after\":%d,\"version\":%"
-                   APR_UINT64_T_FMT ",\"changed_by\":%s,\"live\":%s}",
+                   APR_UINT64_T_FMT ",\"changed_by\":%s,\"live\":%s,"
+                   "\"local\":%s,\"cluster\":%s%s%s%s}",
                    printed++ ? "," : "", json_str(p, name),
                    json_str(p, upkeep_mode_name(mode)),
-                   json_str(p, upkeep_mode_name(rec.mode)),
-                   json_str(p, rec.reason), json_time(p, rec.since),
-                   json_time(p, rec.until),
-                   mode != rec.mode ? "true" : "false", (int)rec.retry_after,
-                   (apr_uint64_t)rec.version, json_str(p, rec.changed_by),
-                   json_str(p, live_state));
+                   json_str(p, layer_names[layer]),
+                   json_str(p, upkeep_mode_name(r->mode)),
+                   json_str(p, r->reason), json_time(p, r->since),
+                   json_time(p, r->until),
+                   mode != r->mode ? "true" : "false", (int)r->retry_after,
+                   (apr_uint64_t)r->version, json_str(p, r->changed_by),
+                   json_str(p, live_state), json_layer(p, &rec[0], now),
+                   json_layer(p, &rec[1], now),
+                   mc ? ",\"memcached\":[" : "",
+                   mc ? memcached_view(p, mc, &cc, name, 1) : "",
+                   mc ? "]" : "");
             continue;
         }
         printf("scope %s: %s", name, upkeep_mode_name(mode));
-        if (mode != rec.mode) {
-            printf(" (%s ended at %s)", upkeep_mode_name(rec.mode),
-                   iso_time(p, rec.until));
+        if (mode != r->mode) {
+            printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
+                   iso_time(p, r->until));
         }
-        printf("\n  reason:      %s\n", rec.reason[0] ? rec.reason : "-");
-        printf("  since:       %s\n", rec.since ? iso_time(p, rec.since)
-                                                : "-");
-        printf("  until:       %s\n", rec.until ? iso_time(p, rec.until)
-                                                : "-");
-        if (rec.retry_after) {
-            printf("  retry-after: %d\n", (int)rec.retry_after);
+        printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
+        printf("  since:       %s\n", r->since ? iso_time(p, r->since) : "-");
+        printf("  until:       %s\n", r->until ? iso_time(p, r->until) : "-");
+        if (r->retry_after) {
+            printf("  retry-after: %d\n", (int)r->retry_after);
         }
         else {
             printf("  retry-after: -\n");
         }
         printf("  version:     %" APR_UINT64_T_FMT "\n",
-               (apr_uint64_t)rec.version);
-        printf("  changed-by:  %s\n", rec.changed_by[0] ? rec.changed_by
-                                                        : "-");
-        printf("  live:        %s\n", live_state);
+               (apr_uint64_t)r->version);
+        printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");
+        if (have_cluster) {
+            printf("  layer:       %s\n", layer_names[layer]);
+            for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+                printf("  %s:%s%s (version %" APR_UINT64_T_FMT ")\n",
+                       layer_names[l], l ? "     " : "       ",
+                       upkeep_mode_name(upkeep_mode_at(&rec[l], now)),
+                       (apr_uint64_t)rec[l].version);
+            }
+        }
+        printf("  live:        %s", live_state);
+        printf("%s\n", mc ? memcached_view(p, mc, &cc, name, 0) : "");
     }
     if (a->json) {
-        printf("]}\n");
+        printf("]");
+        if (live && have_cluster) {
+            int64_t ok = atomic_load(&live->sync.last_ok);
+
+            printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s}",
+                   json_time(p, ok),
+                   ok ? apr_psprintf(p, "%" APR_INT64_T_FMT, now - ok)
+                      : "null",
+                   atomic_load(&live->sync.failing) ? "true" : "false");
+        }
+        printf("}\n");
+    }
+    else if (have_cluster) {
+        int64_t ok = live ? atomic_load(&live->sync.last_ok) : 0;
+
+        if (ok) {
+            printf("cluster sync: last good poll %s (%" APR_INT64_T_FMT
+                   "s ago)%s\n", iso_time(p, ok), now - ok,
+                   atomic_load(&live->sync.failing) ? "; no memcached "
+                   "server answers now" : "");
+        }
+        else {
+            printf("cluster sync: no good poll yet\n");
+        }
     }
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -55,10 +55,16 @@
 #define UPKEEP_LOCK_FILE         "upkeep.lock"
 #define UPKEEP_STATE_SUFFIX      ".state"
 
-/* Bump UPKEEP_FORMAT whenever upkeep_live_t or upkeep_record_t changes:
- * httpd then replaces an old live file instead of misreading it. */
+#define UPKEEP_CLUSTER_CONF      "cluster.conf"
+#define UPKEEP_CLUSTER_SUFFIX    ".cluster"
+
+/* Bump UPKEEP_LIVE_FORMAT whenever upkeep_live_t or upkeep_record_t
+ * changes: httpd then replaces an old live file instead of misreading it.
+ * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
+ * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_FORMAT            1
+#define UPKEEP_LIVE_FORMAT       2
+#define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins. */
 typedef enum {
@@ -78,18 +84,36 @@ typedef struct {
     char     reason[UPKEEP_REASON_MAX];
 } upkeep_record_t;
 
+/* Each scope has two layers: the local one (plain upkeepctl on this node)
+ * and the cluster one (from memcached, or upkeepctl --cluster).  The mode
+ * in force is the stricter of the two. */
+typedef enum {
+    UPKEEP_LAYER_LOCAL = 0,
+    UPKEEP_LAYER_CLUSTER = 1,
+    UPKEEP_LAYER_COUNT
+} upkeep_layer_e;
+
 typedef struct {
     _Atomic uint32_t seq;       /* seqlock: odd while a writer is inside */
     _Atomic uint32_t in_use;    /* set once name is written, never unset */
     char             name[UPKEEP_SCOPE_NAME_MAX];
-    upkeep_record_t  rec;
+    upkeep_record_t  layer[UPKEEP_LAYER_COUNT];
 } upkeep_slot_t;
+
+/* Health of the cluster sync, written by the poller. */
+typedef struct {
+    _Atomic int64_t  last_ok;       /* unix seconds of the last good poll */
+    _Atomic int64_t  last_try;      /* unix seconds of the last poll */
+    _Atomic uint32_t failing;       /* 1 while no server answers */
+    uint32_t         pad;
+} upkeep_sync_t;
 
 typedef struct {
     uint32_t      magic;
     uint32_t      format;
     uint32_t      slot_count;
     uint32_t      slot_size;
+    upkeep_sync_t sync;
     upkeep_slot_t slots[UPKEEP_MAX_SCOPES];
 } upkeep_live_t;
 
@@ -125,7 +149,7 @@ const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out);
 const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
                               apr_ipsubnet_t **out);
 
-/* The mode in force at unix second `now` (until passed -> normal). */
+/* The mode of one layer at unix second `now` (until passed -> normal). */
 static inline int upkeep_mode_at(const upkeep_record_t *rec, int64_t now)
 {
     if (rec->mode != UPKEEP_MODE_NORMAL && rec->until != 0
@@ -134,6 +158,21 @@ static inline int upkeep_mode_at(const upkeep_record_t *rec, int64_t now)
     }
     return rec->mode;
 }
+
+/* The layer in force: the stricter mode; on a tie the local layer, whose
+ * reason was written on this node. */
+static inline int upkeep_layer_in_force(const upkeep_record_t *layers,
+                                        int64_t now)
+{
+    return upkeep_mode_at(&layers[UPKEEP_LAYER_CLUSTER], now)
+           > upkeep_mode_at(&layers[UPKEEP_LAYER_LOCAL], now)
+           ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
+}
+
+/* Which of two versions of one scope's cluster record wins: the higher
+ * version; equal versions from concurrent writers are ordered by content,
+ * so every node picks the same one.  > 0 if a wins. */
+int upkeep_record_newer(const upkeep_record_t *a, const upkeep_record_t *b);
 
 /* --- durable text file ---------------------------------------------- */
 
@@ -146,17 +185,22 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
                                   const char *scope, upkeep_record_t *rec,
                                   char *errbuf);
 
+/* STATE_DIR/SCOPE.state (local layer) or STATE_DIR/SCOPE.cluster. */
 const char *upkeep_state_path(apr_pool_t *p, const char *dir,
-                              const char *scope);
+                              const char *scope, int layer);
 /* APR_ENOENT when the scope has no file (it is then normal, version 0). */
 apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
-                               const char *scope, upkeep_record_t *rec,
-                               char *errbuf);
+                               const char *scope, int layer,
+                               upkeep_record_t *rec, char *errbuf);
 /* temp -> fsync -> rename -> fsync(dir); the file gets mode `perms`. */
 apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
-                               const char *scope,
+                               const char *scope, int layer,
                                const upkeep_record_t *rec,
                                apr_fileperms_t perms, char *errbuf);
+/* Writes `text` to `path` the same atomic way. */
+apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
+                                 const char *text, apr_fileperms_t perms,
+                                 char *errbuf);
 
 /* --- writer lock ----------------------------------------------------- */
 
@@ -181,58 +225,91 @@ apr_status_t upkeep_live_create(apr_pool_t *p, const char *dir,
 upkeep_slot_t *upkeep_live_slot(upkeep_live_t *live, const char *scope,
                                 int allocate);
 
-/* Seqlock writer; caller holds the writer lock. */
-static inline void upkeep_slot_publish(upkeep_slot_t *slot,
-                                       const upkeep_record_t *rec)
-{
-    /* `| 1`: a writer killed mid-update leaves seq odd; the next one
-     * simply finishes the job. */
-    uint32_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed) | 1;
-
-    atomic_store_explicit(&slot->seq, seq, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    slot->rec = *rec;
-    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
-}
-
-/* How long a reader spins on an odd seq before it takes what it sees
- * (only a writer that died inside the few stores above can cause it). */
+/* How long a reader (or a second writer) waits on an odd seq before it
+ * takes over: only a writer killed inside the few stores below leaves one. */
 #define UPKEEP_SEQLOCK_SPINS 100000
 
-/* Seqlock reader: the mode in force at `now`, and the whole record
- * copied into *out when that mode is not normal or `copy_always` is set
- * (so the request path copies nothing in normal mode).  Returns 0 if the snapshot is consistent,
- * -1 if it gave up waiting for a dead writer (the mode is then still
- * validated, the text fields NUL-terminated). */
-static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
-                                   int *mode, upkeep_record_t *out,
-                                   int copy_always)
+/* Seqlock writer of one layer.  Writers (upkeepctl, the cluster poller)
+ * exclude each other by moving seq from even to odd with a CAS. */
+static inline void upkeep_slot_publish(upkeep_slot_t *slot, int layer,
+                                       const upkeep_record_t *rec)
 {
+    uint32_t seq, odd;
     int spins;
+
+    for (spins = 0; ; spins++) {
+        seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+        if ((seq & 1) && spins < UPKEEP_SEQLOCK_SPINS) {
+            continue;
+        }
+        odd = (seq & 1) ? seq + 2 : seq + 1;
+        if (atomic_compare_exchange_weak_explicit(&slot->seq, &seq, odd,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed)) {
+            break;
+        }
+    }
+    atomic_thread_fence(memory_order_release);
+    slot->layer[layer] = *rec;
+    atomic_store_explicit(&slot->seq, odd + 1, memory_order_release);
+}
+
+/* Seqlock reader: the mode in force at `now` and the layer it comes from.
+ * That layer's record is copied into *out when the mode is not normal;
+ * with `all` set, both layers are copied into out[0..1] (status, the
+ * poller).  The request path thus copies nothing in normal mode.
+ * Returns 0 for a consistent snapshot, -1 if it gave up waiting for a dead
+ * writer (the mode is then validated and the strings terminated). */
+static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
+                                   int *mode, int *layer,
+                                   upkeep_record_t *out, int all)
+{
+    upkeep_record_t peek[UPKEEP_LAYER_COUNT];
+    int spins, l;
 
     for (spins = 0; spins < UPKEEP_SEQLOCK_SPINS; spins++) {
         uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
-        upkeep_record_t peek;
 
         if (s1 & 1) {
             continue;
         }
-        peek.mode = slot->rec.mode;
-        peek.until = slot->rec.until;
-        if (copy_always || upkeep_mode_at(&peek, now) != UPKEEP_MODE_NORMAL) {
-            *out = slot->rec;
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            peek[l].mode = slot->layer[l].mode;
+            peek[l].until = slot->layer[l].until;
+        }
+        l = upkeep_layer_in_force(peek, now);
+        if (all) {
+            out[0] = slot->layer[0];
+            out[1] = slot->layer[1];
+        }
+        else if (upkeep_mode_at(&peek[l], now) != UPKEEP_MODE_NORMAL) {
+            *out = slot->layer[l];
         }
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&slot->seq, memory_order_relaxed) == s1) {
-            *mode = upkeep_mode_at(&peek, now);
+            *layer = l;
+            *mode = upkeep_mode_at(&peek[l], now);
             return 0;
         }
     }
-    *out = slot->rec;
-    out->reason[UPKEEP_REASON_MAX - 1] = '\0';
-    out->changed_by[UPKEEP_WHO_MAX - 1] = '\0';
-    *mode = (out->mode >= 0 && out->mode < UPKEEP_MODE_COUNT)
-            ? upkeep_mode_at(out, now) : UPKEEP_MODE_MAINTENANCE;
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        peek[l] = slot->layer[l];
+        peek[l].reason[UPKEEP_REASON_MAX - 1] = '\0';
+        peek[l].changed_by[UPKEEP_WHO_MAX - 1] = '\0';
+        if (peek[l].mode < 0 || peek[l].mode >= UPKEEP_MODE_COUNT) {
+            peek[l].mode = UPKEEP_MODE_MAINTENANCE;  /* fail closed */
+        }
+    }
+    l = upkeep_layer_in_force(peek, now);
+    if (all) {
+        out[0] = peek[0];
+        out[1] = peek[1];
+    }
+    else {
+        *out = peek[l];
+    }
+    *layer = l;
+    *mode = upkeep_mode_at(&peek[l], now);
     return -1;
 }
 

@@ -1030,7 +1030,7 @@ Retry-After: 17
 --- ctl
 status --json
 --- ctl_stdout_like
-\A\{"state_dir":"/[^"]+/state","scopes":\[\{"scope":"default","mode":"maintenance","set_mode":"maintenance","reason":"before","since":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","until":null,"expired":false,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+","live":"in sync"\}\]\}\n\z
+\A\{"state_dir":"/[^"]+/state","scopes":\[\{"scope":"default","mode":"maintenance","layer":"local","set_mode":"maintenance","reason":"before","since":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","until":null,"expired":false,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+","live":"in sync","local":\{"mode":"maintenance","set_mode":"maintenance","reason":"before","since":"[^"]+","until":null,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+"\},"cluster":\{"mode":"normal","set_mode":"normal","reason":"","since":null,"until":null,"retry_after":0,"version":0,"changed_by":""\}\}\]\}\n\z
 --- state_unchanged
 --- request
 GET /

@@ -117,9 +117,12 @@ ctl('normal');
     ($doc) = status_json('--scope', 'zeta');
     is_deeply([map { $_->{scope} } @{ $doc->{scopes} || [] }], ['zeta'], 'JSON: --scope shows only that scope');
     ($doc) = status_json('--scope', 'never');
-    is_deeply($doc->{scopes}, [{ scope => 'never', mode => 'normal', set_mode => 'normal', reason => '',
-        since => undef, until => undef, expired => JSON::PP::false, retry_after => 0, version => 0,
-        changed_by => '', live => 'none' }], 'JSON: a scope never set is normal, version 0, no times');
+    my %never_layer = (mode => 'normal', set_mode => 'normal', reason => '', since => undef,
+        until => undef, retry_after => 0, version => 0, changed_by => '');
+    is_deeply($doc->{scopes}, [{ scope => 'never', mode => 'normal', layer => 'local', set_mode => 'normal',
+        reason => '', since => undef, until => undef, expired => JSON::PP::false, retry_after => 0,
+        version => 0, changed_by => '', live => 'none', local => {%never_layer}, cluster => {%never_layer} }],
+        'JSON: a scope never set is normal, version 0, no times, in both layers');
 
     # a corrupt scope: exit 1, error on stderr, the others still listed
     open my $fh, '>', "$State/aaa.state" or die; print $fh "garbage\n"; close $fh;

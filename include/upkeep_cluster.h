@@ -1,0 +1,95 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_cluster.h: the cluster layer's wire value and its memcached
+ * transport, shared by the module's poller and upkeepctl --cluster.
+ *
+ * A value is the durable record text (upkeep_state.h) followed by
+ *     hmac-sha256 <64 hex digits>
+ * computed over "upkeep-cluster-value\n" KEY-PREFIX "\n" TEXT with the
+ * shared secret, so a value cannot be forged, truncated, moved to another
+ * scope or replayed into another cluster.  Every server holds a full copy:
+ * losing one memcached loses nothing.
+ */
+
+#ifndef UPKEEP_CLUSTER_H
+#define UPKEEP_CLUSTER_H
+
+#include "apr_network_io.h"
+
+#include "upkeep_state.h"
+
+#define UPKEEP_MAX_SERVERS        8
+#define UPKEEP_SECRET_MAX         256     /* bytes of secret used */
+#define UPKEEP_SECRET_MIN         16
+#define UPKEEP_VALUE_MAX          4096
+#define UPKEEP_DEFAULT_KEY_PREFIX "upkeep"
+#define UPKEEP_DEFAULT_TIMEOUT_MS 200
+
+typedef struct {
+    int nservers;
+    const char *host[UPKEEP_MAX_SERVERS];
+    apr_port_t port[UPKEEP_MAX_SERVERS];
+    const char *key_prefix;
+    const char *secret_file;            /* NULL: values are not signed */
+    unsigned char secret[UPKEEP_SECRET_MAX];
+    apr_size_t secret_len;              /* 0: unsigned */
+    int timeout_ms;                     /* connect, poll, send, receive */
+} upkeep_cluster_conf_t;
+
+/* "h1:11211,h2:11211" (or space separated) -> conf; NULL or why not. */
+const char *upkeep_cluster_parse_servers(apr_pool_t *p, const char *list,
+                                         upkeep_cluster_conf_t *cc);
+/* Key prefix check: 1..64 of [A-Za-z0-9_.:-]. NULL or why not. */
+const char *upkeep_cluster_check_prefix(const char *prefix);
+/* Reads the secret (trailing newline dropped); NULL or why not. */
+const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
+                                       upkeep_cluster_conf_t *cc);
+
+/* STATE_DIR/cluster.conf, written by httpd for upkeepctl. */
+const char *upkeep_cluster_conf_encode(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc);
+/* APR_ENOENT when httpd has no cluster configured. */
+apr_status_t upkeep_cluster_conf_load(apr_pool_t *p, const char *dir,
+                                      upkeep_cluster_conf_t *cc,
+                                      char *errbuf);
+
+const char *upkeep_cluster_key(apr_pool_t *p,
+                               const upkeep_cluster_conf_t *cc,
+                               const char *scope);
+const char *upkeep_value_encode(apr_pool_t *p,
+                                const upkeep_cluster_conf_t *cc,
+                                const char *scope,
+                                const upkeep_record_t *rec);
+/* Strict: size-capped, signature checked (when a secret is set), record
+ * parsed.  APR_EINVAL with the reason in errbuf otherwise. */
+apr_status_t upkeep_value_decode(apr_pool_t *p,
+                                 const upkeep_cluster_conf_t *cc,
+                                 const char *scope, const char *value,
+                                 apr_size_t len, upkeep_record_t *rec,
+                                 char *errbuf);
+
+/* --- transport: one libmemcached handle per server -------------------- */
+
+typedef struct upkeep_mc_t upkeep_mc_t;
+
+/* Handles with short explicit timeouts; create them in the process that
+ * uses them (never before fork).  Freed with the pool. */
+apr_status_t upkeep_mc_open(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                            upkeep_mc_t **mc, char *errbuf);
+
+typedef enum {
+    UPKEEP_GET_FOUND,
+    UPKEEP_GET_MISSING,     /* the server answered: no such key */
+    UPKEEP_GET_ERROR        /* no answer, or an error */
+} upkeep_get_e;
+
+/* GET from server i; *value in p, NUL-terminated. */
+upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
+                           const char *key, char **value, apr_size_t *len,
+                           char *errbuf);
+apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
+                           const char *value, char *errbuf);
+const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i);
+
+#endif /* UPKEEP_CLUSTER_H */

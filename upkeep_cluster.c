@@ -1,0 +1,378 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_cluster.c: the cluster value (signed record text) and the
+ * memcached transport, shared by mod_upkeep's poller and upkeepctl.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmemcached/memcached.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "apr_escape.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "upkeep_cluster.h"
+
+#define SIG_TAG "hmac-sha256 "
+#define SIG_HEX 64
+
+const char *upkeep_cluster_parse_servers(apr_pool_t *p, const char *list,
+                                         upkeep_cluster_conf_t *cc)
+{
+    char *copy = apr_pstrdup(p, list), *last, *tok;
+
+    cc->nservers = 0;
+    for (tok = apr_strtok(copy, ", \t", &last); tok;
+         tok = apr_strtok(NULL, ", \t", &last)) {
+        char *host, *scope_id;
+        apr_port_t port;
+
+        if (cc->nservers == UPKEEP_MAX_SERVERS) {
+            return apr_psprintf(p, "more than %d servers",
+                                UPKEEP_MAX_SERVERS);
+        }
+        if (apr_parse_addr_port(&host, &scope_id, &port, tok, p)
+                != APR_SUCCESS || !host || scope_id || port == 0) {
+            return apr_psprintf(p, "'%s' is not HOST:PORT", tok);
+        }
+        cc->host[cc->nservers] = host;
+        cc->port[cc->nservers] = port;
+        cc->nservers++;
+    }
+    return cc->nservers ? NULL : "no server given";
+}
+
+const char *upkeep_cluster_check_prefix(const char *prefix)
+{
+    const char *c;
+
+    if (!*prefix || strlen(prefix) > 64) {
+        return "must be 1 to 64 characters";
+    }
+    for (c = prefix; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("_.:-", *c)) {
+            return "may only contain letters, digits, '_', '.', ':' and '-'";
+        }
+    }
+    return NULL;
+}
+
+const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
+                                       upkeep_cluster_conf_t *cc)
+{
+    char buf[UPKEEP_SECRET_MAX + 2];
+    apr_size_t len = 0;
+    apr_file_t *f;
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read %s: %pm", path, &rv);
+    }
+    rv = apr_file_read_full(f, buf, sizeof(buf), &len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv)) {
+        return apr_psprintf(p, "cannot read %s: %pm", path, &rv);
+    }
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+        len--;
+    }
+    if (len > UPKEEP_SECRET_MAX) {
+        return apr_psprintf(p, "%s holds more than %d bytes", path,
+                            UPKEEP_SECRET_MAX);
+    }
+    if (len < UPKEEP_SECRET_MIN) {
+        return apr_psprintf(p, "%s holds fewer than %d bytes: too weak a "
+                            "secret", path, UPKEEP_SECRET_MIN);
+    }
+    memcpy(cc->secret, buf, len);
+    cc->secret_len = len;
+    cc->secret_file = path;
+    return NULL;
+}
+
+/* --- cluster.conf ---------------------------------------------------- */
+
+const char *upkeep_cluster_conf_encode(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc)
+{
+    const char *servers = "";
+    int i;
+
+    for (i = 0; i < cc->nservers; i++) {
+        servers = apr_psprintf(p, "%s%s%s:%u", servers, i ? "," : "",
+                               cc->host[i], (unsigned)cc->port[i]);
+    }
+    return apr_psprintf(p,
+        "# written by mod_upkeep at startup, for upkeepctl --cluster\n"
+        "servers %s\n"
+        "key-prefix %s\n"
+        "secret-file %s\n"
+        "timeout-ms %d\n",
+        servers, cc->key_prefix, cc->secret_file ? cc->secret_file : "-",
+        cc->timeout_ms);
+}
+
+apr_status_t upkeep_cluster_conf_load(apr_pool_t *p, const char *dir,
+                                      upkeep_cluster_conf_t *cc,
+                                      char *errbuf)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_CLUSTER_CONF, NULL);
+    char buf[2048], *line, *last;
+    apr_size_t len = 0;
+    apr_file_t *f;
+    apr_status_t rv;
+    const char *why = NULL;
+
+    memset(cc, 0, sizeof(*cc));
+    cc->key_prefix = UPKEEP_DEFAULT_KEY_PREFIX;
+    cc->timeout_ms = UPKEEP_DEFAULT_TIMEOUT_MS;
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm",
+                     path, &rv);
+        return rv;
+    }
+    rv = apr_file_read_full(f, buf, sizeof(buf) - 1, &len);
+    apr_file_close(f);
+    buf[len] = '\0';
+    for (line = apr_strtok(buf, "\n", &last); line && !why;
+         line = apr_strtok(NULL, "\n", &last)) {
+        char *value = strchr(line, ' ');
+
+        if (line[0] == '#') {
+            continue;
+        }
+        if (!value) {
+            why = "a line without a value";
+            break;
+        }
+        *value++ = '\0';
+        if (strcmp(line, "servers") == 0) {
+            why = upkeep_cluster_parse_servers(p, value, cc);
+        }
+        else if (strcmp(line, "key-prefix") == 0) {
+            why = upkeep_cluster_check_prefix(value);
+            cc->key_prefix = apr_pstrdup(p, value);
+        }
+        else if (strcmp(line, "secret-file") == 0) {
+            cc->secret_file = strcmp(value, "-") ? apr_pstrdup(p, value)
+                                                 : NULL;
+        }
+        else if (strcmp(line, "timeout-ms") == 0) {
+            cc->timeout_ms = atoi(value);
+            if (cc->timeout_ms < 1 || cc->timeout_ms > 60000) {
+                why = "timeout-ms out of range";
+            }
+        }
+        else {
+            why = "an unknown line";
+        }
+    }
+    if (!why && cc->nservers == 0) {
+        why = "no servers";
+    }
+    if (why) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", path, why);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* --- the value --------------------------------------------------------- */
+
+const char *upkeep_cluster_key(apr_pool_t *p,
+                               const upkeep_cluster_conf_t *cc,
+                               const char *scope)
+{
+    return apr_pstrcat(p, cc->key_prefix, ":", scope, NULL);
+}
+
+/* Hex HMAC-SHA256 of the value's text, bound to the key prefix. */
+static void value_mac(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                      const char *text, apr_size_t len,
+                      char hex[SIG_HEX + 1])
+{
+    const char *head = apr_pstrcat(p, "upkeep-cluster-value\n",
+                                   cc->key_prefix, "\n", NULL);
+    apr_size_t hlen = strlen(head);
+    unsigned char *msg = apr_palloc(p, hlen + len);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+
+    memcpy(msg, head, hlen);
+    memcpy(msg + hlen, text, len);
+    HMAC(EVP_sha256(), cc->secret, (int)cc->secret_len, msg, hlen + len,
+         mac, &maclen);
+    apr_escape_hex(hex, mac, maclen, 0, NULL);
+}
+
+const char *upkeep_value_encode(apr_pool_t *p,
+                                const upkeep_cluster_conf_t *cc,
+                                const char *scope,
+                                const upkeep_record_t *rec)
+{
+    const char *text = upkeep_record_encode(p, scope, rec);
+    char hex[SIG_HEX + 1];
+
+    if (!cc->secret_len) {
+        return text;
+    }
+    value_mac(p, cc, text, strlen(text), hex);
+    return apr_pstrcat(p, text, SIG_TAG, hex, "\n", NULL);
+}
+
+apr_status_t upkeep_value_decode(apr_pool_t *p,
+                                 const upkeep_cluster_conf_t *cc,
+                                 const char *scope, const char *value,
+                                 apr_size_t len, upkeep_record_t *rec,
+                                 char *errbuf)
+{
+    const char *sig = NULL, *s;
+    apr_size_t text_len = len;
+    char want[SIG_HEX + 1];
+
+    if (len > UPKEEP_VALUE_MAX) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "is larger than %d bytes",
+                     UPKEEP_VALUE_MAX);
+        return APR_EINVAL;
+    }
+    /* the signature is the last line */
+    for (s = value + len; s > value && s[-1] == '\n'; s--)
+        ;
+    while (s > value && s[-1] != '\n') {
+        s--;
+    }
+    if ((apr_size_t)(value + len - s) > sizeof(SIG_TAG) - 1
+        && strncmp(s, SIG_TAG, sizeof(SIG_TAG) - 1) == 0) {
+        sig = s + sizeof(SIG_TAG) - 1;
+        text_len = (apr_size_t)(s - value);
+    }
+    if (cc->secret_len) {
+        if (!sig) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "is not signed");
+            return APR_EINVAL;
+        }
+        value_mac(p, cc, value, text_len, want);
+        if (value + len - sig != SIG_HEX + 1 || sig[SIG_HEX] != '\n'
+            || CRYPTO_memcmp(sig, want, SIG_HEX) != 0) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX,
+                         "has a bad signature (forged, truncated, or signed "
+                         "with another secret)");
+            return APR_EINVAL;
+        }
+    }
+    return upkeep_record_decode(value, text_len, scope, rec, errbuf);
+}
+
+/* --- transport ---------------------------------------------------------- */
+
+struct upkeep_mc_t {
+    int n;
+    memcached_st *h[UPKEEP_MAX_SERVERS];
+    const char *name[UPKEEP_MAX_SERVERS];
+};
+
+static apr_status_t mc_cleanup(void *data)
+{
+    upkeep_mc_t *mc = data;
+    int i;
+
+    for (i = 0; i < mc->n; i++) {
+        memcached_free(mc->h[i]);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t upkeep_mc_open(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                            upkeep_mc_t **mcp, char *errbuf)
+{
+    upkeep_mc_t *mc = apr_pcalloc(p, sizeof(*mc));
+    int i;
+
+    apr_pool_cleanup_register(p, mc, mc_cleanup, apr_pool_cleanup_null);
+    for (i = 0; i < cc->nservers; i++) {
+        memcached_st *h = memcached_create(NULL);
+
+        if (!h) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
+            return APR_ENOMEM;
+        }
+        mc->h[mc->n] = h;
+        mc->name[mc->n++] = apr_psprintf(p, "%s:%u", cc->host[i],
+                                         (unsigned)cc->port[i]);
+        /* libmemcached waits seconds by default; a poller or an operator
+         * must hear "no answer" in a fraction of a second instead. */
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
+                               (uint64_t)cc->timeout_ms);
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_POLL_TIMEOUT,
+                               (uint64_t)cc->timeout_ms);
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                               (uint64_t)cc->timeout_ms * 1000);
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                               (uint64_t)cc->timeout_ms * 1000);
+        /* retry a failed server on the next poll, not seconds later */
+        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
+        if (memcached_server_add(h, cc->host[i], cc->port[i])
+                != MEMCACHED_SUCCESS) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot add server %s",
+                         mc->name[i]);
+            return APR_EINVAL;
+        }
+    }
+    *mcp = mc;
+    return APR_SUCCESS;
+}
+
+upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
+                           const char *key, char **value, apr_size_t *len,
+                           char *errbuf)
+{
+    memcached_return_t rc;
+    uint32_t flags;
+    size_t n = 0;
+    char *v = memcached_get(mc->h[i], key, strlen(key), &n, &flags, &rc);
+
+    if (rc == MEMCACHED_NOTFOUND) {
+        free(v);
+        return UPKEEP_GET_MISSING;
+    }
+    if (rc != MEMCACHED_SUCCESS) {
+        free(v);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", mc->name[i],
+                     memcached_strerror(mc->h[i], rc));
+        return UPKEEP_GET_ERROR;
+    }
+    *value = apr_pstrmemdup(p, v ? v : "", n);
+    *len = n;
+    free(v);
+    return UPKEEP_GET_FOUND;
+}
+
+apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
+                           const char *value, char *errbuf)
+{
+    memcached_return_t rc = memcached_set(mc->h[i], key, strlen(key), value,
+                                          strlen(value), 0, 0);
+
+    if (rc != MEMCACHED_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", mc->name[i],
+                     memcached_strerror(mc->h[i], rc));
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
+{
+    return mc->name[i];
+}

@@ -1,0 +1,211 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_sync.c: the cluster poller.  A mod_watchdog singleton callback
+ * (one process per server, never a request thread) reads every scope's
+ * cluster value from every memcached server, keeps the newest valid one in
+ * the shared slots, and writes it back where it is missing or older, so a
+ * restarted or evicted memcached heals by itself.
+ */
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "apr_strings.h"
+#include "mod_watchdog.h"
+
+#include "upkeep_private.h"
+
+#define UPKEEP_SYNC_WATCHDOG "_upkeep_sync_"
+
+typedef struct {
+    server_rec *s;
+    upkeep_cluster_conf_t *cc;
+    upkeep_live_t *live;
+    upkeep_slot_t **slots;      /* by scope registry index */
+    apr_pool_t *pool;           /* the child's, for the handles */
+    upkeep_mc_t *mc;            /* created in the polling process */
+    int lost;                   /* no server answered the last poll */
+    /* a bad value is logged once, not on every poll */
+    uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS];
+} upkeep_poller_t;
+
+static upkeep_poller_t *poller;
+
+/* FNV-1a: tells one bad value from the next, nothing more. */
+static uint64_t value_hash(const char *v, apr_size_t len)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    while (len--) {
+        h = (h ^ (unsigned char)*v++) * 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+static void log_bad_value(upkeep_poller_t *pl, int scope, int server,
+                          const char *key, const char *value,
+                          apr_size_t len, const char *why)
+{
+    uint64_t h = value_hash(value, len);
+
+    if (pl->logged_bad[scope][server] == h) {
+        return;
+    }
+    pl->logged_bad[scope][server] = h;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0022: ignoring the "
+                 "value of %s on %s: it %s", key,
+                 upkeep_mc_server_name(pl->mc, server), why);
+}
+
+/* One scope: returns how many servers answered. */
+static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
+                      int *server_ok)
+{
+    const char *name = upkeep_scope_name(i);
+    const char *key = upkeep_cluster_key(p, pl->cc, name);
+    upkeep_record_t layers[UPKEEP_LAYER_COUNT], got[UPKEEP_MAX_SERVERS];
+    upkeep_record_t *best;
+    int stale[UPKEEP_MAX_SERVERS] = { 0 };
+    int j, mode, layer, answered = 0;
+    char err[UPKEEP_ERRMSG_MAX];
+
+    upkeep_slot_read(pl->slots[i], 0, &mode, &layer, layers, 1);
+    best = &layers[UPKEEP_LAYER_CLUSTER];
+    for (j = 0; j < pl->cc->nservers; j++) {
+        char *value;
+        apr_size_t len;
+        upkeep_get_e r;
+
+        if (!server_ok[j]) {
+            continue;   /* it did not answer for an earlier scope */
+        }
+        r = upkeep_mc_get(pl->mc, j, p, key, &value, &len, err);
+        if (r == UPKEEP_GET_ERROR) {
+            server_ok[j] = 0;
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pl->s,
+                         "UPK0024: cannot read %s: %s", key, err);
+            continue;
+        }
+        answered++;
+        stale[j] = 1;
+        if (r == UPKEEP_GET_MISSING) {
+            continue;   /* no news; healed below */
+        }
+        if (upkeep_value_decode(p, pl->cc, name, value, len, &got[j], err)
+                != APR_SUCCESS) {
+            log_bad_value(pl, i, j, key, value, len, err);
+            continue;
+        }
+        pl->logged_bad[i][j] = 0;
+        stale[j] = 0;
+        if (upkeep_record_newer(&got[j], best) > 0) {
+            best = &got[j];
+        }
+    }
+    if (best != &layers[UPKEEP_LAYER_CLUSTER]) {
+        upkeep_slot_publish(pl->slots[i], UPKEEP_LAYER_CLUSTER, best);
+        /* the live file is the cluster layer's durable copy on nodes that
+         * only hear of it here */
+        msync(pl->live, sizeof(*pl->live), MS_SYNC);
+    }
+    if (best->version == 0) {
+        return answered;    /* nothing was ever published: nothing to heal */
+    }
+    for (j = 0; j < pl->cc->nservers; j++) {
+        if (server_ok[j] && (stale[j] || upkeep_record_newer(best, &got[j])
+                                         > 0)) {
+            if (upkeep_mc_set(pl->mc, j, key, upkeep_value_encode(
+                                  p, pl->cc, name, best), err)
+                    == APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, pl->s, "UPK0025: "
+                             "wrote version %" APR_UINT64_T_FMT " of %s back "
+                             "to %s", (apr_uint64_t)best->version, key,
+                             upkeep_mc_server_name(pl->mc, j));
+            }
+        }
+    }
+    return answered;
+}
+
+static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
+{
+    upkeep_poller_t *pl = data;
+    int server_ok[UPKEEP_MAX_SERVERS];
+    int64_t now = apr_time_sec(apr_time_now());
+    int i, j, answered = 0;
+    char err[UPKEEP_ERRMSG_MAX];
+
+    if (state != AP_WATCHDOG_STATE_RUNNING || !pl->pool) {
+        return APR_SUCCESS;
+    }
+    if (!pl->mc && upkeep_mc_open(pl->pool, pl->cc, &pl->mc, err)
+                   != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0026: %s", err);
+        return APR_SUCCESS;
+    }
+    for (j = 0; j < pl->cc->nservers; j++) {
+        server_ok[j] = 1;
+    }
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        answered += poll_scope(pl, i, p, server_ok);
+    }
+    atomic_store(&pl->live->sync.last_try, now);
+    if (answered) {
+        atomic_store(&pl->live->sync.last_ok, now);
+    }
+    if ((answered == 0) != pl->lost) {
+        pl->lost = answered == 0;
+        atomic_store(&pl->live->sync.failing, (uint32_t)pl->lost);
+        if (pl->lost) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0021: no "
+                         "memcached server answers: keeping the last known "
+                         "cluster mode");
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pl->s, "UPK0023: "
+                         "cluster sync is back");
+        }
+    }
+    return APR_SUCCESS;
+}
+
+void upkeep_sync_child_init(apr_pool_t *pchild)
+{
+    if (poller) {
+        poller->pool = pchild;
+    }
+}
+
+void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
+                       upkeep_live_t *live, upkeep_slot_t **slots)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    upkeep_cluster_conf_t *cc = upkeep_cluster_conf(pconf, s);
+    ap_watchdog_t *wd;
+    apr_status_t rv = APR_ENOTIMPL;
+
+    poller = NULL;
+    if (!cc) {
+        return;
+    }
+    poller = apr_pcalloc(pconf, sizeof(*poller));
+    poller->s = s;
+    poller->cc = cc;
+    poller->live = live;
+    poller->slots = slots;
+    if (get_instance && register_cb) {
+        rv = get_instance(&wd, UPKEEP_SYNC_WATCHDOG, 0, 1, pconf);
+        if (rv == APR_SUCCESS) {
+            rv = register_cb(wd, upkeep_sync_interval(s), poller,
+                             upkeep_poll);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0027: cannot start "
+                     "the cluster poller (is mod_watchdog loaded?)");
+    }
+}
