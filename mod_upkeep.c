@@ -329,6 +329,23 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          rec[layer].reason[0] ? ": " : "", rec[layer].reason);
         }
     }
+    /* drain survives restarts: a node being upgraded stays out of the
+     * load balancer until undrained */
+    {
+        apr_finfo_t fi;
+        int drained = apr_stat(&fi, apr_pstrcat(ptemp, dir, "/"
+                                                UPKEEP_DRAIN_FILE, NULL),
+                               APR_FINFO_MTIME, ptemp) == APR_SUCCESS;
+
+        atomic_store(&live_map.live->drain.drained, (uint32_t)drained);
+        atomic_store(&live_map.live->drain.since,
+                     drained ? apr_time_sec(fi.mtime) : 0);
+        if (drained) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "UPK0012: this node "
+                         "starts drained: its health check answers 503 "
+                         "until upkeepctl undrain");
+        }
+    }
     rv = record_cluster_conf(pconf, ptemp, dir, s);
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -471,13 +488,16 @@ static int gate_applies(request_rec *r, const upkeep_dir_conf *dc)
     return 1;
 }
 
-static int refuse(request_rec *r, const upkeep_dir_conf *dc, int mode,
-                  const upkeep_record_t *rec)
+static void count(int scope, int counter, int mode);
+
+static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
+                  int mode, const upkeep_record_t *rec)
 {
     int retry_after = retry_after_of(r, dc, rec);
     const upkeep_template_t *page = upkeep_default_page(mode);
-    const char *scope = upkeep_scope_name(upkeep_conf_scope(dc));
+    const char *scope = upkeep_scope_name(scope_index);
 
+    count(scope_index, UPKEEP_COUNT_REFUSED, mode);
     if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
         page = dc->page;
     }
@@ -536,17 +556,103 @@ static int upkeep_post_read_request(request_rec *r)
 
 /* Runs once <Location>/<Directory> configuration is merged and before
  * authentication, so a refusal never asks for credentials first. */
+static void count(int scope, int counter, int mode)
+{
+    if (scope_slots[scope]) {
+        atomic_fetch_add_explicit(&scope_slots[scope]->count[counter][mode],
+                                  1, memory_order_relaxed);
+    }
+}
+
+static apr_status_t inflight_done(void *data)
+{
+    atomic_fetch_sub_explicit(&((upkeep_slot_t *)data)->inflight_writes, 1,
+                              memory_order_relaxed);
+    return APR_SUCCESS;
+}
+
+/* Counts a write until its request ends, whichever way it ends (pool
+ * cleanup: aborted connections included), so `upkeepctl --wait` knows
+ * when none is left. */
+static void count_inflight(request_rec *r, int scope)
+{
+    upkeep_slot_t *slot = scope_slots[scope];
+
+    if (slot && !r->prev) {
+        atomic_fetch_add_explicit(&slot->inflight_writes, 1,
+                                  memory_order_relaxed);
+        apr_pool_cleanup_register(r->pool, slot, inflight_done,
+                                  apr_pool_cleanup_null);
+    }
+}
+
+/* hold: the write sleeps until the mode changes (a publish wakes it) or
+ * its max runs out.  Returns the mode in force afterwards, or -1 when it
+ * timed out or there was no room to wait. */
+static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
+                      upkeep_record_t *rec)
+{
+    upkeep_slot_t *slot = scope_slots[scope];
+    int64_t max_ms = rec->hold_max_ms ? rec->hold_max_ms
+                                      : upkeep_conf_hold_max_ms(dc);
+    apr_time_t deadline = apr_time_now() + apr_time_from_msec(max_ms);
+    int mode = UPKEEP_MODE_HOLD, layer;
+
+    if (atomic_fetch_add(&live_map.live->held_total, 1)
+        >= upkeep_hold_limit(r->server)) {
+        atomic_fetch_sub(&live_map.live->held_total, 1);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0104: no room to "
+                      "hold %s %s (UpkeepHoldLimit %d reached)", r->method,
+                      r->uri, upkeep_hold_limit(r->server));
+        return -1;
+    }
+    atomic_fetch_add(&slot->held_now, 1);
+    count(scope, UPKEEP_COUNT_HELD, UPKEEP_MODE_HOLD);
+    for (;;) {
+        apr_time_t now = apr_time_now();
+        uint32_t seen = atomic_load_explicit(&slot->seq,
+                                             memory_order_acquire);
+        int64_t wait = deadline - now;
+
+        upkeep_slot_read(slot, apr_time_sec(now), &mode, &layer, rec, 0);
+        if (mode != UPKEEP_MODE_HOLD || wait <= 0) {
+            break;
+        }
+        /* wake for a publish, else at the end of a --for window, at the
+         * deadline, or after 100 ms at the latest */
+        if (rec->until) {
+            int64_t to_end = apr_time_from_sec(rec->until) - now;
+
+            wait = to_end < wait ? (to_end > 0 ? to_end : 1000) : wait;
+        }
+        upkeep_seq_wait(&slot->seq, seen & ~1u,
+                        wait < apr_time_from_msec(100)
+                        ? wait : apr_time_from_msec(100));
+    }
+    atomic_fetch_sub(&slot->held_now, 1);
+    atomic_fetch_sub(&live_map.live->held_total, 1);
+    if (mode == UPKEEP_MODE_HOLD) {
+        count(scope, UPKEEP_COUNT_TIMED_OUT, UPKEEP_MODE_HOLD);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0105: %s %s waited "
+                      "%" APR_INT64_T_FMT " ms in hold; refusing it",
+                      r->method, r->uri, max_ms);
+        return -1;
+    }
+    count(scope, UPKEEP_COUNT_RELEASED, UPKEEP_MODE_HOLD);
+    return mode;
+}
+
+/* Runs once <Location>/<Directory> configuration is merged and before
+ * authentication, so a refusal never asks for credentials first. */
 static int upkeep_gate(request_rec *r)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
+    int scope = upkeep_conf_scope(dc);
     upkeep_record_t rec;
-    int mode = read_mode(r, upkeep_conf_scope(dc), &rec);
+    int mode = read_mode(r, scope, &rec), safe;
 
     apr_table_setn(r->subprocess_env, "UPKEEP_MODE", upkeep_mode_name(mode));
-    if (mode == UPKEEP_MODE_NORMAL) {
-        return DECLINED;
-    }
     /* Sub-requests ride on a request that passed.  An ErrorDocument
      * redirect of our own refusal would loop if gated again.  Every other
      * internal redirect (per-directory mod_rewrite, an ErrorDocument of
@@ -555,16 +661,47 @@ static int upkeep_gate(request_rec *r)
                                              UPKEEP_REFUSED_NOTE))) {
         return DECLINED;
     }
+    safe = upkeep_conf_method_is_safe(dc, r->method);
+    if (mode == UPKEEP_MODE_NORMAL || (safe && mode != UPKEEP_MODE_MAINTENANCE)) {
+        if (!safe) {
+            count_inflight(r, scope);
+        }
+        return DECLINED;
+    }
     if (!gate_applies(r, dc)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "UPK0103: %s %s is exempt", r->method, r->uri);
+        count(scope, UPKEEP_COUNT_BYPASSED, mode);
+        if (!safe) {
+            count_inflight(r, scope);
+        }
         return DECLINED;
     }
-    if (mode == UPKEEP_MODE_READONLY
-        && upkeep_conf_method_is_safe(dc, r->method)) {
-        return DECLINED;
+    if (mode == UPKEEP_MODE_HOLD) {
+        int after = hold_write(r, dc, scope, &rec);
+
+        if (after < 0) {
+            return refuse(r, dc, scope, UPKEEP_MODE_HOLD, &rec);
+        }
+        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
+                       upkeep_mode_name(after));
+        if (after == UPKEEP_MODE_NORMAL) {
+            count_inflight(r, scope);
+            return DECLINED;
+        }
+        mode = after;
     }
-    return refuse(r, dc, mode, &rec);
+    return refuse(r, dc, scope, mode, &rec);
+}
+
+upkeep_live_t *upkeep_live(void)
+{
+    return live_map.live;
+}
+
+upkeep_slot_t *upkeep_scope_slot(int scope)
+{
+    return scope_slots[scope];
 }
 
 static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
@@ -582,6 +719,9 @@ static void upkeep_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);
+    /* first: a health check must not wait for any other module */
+    ap_hook_quick_handler(upkeep_health_check, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(upkeep_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 /* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */

@@ -11,6 +11,7 @@
 #include "apr_strings.h"
 #include "apr_user.h"
 #include "http_core.h"
+#include "ap_mpm.h"
 
 #include "upkeep_private.h"
 
@@ -68,6 +69,8 @@ void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->secret_file = NULL;
     sc->secret = NULL;
     sc->timeout_ms = -1;
+    sc->health_path = NULL;
+    sc->hold_limit = -1;
     return sc;
 }
 
@@ -90,6 +93,10 @@ void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->secret = add->secret ? add->secret : base->secret;
     sc->timeout_ms = add->timeout_ms != -1 ? add->timeout_ms
                                            : base->timeout_ms;
+    sc->health_path = add->health_path ? add->health_path
+                                       : base->health_path;
+    sc->hold_limit = add->hold_limit != -1 ? add->hold_limit
+                                           : base->hold_limit;
     return sc;
 }
 
@@ -105,6 +112,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->safe_methods = NULL;
     dc->retry_after = -1;
     dc->page = NULL;
+    dc->hold_max_ms = -1;
     return dc;
 }
 
@@ -133,6 +141,8 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->retry_after = add->retry_after != -1 ? add->retry_after
                                              : base->retry_after;
     dc->page = add->page ? add->page : base->page;
+    dc->hold_max_ms = add->hold_max_ms != -1 ? add->hold_max_ms
+                                             : base->hold_max_ms;
     return dc;
 }
 
@@ -191,6 +201,36 @@ int upkeep_conf_retry_after(const upkeep_dir_conf *dc)
 {
     return dc->retry_after == -1 ? UPKEEP_DEFAULT_RETRY_AFTER
                                  : dc->retry_after;
+}
+
+int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
+{
+    return dc->hold_max_ms == -1 ? UPKEEP_DEFAULT_HOLD_MAX_MS
+                                 : dc->hold_max_ms;
+}
+
+/* Default: a quarter of the worker slots, so reads keep being served. */
+int upkeep_hold_limit(server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+    int daemons = 1, threads = 1, workers;
+
+    if (sc->hold_limit != -1) {
+        return sc->hold_limit;
+    }
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    workers = (daemons > 0 ? daemons : 1) * (threads > 0 ? threads : 1);
+    return workers >= 4 ? workers / 4 : 1;
+}
+
+const char *upkeep_health_path(server_rec *s)
+{
+    upkeep_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &upkeep_module);
+
+    return sc->health_path;
 }
 
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method)
@@ -322,6 +362,49 @@ static const char *set_retry_after(cmd_parms *cmd, void *dcv,
         return apr_psprintf(cmd->pool, "UpkeepRetryAfter: '%s' %s", arg, why);
     }
     dc->retry_after = (int)apr_time_sec(t);
+    return NULL;
+}
+
+static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_interval_time_t t;
+    const char *why = upkeep_parse_duration(arg, &t);
+
+    if (!why && (t < apr_time_from_msec(1)
+                 || t > apr_time_from_msec(UPKEEP_HOLD_MAX_MS))) {
+        why = "must be between 1ms and 5m";
+    }
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepHoldMax: '%s' %s", arg, why);
+    }
+    dc->hold_max_ms = (int)apr_time_as_msec(t);
+    return NULL;
+}
+
+static const char *set_server_value(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                                  &upkeep_module);
+    char *end;
+    long n;
+
+    (void)dummy;
+    if (cmd->info) {    /* UpkeepHealthCheck */
+        if (arg[0] != '/' || strpbrk(arg, "%?#")) {
+            return apr_psprintf(cmd->pool, "UpkeepHealthCheck: '%s' is not "
+                                "a plain URL path", arg);
+        }
+        sc->health_path = arg;
+        return NULL;
+    }
+    n = strtol(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > 100000) {
+        return apr_psprintf(cmd->pool, "UpkeepHoldLimit: '%s' is not a "
+                            "number from 1 to 100000", arg);
+    }
+    sc->hold_limit = (int)n;
     return NULL;
 }
 
@@ -487,6 +570,14 @@ const command_rec upkeep_cmds[] = {
                   "Default Retry-After of refusals (default: 60s)"),
     AP_INIT_TAKE1("UpkeepPage", set_page, NULL, DIR_CTX,
                   "Template file of the maintenance page"),
+    AP_INIT_TAKE1("UpkeepHoldMax", set_hold_max, NULL, DIR_CTX,
+                  "Longest wait of a held write (default 10s)"),
+    AP_INIT_TAKE1("UpkeepHoldLimit", set_server_value, NULL, RSRC_CONF,
+                  "Most writes held at once (default: a quarter of the "
+                  "worker slots)"),
+    AP_INIT_TAKE1("UpkeepHealthCheck", set_server_value, (void *)1,
+                  RSRC_CONF, "Path the module answers itself for load "
+                  "balancer health checks"),
     AP_INIT_TAKE1("UpkeepStateDir", set_state_dir, NULL, RSRC_CONF,
                   "Directory of the persisted mode (default: "
                   UPKEEP_DEFAULT_STATE_DIR ")"),

@@ -140,21 +140,9 @@ void upkeep_default_pages_init(apr_pool_t *pconf)
 
 const upkeep_template_t *upkeep_default_page(int mode)
 {
-    return default_pages[mode];
-}
-
-static const char *iso_time(apr_pool_t *p, int64_t t)
-{
-    apr_time_exp_t tm;
-    char buf[32];
-    apr_size_t len;
-
-    if (t == 0) {
-        return "";
-    }
-    apr_time_exp_gmt(&tm, apr_time_from_sec(t));
-    apr_strftime(buf, &len, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return apr_pstrmemdup(p, buf, len);
+    /* hold refuses writes like read-only mode does */
+    return default_pages[mode == UPKEEP_MODE_MAINTENANCE
+                         ? UPKEEP_MODE_MAINTENANCE : UPKEEP_MODE_READONLY];
 }
 
 static const char *escape_html(apr_pool_t *p, const char *s)
@@ -201,15 +189,15 @@ const char *upkeep_template_render(request_rec *r,
             break;
         case UPKEEP_FIELD_REASON:
             v = escape_html(r->pool, rec->reason[0] ? rec->reason
-                : mode == UPKEEP_MODE_READONLY
-                  ? "Changes are paused while we upgrade."
-                  : "Scheduled maintenance is in progress.");
+                : mode == UPKEEP_MODE_MAINTENANCE
+                  ? "Scheduled maintenance is in progress."
+                  : "Changes are paused while we upgrade.");
             break;
         case UPKEEP_FIELD_RETRY_AFTER:
             v = apr_itoa(r->pool, retry_after);
             break;
         case UPKEEP_FIELD_UNTIL:
-            v = iso_time(r->pool, rec->until);
+            v = upkeep_iso_time(r->pool, rec->until);
             break;
         case UPKEEP_FIELD_UNTIL_HTTP:
             if (rec->until) {
@@ -219,7 +207,7 @@ const char *upkeep_template_render(request_rec *r,
             }
             break;
         case UPKEEP_FIELD_SINCE:
-            v = iso_time(r->pool, rec->since);
+            v = upkeep_iso_time(r->pool, rec->since);
             break;
         case UPKEEP_FIELD_SCOPE:
             v = scope;

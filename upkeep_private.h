@@ -22,6 +22,7 @@ APLOG_USE_MODULE(upkeep);
 extern module AP_MODULE_DECLARE_DATA upkeep_module;
 
 #define UPKEEP_DEFAULT_RETRY_AFTER 60
+#define UPKEEP_DEFAULT_HOLD_MAX_MS 10000
 
 /* A parsed page template: literal text and placeholders, in order. */
 typedef enum {
@@ -59,6 +60,8 @@ typedef struct {
     const char *secret_file;    /* NULL: unsigned values */
     upkeep_cluster_conf_t *secret;      /* the secret, read at startup */
     int timeout_ms;             /* -1: unset */
+    const char *health_path;    /* UpkeepHealthCheck (per vhost) */
+    int hold_limit;             /* UpkeepHoldLimit; -1: unset */
 } upkeep_server_conf;
 
 typedef struct {
@@ -70,6 +73,7 @@ typedef struct {
     apr_array_header_t *safe_methods;   /* const char *; NULL: unset */
     int retry_after;                    /* seconds; -1: unset */
     const upkeep_template_t *page;      /* NULL: unset */
+    int hold_max_ms;                    /* UpkeepHoldMax; -1: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -92,6 +96,9 @@ apr_interval_time_t upkeep_sync_interval(server_rec *s);
 int upkeep_conf_enabled(const upkeep_dir_conf *dc);
 int upkeep_conf_scope(const upkeep_dir_conf *dc);
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
+int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
+int upkeep_hold_limit(server_rec *s);
+const char *upkeep_health_path(server_rec *s);
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method);
 
 /* upkeep_sync.c: the cluster poller */
@@ -99,6 +106,14 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
                        upkeep_live_t *live, upkeep_slot_t **slots);
 /* Gives the poller the pool of the process it will run in. */
 void upkeep_sync_child_init(apr_pool_t *pchild);
+
+/* upkeep_status.c: the health check and the status handler */
+int upkeep_health_check(request_rec *r, int lookup_uri);
+int upkeep_status_handler(request_rec *r);
+
+/* mod_upkeep.c: what the status code reads */
+upkeep_live_t *upkeep_live(void);
+upkeep_slot_t *upkeep_scope_slot(int scope);
 
 /* upkeep_page.c */
 const char *upkeep_template_parse(apr_pool_t *p, const char *source,

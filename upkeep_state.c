@@ -18,7 +18,7 @@
 #define UPKEEP_STATE_FILE_MAX 4096
 
 static const char *const mode_names[UPKEEP_MODE_COUNT] = {
-    "normal", "readonly", "maintenance"
+    "normal", "hold", "readonly", "maintenance"
 };
 
 const char *upkeep_mode_name(int mode)
@@ -174,6 +174,50 @@ const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
            : apr_psprintf(p, "is not an IP address or CIDR block: %pm", &rv);
 }
 
+const char *upkeep_iso_time(apr_pool_t *p, int64_t t)
+{
+    apr_time_exp_t tm;
+    char buf[32];
+    apr_size_t len;
+
+    if (t == 0) {
+        return "";
+    }
+    apr_time_exp_gmt(&tm, apr_time_from_sec(t));
+    apr_strftime(buf, &len, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return apr_pstrmemdup(p, buf, len);
+}
+
+const char *upkeep_json_str(apr_pool_t *p, const char *s)
+{
+    apr_size_t n = strlen(s), i;
+    char *out = apr_palloc(p, 6 * n + 3), *o = out;
+
+    *o++ = '"';
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        }
+        else if (c < 0x20) {    /* never in checked text; stay valid */
+            o += apr_snprintf(o, 7, "\\u%04x", c);
+        }
+        else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+const char *upkeep_json_time(apr_pool_t *p, int64_t t)
+{
+    return t ? upkeep_json_str(p, upkeep_iso_time(p, t)) : "null";
+}
+
 /* --- durable text file ---------------------------------------------- */
 
 const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
@@ -188,11 +232,14 @@ const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
         "since %" APR_INT64_T_FMT "\n"
         "until %" APR_INT64_T_FMT "\n"
         "retry-after %d\n"
+        "%s"
         "changed-by %s\n"
         "reason %s\n",
         UPKEEP_TEXT_FORMAT, scope, upkeep_mode_name(rec->mode),
         (apr_uint64_t)rec->version, (apr_int64_t)rec->since,
         (apr_int64_t)rec->until, (int)rec->retry_after,
+        rec->hold_max_ms ? apr_psprintf(p, "hold-max-ms %d\n",
+                                        (int)rec->hold_max_ms) : "",
         rec->changed_by, rec->reason);
 }
 
@@ -212,12 +259,15 @@ static int parse_int_field(const char *value, apr_int64_t min,
 
 enum {
     F_FORMAT, F_SCOPE, F_MODE, F_VERSION, F_SINCE, F_UNTIL, F_RETRY,
-    F_WHO, F_REASON, F_COUNT
+    F_WHO, F_REASON, F_HOLD_MAX, F_COUNT
 };
+
+/* F_HOLD_MAX and later are optional (files from older versions lack them) */
+#define F_REQUIRED F_HOLD_MAX
 
 static const char *const field_names[F_COUNT] = {
     "format", "scope", "mode", "version", "since", "until", "retry-after",
-    "changed-by", "reason"
+    "changed-by", "reason", "hold-max-ms"
 };
 
 #define FAIL(...) do { \
@@ -335,9 +385,15 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
             apr_cpystrn(rec->reason, value, UPKEEP_REASON_MAX);
             break;
         }
+        case F_HOLD_MAX:
+            if (!parse_int_field(value, 1, UPKEEP_HOLD_MAX_MS, &num)) {
+                FAIL("line %d: bad hold-max-ms '%.40s'", lineno, value);
+            }
+            rec->hold_max_ms = (int32_t)num;
+            break;
         }
     }
-    for (f = 0; f < F_COUNT; f++) {
+    for (f = 0; f < F_REQUIRED; f++) {
         if (!seen[f]) {
             FAIL("field '%s' is missing", field_names[f]);
         }

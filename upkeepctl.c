@@ -36,12 +36,19 @@ static const char usage_text[] =
     "  normal                 serve everything\n"
     "  readonly               refuse write methods with 503\n"
     "  maintenance            serve the maintenance page with 503\n"
+    "  hold [--max DURATION]  writes wait inside httpd (at most --max, else\n"
+    "                         UpkeepHoldMax) until the mode changes\n"
+    "  drain                  this node's health check answers 503, so the\n"
+    "                         load balancer takes it out (never --cluster)\n"
+    "  undrain                its health check answers 200 again\n"
     "\n"
-    "options for readonly and maintenance:\n"
+    "options for hold, readonly and maintenance:\n"
     "  --reason TEXT          shown to users (UTF-8, at most 511 bytes)\n"
     "  --retry-after SECONDS  Retry-After of refusals (1-86400)\n"
     "  --for DURATION         return to normal by itself after DURATION\n"
     "                         (90s, 15m, 2h, 1d; at most 30d)\n"
+    "  --wait                 return once no write is in flight on this node\n"
+    "  --timeout DURATION     give up waiting after DURATION (default 60s)\n"
     "\n"
     "  --state-dir DIR        default: $" UPKEEP_STATE_DIR_ENV ", else "
     UPKEEP_DEFAULT_STATE_DIR "\n"
@@ -56,7 +63,8 @@ static const char usage_text[] =
 
 enum {
     OPT_STATE_DIR = 256, OPT_SCOPE, OPT_REASON, OPT_RETRY_AFTER, OPT_FOR,
-    OPT_JSON, OPT_HELP, OPT_CLUSTER, OPT_MEMCACHED, OPT_SECRET_FILE
+    OPT_JSON, OPT_HELP, OPT_CLUSTER, OPT_MEMCACHED, OPT_SECRET_FILE,
+    OPT_MAX, OPT_WAIT, OPT_TIMEOUT
 };
 
 static const apr_getopt_option_t options[] = {
@@ -70,6 +78,9 @@ static const apr_getopt_option_t options[] = {
     { "cluster",     OPT_CLUSTER,     0, "cluster-wide" },
     { "memcached",   OPT_MEMCACHED,   1, "memcached servers" },
     { "secret-file", OPT_SECRET_FILE, 1, "signing secret" },
+    { "max",         OPT_MAX,         1, "longest hold" },
+    { "wait",        OPT_WAIT,        0, "wait for writes in flight" },
+    { "timeout",     OPT_TIMEOUT,     1, "longest wait" },
     { NULL, 0, 0, NULL }
 };
 
@@ -84,7 +95,12 @@ typedef struct {
     int cluster;
     const char *memcached;      /* NULL: from STATE_DIR/cluster.conf */
     const char *secret_file;    /* NULL: from STATE_DIR/cluster.conf */
+    apr_interval_time_t hold_max;       /* 0: not given */
+    int wait;
+    apr_interval_time_t timeout;        /* 0: not given */
 } ctl_args_t;
+
+#define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
 
 static void fail_usage(const char *fmt, ...)
 {
@@ -195,10 +211,36 @@ static void handle_option(ctl_args_t *a, int opt, const char *arg)
         }
         a->secret_file = arg;
         break;
+    case OPT_MAX:
+        if ((why = upkeep_parse_duration(arg, &a->hold_max)) != NULL) {
+            fail_usage("--max '%s' %s", arg, why);
+        }
+        if (a->hold_max < apr_time_from_msec(1)
+            || a->hold_max > apr_time_from_msec(UPKEEP_HOLD_MAX_MS)) {
+            fail_usage("--max '%s' must be between 1ms and 5m", arg);
+        }
+        break;
+    case OPT_WAIT:
+        a->wait = 1;
+        break;
+    case OPT_TIMEOUT:
+        if ((why = upkeep_parse_duration(arg, &a->timeout)) != NULL) {
+            fail_usage("--timeout '%s' %s", arg, why);
+        }
+        if (a->timeout < apr_time_from_msec(1)
+            || a->timeout > apr_time_from_sec(86400)) {
+            fail_usage("--timeout '%s' must be between 1ms and 1d", arg);
+        }
+        break;
     case OPT_HELP:
         fputs(usage_text, stdout);
         exit(EXIT_SUCCESS);
     }
+}
+
+static int is_drain_command(const char *command)
+{
+    return strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0;
 }
 
 static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
@@ -243,10 +285,26 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
             fail_usage("unexpected argument '%s'", argv[os->ind]);
         }
     }
-    if (strcmp(a->command, "status") != 0
+    if (strcmp(a->command, "status") != 0 && !is_drain_command(a->command)
         && upkeep_mode_from_name(a->command) == UPKEEP_MODE_COUNT) {
-        fail_usage("unknown command '%s' (expected status, normal, "
-                   "readonly or maintenance)", a->command);
+        fail_usage("unknown command '%s' (expected status, normal, hold, "
+                   "readonly, maintenance, drain or undrain)", a->command);
+    }
+    if (is_drain_command(a->command) && a->cluster) {
+        fail_usage("%s is node-local: --cluster %s would take every node out "
+                   "of the load balancer at once", a->command, a->command);
+    }
+    if (a->hold_max && strcmp(a->command, "hold") != 0) {
+        fail_usage("--max only goes with hold");
+    }
+    if ((a->wait || a->timeout)
+        && (strcmp(a->command, "status") == 0 || is_drain_command(a->command)
+            || strcmp(a->command, "normal") == 0)) {
+        fail_usage("%s does not go with %s", a->wait ? "--wait" : "--timeout",
+                   a->command);
+    }
+    if (a->timeout && !a->wait) {
+        fail_usage("--timeout goes with --wait");
     }
     if ((a->memcached || a->secret_file) && !a->cluster) {
         fail_usage("--memcached and --secret-file go with --cluster");
@@ -254,7 +312,7 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
     if (a->json && strcmp(a->command, "status") != 0) {
         fail_usage("--json only goes with status");
     }
-    if (strcmp(a->command, "status") == 0
+    if (strcmp(a->command, "status") == 0 || is_drain_command(a->command)
         || strcmp(a->command, "normal") == 0) {
         const char *extra = a->reason ? "--reason"
                             : a->retry_after ? "--retry-after"
@@ -419,6 +477,68 @@ static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     return stored;
 }
 
+/* --wait: until this node has no write of the scope in flight.  Writes
+ * that started before the flip finish; new ones are refused or held. */
+static int wait_for_writes(const ctl_args_t *a, const char *scope,
+                           upkeep_slot_t *slot)
+{
+    apr_interval_time_t timeout = a->timeout ? a->timeout
+                                             : DEFAULT_WAIT_TIMEOUT;
+    apr_time_t deadline = apr_time_now() + timeout;
+    int64_t left = 0;
+
+    while (slot && (left = atomic_load(&slot->inflight_writes)) > 0) {
+        if (apr_time_now() >= deadline) {
+            fail("timed out after %" APR_TIME_T_FMT " ms: %" APR_INT64_T_FMT
+                 " write%s of scope '%s' still in flight on this node",
+                 apr_time_as_msec(timeout), left, left == 1 ? "" : "s",
+                 scope);
+        }
+        apr_sleep(apr_time_from_msec(10));
+    }
+    printf("scope %s: no write in flight on this node\n", scope);
+    return EXIT_SUCCESS;
+}
+
+static int drain(apr_pool_t *p, const ctl_args_t *a)
+{
+    const char *path = apr_pstrcat(p, a->state_dir, "/" UPKEEP_DRAIN_FILE,
+                                   NULL);
+    int on = strcmp(a->command, "drain") == 0;
+    int64_t now = apr_time_sec(apr_time_now());
+    upkeep_live_map_t map;
+    char err[UPKEEP_ERRMSG_MAX], who[UPKEEP_WHO_MAX];
+    apr_file_t *lock;
+    apr_status_t rv;
+
+    check_access(a->state_dir, 1);
+    if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
+        fail("%s", err);
+    }
+    who_am_i(p, who);
+    if (on) {
+        rv = upkeep_file_replace(p, path, apr_psprintf(p, "drained since %s "
+                                 "by %s\n", upkeep_iso_time(p, now), who),
+                                 APR_FPROT_UREAD | APR_FPROT_UWRITE
+                                 | APR_FPROT_GREAD | APR_FPROT_GWRITE, err);
+        if (rv != APR_SUCCESS) {
+            fail("%s; not changed", err);
+        }
+    }
+    else if ((rv = apr_file_remove(path, p)) != APR_SUCCESS
+             && !APR_STATUS_IS_ENOENT(rv)) {
+        fail("cannot remove %s: %pm; not changed", path, &rv);
+    }
+    if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
+        atomic_store(&map.live->drain.since, on ? now : 0);
+        atomic_store(&map.live->drain.drained, (uint32_t)on);
+    }
+    apr_file_close(lock);
+    printf(on ? "this node is drained: its health check answers 503\n"
+              : "this node is undrained: its health check answers 200\n");
+    return EXIT_SUCCESS;
+}
+
 static int flip(apr_pool_t *p, const ctl_args_t *a)
 {
     const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
@@ -470,6 +590,7 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     rec.since = now;
     rec.until = a->duration ? now + apr_time_sec(a->duration) : 0;
     rec.version = old.version + 1;
+    rec.hold_max_ms = (int32_t)apr_time_as_msec(a->hold_max);
     who_am_i(p, rec.changed_by);
     if (a->reason) {
         apr_cpystrn(rec.reason, a->reason, UPKEEP_REASON_MAX);
@@ -498,48 +619,11 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
                a->command, (apr_uint64_t)rec.version,
                slot ? "" : "; httpd applies it when it starts");
     }
-    return EXIT_SUCCESS;
+    fflush(stdout);
+    return a->wait ? wait_for_writes(a, scope, slot) : EXIT_SUCCESS;
 }
 
 /* --- status ---------------------------------------------------------- */
-
-static const char *iso_time(apr_pool_t *p, int64_t t)
-{
-    apr_time_exp_t tm;
-    char buf[32];
-    apr_size_t len;
-
-    if (t == 0) {
-        return NULL;
-    }
-    apr_time_exp_gmt(&tm, apr_time_from_sec(t));
-    apr_strftime(buf, &len, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return apr_pstrmemdup(p, buf, len);
-}
-
-/* Reasons and names are checked UTF-8 without control characters, so
- * only the quote and the backslash need escaping. */
-static const char *json_str(apr_pool_t *p, const char *s)
-{
-    apr_size_t n = strlen(s), i;
-    char *out = apr_palloc(p, 2 * n + 3), *o = out;
-
-    *o++ = '"';
-    for (i = 0; i < n; i++) {
-        if (s[i] == '"' || s[i] == '\\') {
-            *o++ = '\\';
-        }
-        *o++ = s[i];
-    }
-    *o++ = '"';
-    *o = '\0';
-    return out;
-}
-
-static const char *json_time(apr_pool_t *p, int64_t t)
-{
-    return t ? json_str(p, iso_time(p, t)) : "null";
-}
 
 static void add_name(apr_pool_t *p, apr_array_header_t *names,
                      const char *name, apr_size_t len)
@@ -645,8 +729,8 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
                                 (apr_uint64_t)rec.version);
         }
         out = json ? apr_psprintf(p, "%s%s{\"server\":%s,\"value\":%s}", out,
-                                  i ? "," : "", json_str(p, upkeep_mc_server_name(mc, i)),
-                                  json_str(p, what))
+                                  i ? "," : "", upkeep_json_str(p, upkeep_mc_server_name(mc, i)),
+                                  upkeep_json_str(p, what))
                    : apr_psprintf(p, "%s\n  memcached:   %s %s", out,
                                   upkeep_mc_server_name(mc, i), what);
     }
@@ -659,11 +743,11 @@ static const char *json_layer(apr_pool_t *p, const upkeep_record_t *r,
     return apr_psprintf(p, "{\"mode\":%s,\"set_mode\":%s,\"reason\":%s,"
                         "\"since\":%s,\"until\":%s,\"retry_after\":%d,"
                         "\"version\":%" APR_UINT64_T_FMT ",\"changed_by\":%s}",
-                        json_str(p, upkeep_mode_name(upkeep_mode_at(r, now))),
-                        json_str(p, upkeep_mode_name(r->mode)),
-                        json_str(p, r->reason), json_time(p, r->since),
-                        json_time(p, r->until), (int)r->retry_after,
-                        (apr_uint64_t)r->version, json_str(p, r->changed_by));
+                        upkeep_json_str(p, upkeep_mode_name(upkeep_mode_at(r, now))),
+                        upkeep_json_str(p, upkeep_mode_name(r->mode)),
+                        upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
+                        upkeep_json_time(p, r->until), (int)r->retry_after,
+                        (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by));
 }
 
 static int status(apr_pool_t *p, const ctl_args_t *a)
@@ -698,7 +782,7 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
         names = known_scopes(p, a->state_dir, live);
     }
     if (a->json) {
-        printf("{\"state_dir\":%s,\"scopes\":[", json_str(p, a->state_dir));
+        printf("{\"state_dir\":%s,\"scopes\":[", upkeep_json_str(p, a->state_dir));
     }
     /* a scope whose file cannot be read is reported on stderr, not in
      * the JSON array: count what was printed for the separators */
@@ -743,17 +827,20 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                    "\"reason\":%s,\"since\":%s,\"until\":%s,"
                    "\"expired\":%s,\"retry_after\":%d,\"version\":%"
                    APR_UINT64_T_FMT ",\"changed_by\":%s,\"live\":%s,"
-                   "\"local\":%s,\"cluster\":%s%s%s%s}",
-                   printed++ ? "," : "", json_str(p, name),
-                   json_str(p, upkeep_mode_name(mode)),
-                   json_str(p, layer_names[layer]),
-                   json_str(p, upkeep_mode_name(r->mode)),
-                   json_str(p, r->reason), json_time(p, r->since),
-                   json_time(p, r->until),
+                   "\"local\":%s,\"cluster\":%s,\"inflight_writes\":%"
+                   APR_INT64_T_FMT ",\"held\":%" APR_INT64_T_FMT "%s%s%s}",
+                   printed++ ? "," : "", upkeep_json_str(p, name),
+                   upkeep_json_str(p, upkeep_mode_name(mode)),
+                   upkeep_json_str(p, layer_names[layer]),
+                   upkeep_json_str(p, upkeep_mode_name(r->mode)),
+                   upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
+                   upkeep_json_time(p, r->until),
                    mode != r->mode ? "true" : "false", (int)r->retry_after,
-                   (apr_uint64_t)r->version, json_str(p, r->changed_by),
-                   json_str(p, live_state), json_layer(p, &rec[0], now),
+                   (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by),
+                   upkeep_json_str(p, live_state), json_layer(p, &rec[0], now),
                    json_layer(p, &rec[1], now),
+                   (apr_int64_t)(slot ? atomic_load(&slot->inflight_writes) : 0),
+                   (apr_int64_t)(slot ? atomic_load(&slot->held_now) : 0),
                    mc ? ",\"memcached\":[" : "",
                    mc ? memcached_view(p, mc, &cc, name, 1) : "",
                    mc ? "]" : "");
@@ -762,11 +849,11 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
         printf("scope %s: %s", name, upkeep_mode_name(mode));
         if (mode != r->mode) {
             printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
-                   iso_time(p, r->until));
+                   upkeep_iso_time(p, r->until));
         }
         printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
-        printf("  since:       %s\n", r->since ? iso_time(p, r->since) : "-");
-        printf("  until:       %s\n", r->until ? iso_time(p, r->until) : "-");
+        printf("  since:       %s\n", r->since ? upkeep_iso_time(p, r->since) : "-");
+        printf("  until:       %s\n", r->until ? upkeep_iso_time(p, r->until) : "-");
         if (r->retry_after) {
             printf("  retry-after: %d\n", (int)r->retry_after);
         }
@@ -785,16 +872,27 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                        (apr_uint64_t)rec[l].version);
             }
         }
+        if (slot) {
+            printf("  writes:      %" APR_INT64_T_FMT " in flight, %"
+                   APR_INT64_T_FMT " held\n",
+                   (apr_int64_t)atomic_load(&slot->inflight_writes),
+                   (apr_int64_t)atomic_load(&slot->held_now));
+        }
         printf("  live:        %s", live_state);
         printf("%s\n", mc ? memcached_view(p, mc, &cc, name, 0) : "");
     }
     if (a->json) {
         printf("]");
+        if (live) {
+            printf(",\"drained\":%s,\"drained_since\":%s",
+                   atomic_load(&live->drain.drained) ? "true" : "false",
+                   upkeep_json_time(p, atomic_load(&live->drain.since)));
+        }
         if (live && have_cluster) {
             int64_t ok = atomic_load(&live->sync.last_ok);
 
             printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s}",
-                   json_time(p, ok),
+                   upkeep_json_time(p, ok),
                    ok ? apr_psprintf(p, "%" APR_INT64_T_FMT, now - ok)
                       : "null",
                    atomic_load(&live->sync.failing) ? "true" : "false");
@@ -806,13 +904,17 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
 
         if (ok) {
             printf("cluster sync: last good poll %s (%" APR_INT64_T_FMT
-                   "s ago)%s\n", iso_time(p, ok), now - ok,
+                   "s ago)%s\n", upkeep_iso_time(p, ok), now - ok,
                    atomic_load(&live->sync.failing) ? "; no memcached "
                    "server answers now" : "");
         }
         else {
             printf("cluster sync: no good poll yet\n");
         }
+    }
+    if (!a->json && live && atomic_load(&live->drain.drained)) {
+        printf("drain: on since %s (the health check answers 503)\n",
+               upkeep_iso_time(p, atomic_load(&live->drain.since)));
     }
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -833,6 +935,9 @@ int main(int argc, const char *const *argv)
     parse_args(p, argc, argv, &args);
     if (strcmp(args.command, "status") == 0) {
         return status(p, &args);
+    }
+    if (is_drain_command(args.command)) {
+        return drain(p, &args);
     }
     return flip(p, &args);
 }

@@ -50,6 +50,7 @@
 
 #define UPKEEP_RETRY_AFTER_MAX   86400  /* seconds */
 #define UPKEEP_FOR_MAX           (30 * 86400) /* longest --for, seconds */
+#define UPKEEP_HOLD_MAX_MS       (5 * 60 * 1000) /* longest hold --max */
 
 #define UPKEEP_LIVE_FILE         "upkeep.live"
 #define UPKEEP_LOCK_FILE         "upkeep.lock"
@@ -57,22 +58,36 @@
 
 #define UPKEEP_CLUSTER_CONF      "cluster.conf"
 #define UPKEEP_CLUSTER_SUFFIX    ".cluster"
+#define UPKEEP_DRAIN_FILE        "drain"
 
 /* Bump UPKEEP_LIVE_FORMAT whenever upkeep_live_t or upkeep_record_t
  * changes: httpd then replaces an old live file instead of misreading it.
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       2
+#define UPKEEP_LIVE_FORMAT       3
 #define UPKEEP_TEXT_FORMAT       1
 
-/* Ordered by strictness: when layers combine, the larger value wins. */
+/* Ordered by strictness: when layers combine, the larger value wins.
+ * hold: writes wait inside httpd (a schema change of a few hundred ms). */
 typedef enum {
     UPKEEP_MODE_NORMAL = 0,
-    UPKEEP_MODE_READONLY = 1,
-    UPKEEP_MODE_MAINTENANCE = 2,
+    UPKEEP_MODE_HOLD = 1,
+    UPKEEP_MODE_READONLY = 2,
+    UPKEEP_MODE_MAINTENANCE = 3,
     UPKEEP_MODE_COUNT
 } upkeep_mode_e;
+
+/* What happened to requests, per scope and mode in force (status page,
+ * metrics). */
+typedef enum {
+    UPKEEP_COUNT_REFUSED = 0,   /* got a 503 (or the read-only status) */
+    UPKEEP_COUNT_HELD,          /* a write started waiting in hold */
+    UPKEEP_COUNT_RELEASED,      /* a held write went on after the hold */
+    UPKEEP_COUNT_TIMED_OUT,     /* a held write waited out its max */
+    UPKEEP_COUNT_BYPASSED,      /* an exemption let it through */
+    UPKEEP_COUNTER_COUNT
+} upkeep_counter_e;
 
 typedef struct {
     int32_t  mode;          /* upkeep_mode_e */
@@ -80,6 +95,8 @@ typedef struct {
     int64_t  since;         /* unix seconds of the change */
     int64_t  until;         /* unix seconds the mode ends; 0: never */
     uint64_t version;       /* +1 on every change of this scope */
+    int32_t  hold_max_ms;   /* hold: longest wait; 0: the configured one */
+    int32_t  pad;
     char     changed_by[UPKEEP_WHO_MAX];
     char     reason[UPKEEP_REASON_MAX];
 } upkeep_record_t;
@@ -98,6 +115,10 @@ typedef struct {
     _Atomic uint32_t in_use;    /* set once name is written, never unset */
     char             name[UPKEEP_SCOPE_NAME_MAX];
     upkeep_record_t  layer[UPKEEP_LAYER_COUNT];
+    /* counters: lock-free, outside the seqlock */
+    _Atomic int64_t  inflight_writes;   /* unsafe requests running now */
+    _Atomic int64_t  held_now;          /* writes waiting in hold now */
+    _Atomic uint64_t count[UPKEEP_COUNTER_COUNT][UPKEEP_MODE_COUNT];
 } upkeep_slot_t;
 
 /* Health of the cluster sync, written by the poller. */
@@ -108,12 +129,21 @@ typedef struct {
     uint32_t         pad;
 } upkeep_sync_t;
 
+/* Drain: node-local, never cluster-wide.  STATE_DIR/drain persists it. */
+typedef struct {
+    _Atomic uint32_t drained;       /* health check answers 503 */
+    uint32_t         pad;
+    _Atomic int64_t  since;
+} upkeep_drain_t;
+
 typedef struct {
     uint32_t      magic;
     uint32_t      format;
     uint32_t      slot_count;
     uint32_t      slot_size;
     upkeep_sync_t sync;
+    upkeep_drain_t drain;
+    _Atomic int64_t held_total;     /* writes waiting in hold, all scopes */
     upkeep_slot_t slots[UPKEEP_MAX_SCOPES];
 } upkeep_live_t;
 
@@ -143,6 +173,13 @@ const char *upkeep_check_reason(const char *reason);
 /* "90", "90s", "250ms", "15m", "2h", "1d" -> microseconds.  A bare number
  * is in seconds.  NULL on success, else why the text is not a duration. */
 const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out);
+
+/* "2026-11-22T10:30:00Z"; "" for 0. */
+const char *upkeep_iso_time(apr_pool_t *p, int64_t t);
+/* A JSON string literal (quotes included). */
+const char *upkeep_json_str(apr_pool_t *p, const char *s);
+/* An ISO time as a JSON string, or null for 0. */
+const char *upkeep_json_time(apr_pool_t *p, int64_t t);
 
 /* "10.0.0.0/8", "2001:db8::/32", "192.0.2.7" -> a subnet in p.  NULL on
  * success, else why the text is not an address or CIDR block. */
@@ -225,6 +262,45 @@ apr_status_t upkeep_live_create(apr_pool_t *p, const char *dir,
 upkeep_slot_t *upkeep_live_slot(upkeep_live_t *live, const char *scope,
                                 int allocate);
 
+/* Held writes sleep on a slot's seq; every publish wakes them (futex on
+ * the shared mapping, so across processes).  Elsewhere they poll. */
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <time.h>
+
+static inline void upkeep_seq_wake(_Atomic uint32_t *seq)
+{
+    syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAKE, INT32_MAX, NULL, NULL,
+            0);
+}
+
+/* Sleeps while *seq == seen, at most usec. */
+static inline void upkeep_seq_wait(_Atomic uint32_t *seq, uint32_t seen,
+                                   int64_t usec)
+{
+    struct timespec ts;
+
+    ts.tv_sec = usec / 1000000;
+    ts.tv_nsec = (long)(usec % 1000000) * 1000;
+    syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+#else
+static inline void upkeep_seq_wake(_Atomic uint32_t *seq)
+{
+    (void)seq;
+}
+
+static inline void upkeep_seq_wait(_Atomic uint32_t *seq, uint32_t seen,
+                                   int64_t usec)
+{
+    (void)seq;
+    (void)seen;
+    apr_sleep(usec < 5000 ? usec : 5000);
+}
+#endif
+
 /* How long a reader (or a second writer) waits on an odd seq before it
  * takes over: only a writer killed inside the few stores below leaves one. */
 #define UPKEEP_SEQLOCK_SPINS 100000
@@ -252,6 +328,7 @@ static inline void upkeep_slot_publish(upkeep_slot_t *slot, int layer,
     atomic_thread_fence(memory_order_release);
     slot->layer[layer] = *rec;
     atomic_store_explicit(&slot->seq, odd + 1, memory_order_release);
+    upkeep_seq_wake(&slot->seq);
 }
 
 /* Seqlock reader: the mode in force at `now` and the layer it comes from.

@@ -1,0 +1,306 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_status.c: what mod_upkeep shows: the load balancer's health check
+ * (answered from shared memory, in every mode, without the backend) and
+ * the `upkeep-status` handler (HTML, ?json, ?metrics for Prometheus).
+ */
+
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "upkeep_private.h"
+
+static const char *const counter_names[UPKEEP_COUNTER_COUNT] = {
+    "refused", "held", "released", "timed_out", "bypassed"
+};
+
+static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
+    "local", "cluster"
+};
+
+/* One scope as the status page sees it. */
+typedef struct {
+    const char *name;
+    int mode, layer;
+    upkeep_record_t rec[UPKEEP_LAYER_COUNT];
+    int64_t inflight, held;
+    uint64_t count[UPKEEP_COUNTER_COUNT][UPKEEP_MODE_COUNT];
+} scope_view_t;
+
+static int view_scope(int i, int64_t now, scope_view_t *v)
+{
+    upkeep_slot_t *slot = upkeep_scope_slot(i);
+    int c, m;
+
+    if (!slot) {
+        return 0;
+    }
+    v->name = upkeep_scope_name(i);
+    upkeep_slot_read(slot, now, &v->mode, &v->layer, v->rec, 1);
+    v->inflight = atomic_load(&slot->inflight_writes);
+    v->held = atomic_load(&slot->held_now);
+    for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
+        for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+            v->count[c][m] = atomic_load(&slot->count[c][m]);
+        }
+    }
+    return 1;
+}
+
+static int scope_mode(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_slot_t *slot = upkeep_scope_slot(upkeep_conf_scope(dc));
+    upkeep_record_t rec;
+    int mode = UPKEEP_MODE_NORMAL, layer;
+
+    if (slot) {
+        upkeep_slot_read(slot, apr_time_sec(r->request_time), &mode, &layer,
+                         &rec, 0);
+    }
+    return mode;
+}
+
+/* Quick handler: before <Location> walks, authentication and the gate, so
+ * health checks pass in every mode (a balancer must not pull every node
+ * when the site goes read-only) and only drain makes them fail. */
+int upkeep_health_check(request_rec *r, int lookup_uri)
+{
+    const char *path = upkeep_health_path(r->server);
+    upkeep_live_t *live = upkeep_live();
+    const char *mode;
+    int drained;
+
+    if (!path || lookup_uri || r->main || !r->parsed_uri.path
+        || strcmp(r->parsed_uri.path, path) != 0) {
+        return DECLINED;
+    }
+    mode = upkeep_mode_name(scope_mode(r));
+    drained = live && atomic_load(&live->drain.drained);
+    apr_table_setn(r->subprocess_env, "UPKEEP_MODE", mode);
+    apr_table_setn(r->headers_out, "Upkeep-Mode", mode);
+    apr_table_setn(r->headers_out, "Upkeep-Drain", drained ? "on" : "off");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    r->status = drained ? HTTP_SERVICE_UNAVAILABLE : HTTP_OK;
+    ap_rprintf(r, "%s\nmode=%s\n", drained ? "draining" : "ok", mode);
+    return OK;
+}
+
+static void json_status(request_rec *r, scope_view_t *views, int n,
+                        int64_t now)
+{
+    upkeep_live_t *live = upkeep_live();
+    int cluster = upkeep_cluster_conf(r->pool, r->server) != NULL;
+    int64_t last_ok = atomic_load(&live->sync.last_ok);
+    int i, l, c, m;
+
+    ap_set_content_type(r, "application/json");
+    ap_rprintf(r, "{\"drained\":%s,\"drained_since\":%s,\"held\":%"
+               APR_INT64_T_FMT ",\"hold_limit\":%d,",
+               atomic_load(&live->drain.drained) ? "true" : "false",
+               upkeep_json_time(r->pool, atomic_load(&live->drain.since)),
+               (apr_int64_t)atomic_load(&live->held_total),
+               upkeep_hold_limit(r->server));
+    if (cluster) {
+        ap_rprintf(r, "\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s},",
+                   upkeep_json_time(r->pool, last_ok),
+                   last_ok ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                          now - last_ok) : "null",
+                   atomic_load(&live->sync.failing) ? "true" : "false");
+    }
+    ap_rputs("\"scopes\":[", r);
+    for (i = 0; i < n; i++) {
+        scope_view_t *v = &views[i];
+
+        ap_rprintf(r, "%s{\"scope\":%s,\"mode\":\"%s\",\"layer\":\"%s\"",
+                   i ? "," : "", upkeep_json_str(r->pool, v->name),
+                   upkeep_mode_name(v->mode), layer_names[v->layer]);
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            const upkeep_record_t *rec = &v->rec[l];
+
+            ap_rprintf(r, ",\"%s\":{\"mode\":\"%s\",\"reason\":%s,"
+                       "\"since\":%s,\"until\":%s,\"version\":%"
+                       APR_UINT64_T_FMT ",\"changed_by\":%s}",
+                       layer_names[l],
+                       upkeep_mode_name(upkeep_mode_at(rec, now)),
+                       upkeep_json_str(r->pool, rec->reason),
+                       upkeep_json_time(r->pool, rec->since),
+                       upkeep_json_time(r->pool, rec->until),
+                       (apr_uint64_t)rec->version,
+                       upkeep_json_str(r->pool, rec->changed_by));
+        }
+        ap_rprintf(r, ",\"inflight_writes\":%" APR_INT64_T_FMT ",\"held\":%"
+                   APR_INT64_T_FMT ",\"counters\":{", (apr_int64_t)v->inflight,
+                   (apr_int64_t)v->held);
+        for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
+            ap_rprintf(r, "%s\"%s\":{", c ? "," : "", counter_names[c]);
+            for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+                ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, m ? "," : "",
+                           upkeep_mode_name(m), (apr_uint64_t)v->count[c][m]);
+            }
+            ap_rputs("}", r);
+        }
+        ap_rputs("}}", r);
+    }
+    ap_rputs("]}\n", r);
+}
+
+static void metrics_status(request_rec *r, scope_view_t *views, int n,
+                           int64_t now)
+{
+    upkeep_live_t *live = upkeep_live();
+    int64_t last_ok = atomic_load(&live->sync.last_ok);
+    int i, c, m;
+
+    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    ap_rputs("# HELP upkeep_mode 1 for the mode each scope is in.\n"
+             "# TYPE upkeep_mode gauge\n", r);
+    for (i = 0; i < n; i++) {
+        for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+            ap_rprintf(r, "upkeep_mode{scope=\"%s\",mode=\"%s\"} %d\n",
+                       views[i].name, upkeep_mode_name(m),
+                       views[i].mode == m);
+        }
+    }
+    ap_rputs("# HELP upkeep_requests_total Requests the gate refused, held, "
+             "released after a hold, timed out in a hold, or let through by "
+             "an exemption.\n# TYPE upkeep_requests_total counter\n", r);
+    for (i = 0; i < n; i++) {
+        for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
+            for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+                ap_rprintf(r, "upkeep_requests_total{scope=\"%s\",mode=\"%s\","
+                           "outcome=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                           views[i].name, upkeep_mode_name(m),
+                           counter_names[c],
+                           (apr_uint64_t)views[i].count[c][m]);
+            }
+        }
+    }
+    ap_rputs("# HELP upkeep_inflight_writes Write requests running now.\n"
+             "# TYPE upkeep_inflight_writes gauge\n", r);
+    for (i = 0; i < n; i++) {
+        ap_rprintf(r, "upkeep_inflight_writes{scope=\"%s\"} %"
+                   APR_INT64_T_FMT "\n", views[i].name,
+                   (apr_int64_t)views[i].inflight);
+    }
+    ap_rputs("# HELP upkeep_held_writes Writes waiting in hold now.\n"
+             "# TYPE upkeep_held_writes gauge\n", r);
+    for (i = 0; i < n; i++) {
+        ap_rprintf(r, "upkeep_held_writes{scope=\"%s\"} %" APR_INT64_T_FMT
+                   "\n", views[i].name, (apr_int64_t)views[i].held);
+    }
+    ap_rprintf(r, "# HELP upkeep_drained 1 while this node is drained.\n"
+               "# TYPE upkeep_drained gauge\nupkeep_drained %u\n",
+               (unsigned)atomic_load(&live->drain.drained));
+    if (upkeep_cluster_conf(r->pool, r->server)) {
+        ap_rprintf(r, "# HELP upkeep_sync_age_seconds Seconds since the last "
+                   "good cluster poll (-1: none yet).\n"
+                   "# TYPE upkeep_sync_age_seconds gauge\n"
+                   "upkeep_sync_age_seconds %" APR_INT64_T_FMT "\n"
+                   "# HELP upkeep_sync_failing 1 while no memcached server "
+                   "answers.\n# TYPE upkeep_sync_failing gauge\n"
+                   "upkeep_sync_failing %u\n",
+                   last_ok ? now - last_ok : (apr_int64_t)-1,
+                   (unsigned)atomic_load(&live->sync.failing));
+    }
+}
+
+static void html_status(request_rec *r, scope_view_t *views, int n,
+                        int64_t now)
+{
+    upkeep_live_t *live = upkeep_live();
+    int64_t last_ok = atomic_load(&live->sync.last_ok);
+    int i, l;
+
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<title>mod_upkeep status</title><style>body{font-family:"
+             "system-ui,sans-serif;margin:2rem}td,th{padding:.2rem .6rem;"
+             "text-align:left;border-bottom:1px solid #ccc}</style></head>"
+             "<body>\n<h1>mod_upkeep status</h1>\n", r);
+    ap_rprintf(r, "<p>Drain: <b>%s</b>. Writes held now: %" APR_INT64_T_FMT
+               " (limit %d).",
+               atomic_load(&live->drain.drained) ? "drained" : "serving",
+               (apr_int64_t)atomic_load(&live->held_total),
+               upkeep_hold_limit(r->server));
+    if (upkeep_cluster_conf(r->pool, r->server)) {
+        ap_rprintf(r, " Cluster sync: %s%s.", last_ok
+                   ? apr_psprintf(r->pool, "last good poll %" APR_INT64_T_FMT
+                                  " s ago", now - last_ok) : "no good poll yet",
+                   atomic_load(&live->sync.failing) ? ", no memcached server "
+                   "answers" : "");
+    }
+    ap_rputs("</p>\n<table>\n<tr><th>scope</th><th>mode</th><th>layer</th>"
+             "<th>local</th><th>cluster</th><th>reason</th><th>since</th>"
+             "<th>until</th><th>writes in flight</th><th>held</th>"
+             "<th>refused</th><th>bypassed</th></tr>\n", r);
+    for (i = 0; i < n; i++) {
+        scope_view_t *v = &views[i];
+        const upkeep_record_t *rec = &v->rec[v->layer];
+        uint64_t refused = 0, bypassed = 0;
+        int m;
+
+        for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+            refused += v->count[UPKEEP_COUNT_REFUSED][m];
+            bypassed += v->count[UPKEEP_COUNT_BYPASSED][m];
+        }
+        ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%s</td>",
+                   ap_escape_html(r->pool, v->name),
+                   upkeep_mode_name(v->mode), layer_names[v->layer]);
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            ap_rprintf(r, "<td>%s (v%" APR_UINT64_T_FMT ")</td>",
+                       upkeep_mode_name(upkeep_mode_at(&v->rec[l], now)),
+                       (apr_uint64_t)v->rec[l].version);
+        }
+        ap_rprintf(r, "<td>%s</td><td>%s</td><td>%s</td><td>%" APR_INT64_T_FMT
+                   "</td><td>%" APR_INT64_T_FMT "</td><td>%" APR_UINT64_T_FMT
+                   "</td><td>%" APR_UINT64_T_FMT "</td></tr>\n",
+                   ap_escape_html(r->pool, rec->reason),
+                   upkeep_iso_time(r->pool, rec->since),
+                   upkeep_iso_time(r->pool, rec->until),
+                   (apr_int64_t)v->inflight, (apr_int64_t)v->held, refused,
+                   bypassed);
+    }
+    ap_rputs("</table>\n<p><a href=\"?json\">JSON</a> &middot; "
+             "<a href=\"?metrics\">Prometheus metrics</a></p>\n"
+             "</body></html>\n", r);
+}
+
+int upkeep_status_handler(request_rec *r)
+{
+    scope_view_t *views;
+    int64_t now = apr_time_sec(r->request_time);
+    int i, n = 0;
+
+    if (!r->handler || strcmp(r->handler, "upkeep-status") != 0) {
+        return DECLINED;
+    }
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (!upkeep_live()) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    views = apr_pcalloc(r->pool, sizeof(*views) * upkeep_scope_count());
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        n += view_scope(i, now, &views[n]);
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (r->args && strcmp(r->args, "json") == 0) {
+        json_status(r, views, n, now);
+    }
+    else if (r->args && strcmp(r->args, "metrics") == 0) {
+        metrics_status(r, views, n, now);
+    }
+    else {
+        html_status(r, views, n, now);
+    }
+    return OK;
+}
