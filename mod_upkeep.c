@@ -353,7 +353,7 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     secure_state_files(dir, sc, ptemp, s);
     apr_file_close(lock);
     start_reporter(pconf, s);
-    upkeep_sync_start(pconf, s, live_map.live, scope_slots);
+    upkeep_sync_start(pconf, s, dir, live_map.live, scope_slots);
     return OK;
 }
 

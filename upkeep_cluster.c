@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libmemcached/memcached.h>
@@ -361,8 +362,14 @@ upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
 apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
                            const char *value, char *errbuf)
 {
+    return upkeep_mc_set_ttl(mc, i, key, value, 0, errbuf);
+}
+
+apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
+                               const char *value, int ttl, char *errbuf)
+{
     memcached_return_t rc = memcached_set(mc->h[i], key, strlen(key), value,
-                                          strlen(value), 0, 0);
+                                          strlen(value), (time_t)ttl, 0);
 
     if (rc != MEMCACHED_SUCCESS) {
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", mc->name[i],
@@ -375,4 +382,51 @@ apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
 const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
 {
     return mc->name[i];
+}
+
+/* --- writes in flight, per node ---------------------------------------- */
+
+const char *upkeep_node_id(apr_pool_t *p, const char *state_dir)
+{
+    char host[APRMAXHOSTLEN + 1] = "localhost";
+    uint32_t h = 2166136261u;
+    const char *c;
+    char *dot;
+
+    apr_gethostname(host, sizeof(host), p);
+    if ((dot = strchr(host, '.')) != NULL) {
+        *dot = '\0';
+    }
+    for (c = state_dir; *c; c++) {
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    }
+    return apr_psprintf(p, "%s-%08x", host, h);
+}
+
+const char *upkeep_writes_key(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                              const char *scope, const char *node)
+{
+    return apr_pstrcat(p, cc->key_prefix, ":", scope, ":writes:", node, NULL);
+}
+
+const char *upkeep_nodes_key(apr_pool_t *p, const upkeep_cluster_conf_t *cc)
+{
+    return apr_pstrcat(p, cc->key_prefix, ":nodes", NULL);
+}
+
+int upkeep_writes_parse(const char *value, uint64_t *version,
+                        int64_t *inflight, int64_t *when)
+{
+    unsigned long long v;
+    long long n, t;
+    int used = 0;
+
+    if (sscanf(value, "%llu %lld %lld%n", &v, &n, &t, &used) != 3
+        || value[used] != '\0' || n < 0 || t < 0) {
+        return 0;
+    }
+    *version = v;
+    *inflight = n;
+    *when = t;
+    return 1;
 }

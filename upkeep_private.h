@@ -102,7 +102,7 @@ const char *upkeep_health_path(server_rec *s);
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method);
 
 /* upkeep_sync.c: the cluster poller */
-void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
+void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
                        upkeep_live_t *live, upkeep_slot_t **slots);
 /* Gives the poller the pool of the process it will run in. */
 void upkeep_sync_child_init(apr_pool_t *pchild);

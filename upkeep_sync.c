@@ -25,6 +25,7 @@ typedef struct {
     upkeep_slot_t **slots;      /* by scope registry index */
     apr_pool_t *pool;           /* the child's, for the handles */
     upkeep_mc_t *mc;            /* created in the polling process */
+    const char *node;           /* this node's id (writes in flight) */
     int lost;                   /* no server answered the last poll */
     /* a bad value is logged once, not on every poll */
     uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS];
@@ -56,6 +57,60 @@ static void log_bad_value(upkeep_poller_t *pl, int scope, int server,
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0022: ignoring the "
                  "value of %s on %s: it %s", key,
                  upkeep_mc_server_name(pl->mc, server), why);
+}
+
+/* Tells upkeepctl --cluster --wait how many writes run here, and which
+ * cluster version this node has seen. */
+static void report_writes(upkeep_poller_t *pl, int i, apr_pool_t *p,
+                          const int *server_ok, uint64_t version)
+{
+    const char *key = upkeep_writes_key(p, pl->cc, upkeep_scope_name(i),
+                                        pl->node);
+    const char *value = apr_psprintf(p, "%" APR_UINT64_T_FMT " %"
+                                     APR_INT64_T_FMT " %" APR_INT64_T_FMT,
+                                     (apr_uint64_t)version,
+                                     (apr_int64_t)atomic_load(
+                                         &pl->slots[i]->inflight_writes),
+                                     (apr_int64_t)apr_time_sec(
+                                         apr_time_now()));
+    char err[UPKEEP_ERRMSG_MAX];
+    int j;
+
+    for (j = 0; j < pl->cc->nservers; j++) {
+        if (server_ok[j]) {
+            upkeep_mc_set_ttl(pl->mc, j, key, value, UPKEEP_WRITES_TTL, err);
+        }
+    }
+}
+
+/* Lists this node in PREFIX:nodes on every server that lacks it. */
+static void register_node(upkeep_poller_t *pl, apr_pool_t *p,
+                          const int *server_ok)
+{
+    const char *key = upkeep_nodes_key(p, pl->cc);
+    const char *me = apr_pstrcat(p, " ", pl->node, " ", NULL);
+    char err[UPKEEP_ERRMSG_MAX];
+    int j;
+
+    for (j = 0; j < pl->cc->nservers; j++) {
+        char *list = NULL;
+        apr_size_t len;
+        upkeep_get_e r;
+
+        if (!server_ok[j]) {
+            continue;
+        }
+        r = upkeep_mc_get(pl->mc, j, p, key, &list, &len, err);
+        if (r == UPKEEP_GET_ERROR || (r == UPKEEP_GET_FOUND
+                                      && strstr(list, me))) {
+            continue;
+        }
+        /* a node that registers at the same moment may be lost here; it
+         * re-registers on its next poll */
+        upkeep_mc_set(pl->mc, j, key, apr_pstrcat(p, r == UPKEEP_GET_FOUND
+                                                  ? list : " ", pl->node,
+                                                  " ", NULL), err);
+    }
 }
 
 /* One scope: returns how many servers answered. */
@@ -109,6 +164,7 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
          * only hear of it here */
         msync(pl->live, sizeof(*pl->live), MS_SYNC);
     }
+    report_writes(pl, i, p, server_ok, best->version);
     if (best->version == 0) {
         return answered;    /* nothing was ever published: nothing to heal */
     }
@@ -150,6 +206,9 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
     for (i = 0; i < upkeep_scope_count(); i++) {
         answered += poll_scope(pl, i, p, server_ok);
     }
+    if (answered) {
+        register_node(pl, p, server_ok);
+    }
     atomic_store(&pl->live->sync.last_try, now);
     if (answered) {
         atomic_store(&pl->live->sync.last_ok, now);
@@ -177,7 +236,7 @@ void upkeep_sync_child_init(apr_pool_t *pchild)
     }
 }
 
-void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
+void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
                        upkeep_live_t *live, upkeep_slot_t **slots)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
@@ -197,6 +256,7 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s,
     poller->cc = cc;
     poller->live = live;
     poller->slots = slots;
+    poller->node = upkeep_node_id(pconf, dir);
     if (get_instance && register_cb) {
         rv = get_instance(&wd, UPKEEP_SYNC_WATCHDOG, 0, 1, pconf);
         if (rv == APR_SUCCESS) {

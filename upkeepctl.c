@@ -20,6 +20,7 @@
 
 #include "apr_general.h"
 #include "apr_getopt.h"
+#include "apr_hash.h"
 #include "apr_network_io.h"
 #include "apr_strings.h"
 
@@ -477,15 +478,71 @@ static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     return stored;
 }
 
-/* --wait: until this node has no write of the scope in flight.  Writes
- * that started before the flip finish; new ones are refused or held. */
-static int wait_for_writes(const ctl_args_t *a, const char *scope,
-                           upkeep_slot_t *slot)
+/* Every node that reported writes for the scope in the last half minute
+ * (the others are gone) must have seen `version` and report none in
+ * flight.  Returns the number of nodes still busy; *busy names one. */
+static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
+                              const upkeep_cluster_conf_t *cc,
+                              const char *scope, uint64_t version,
+                              int *nodes, const char **busy)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    char err[UPKEEP_ERRMSG_MAX];
+    int64_t now = apr_time_sec(apr_time_now());
+    int i, pending = 0;
+
+    *nodes = 0;
+    for (i = 0; i < cc->nservers; i++) {
+        char *list, *node, *last;
+        apr_size_t len;
+
+        if (upkeep_mc_get(mc, i, p, upkeep_nodes_key(p, cc), &list, &len,
+                          err) != UPKEEP_GET_FOUND) {
+            continue;
+        }
+        for (node = apr_strtok(list, " ", &last); node;
+             node = apr_strtok(NULL, " ", &last)) {
+            char *value;
+            uint64_t v;
+            int64_t n, when;
+
+            if (apr_hash_get(seen, node, APR_HASH_KEY_STRING)) {
+                continue;
+            }
+            apr_hash_set(seen, node, APR_HASH_KEY_STRING, node);
+            if (upkeep_mc_get(mc, i, p, upkeep_writes_key(p, cc, scope, node),
+                              &value, &len, err) != UPKEEP_GET_FOUND
+                || !upkeep_writes_parse(value, &v, &n, &when)
+                || when < now - 30) {
+                continue;   /* gone */
+            }
+            (*nodes)++;
+            if (v < version || n > 0) {
+                pending++;
+                *busy = apr_psprintf(p, "%s (%s%" APR_INT64_T_FMT
+                                     " in flight)", node, v < version
+                                     ? "has not seen the flip yet, " : "",
+                                     (apr_int64_t)n);
+            }
+        }
+    }
+    return pending;
+}
+
+/* --wait: until no write of the scope is in flight on this node (and,
+ * with --cluster, on every node).  Writes that started before the flip
+ * finish; new ones are refused or held. */
+static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
+                           const char *scope, upkeep_slot_t *slot,
+                           const upkeep_cluster_conf_t *cc, uint64_t version)
 {
     apr_interval_time_t timeout = a->timeout ? a->timeout
                                              : DEFAULT_WAIT_TIMEOUT;
     apr_time_t deadline = apr_time_now() + timeout;
     int64_t left = 0;
+    upkeep_mc_t *mc;
+    char err[UPKEEP_ERRMSG_MAX];
+    int nodes = 0;
 
     while (slot && (left = atomic_load(&slot->inflight_writes)) > 0) {
         if (apr_time_now() >= deadline) {
@@ -496,7 +553,35 @@ static int wait_for_writes(const ctl_args_t *a, const char *scope,
         }
         apr_sleep(apr_time_from_msec(10));
     }
-    printf("scope %s: no write in flight on this node\n", scope);
+    if (!cc) {
+        printf("scope %s: no write in flight on this node\n", scope);
+        return EXIT_SUCCESS;
+    }
+    if (upkeep_mc_open(p, cc, &mc, err) != APR_SUCCESS) {
+        fail("%s", err);
+    }
+    for (;;) {
+        apr_pool_t *round;
+        const char *busy = NULL;
+        int pending;
+
+        apr_pool_create(&round, p);
+        pending = cluster_busy_nodes(round, mc, cc, scope, version, &nodes,
+                                     &busy);
+        if (!pending) {
+            apr_pool_destroy(round);
+            break;
+        }
+        if (apr_time_now() >= deadline) {
+            fail("timed out after %" APR_TIME_T_FMT " ms: %d of %d nodes "
+                 "still busy with scope '%s', e.g. %s",
+                 apr_time_as_msec(timeout), pending, nodes, scope, busy);
+        }
+        apr_pool_destroy(round);
+        apr_sleep(apr_time_from_msec(50));
+    }
+    printf("scope %s: no write in flight on any of %d node%s\n", scope,
+           nodes, nodes == 1 ? "" : "s");
     return EXIT_SUCCESS;
 }
 
@@ -620,7 +705,10 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
                slot ? "" : "; httpd applies it when it starts");
     }
     fflush(stdout);
-    return a->wait ? wait_for_writes(a, scope, slot) : EXIT_SUCCESS;
+    return a->wait ? wait_for_writes(p, a, scope, slot, a->cluster ? &cc
+                                                               : NULL,
+                                     rec.version)
+                   : EXIT_SUCCESS;
 }
 
 /* --- status ---------------------------------------------------------- */

@@ -90,6 +90,26 @@ upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
                            char *errbuf);
 apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
                            const char *value, char *errbuf);
+/* SET with an expiry (seconds). */
+apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
+                               const char *value, int ttl, char *errbuf);
+
+/* --- writes in flight, per node (upkeepctl --cluster --wait) ---------- *
+ * Every node's poller reports, per scope, the key
+ *     PREFIX:SCOPE:writes:NODE = "CLUSTER-VERSION IN-FLIGHT UNIX-TIME"
+ * (expiring, so a node that is gone drops out), and lists itself in
+ * PREFIX:nodes (space separated). */
+#define UPKEEP_WRITES_TTL 60
+
+/* "host-1a2b3c4d": the host name and a hash of the state directory, so
+ * two httpd instances on one host are two nodes. */
+const char *upkeep_node_id(apr_pool_t *p, const char *state_dir);
+const char *upkeep_writes_key(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                              const char *scope, const char *node);
+const char *upkeep_nodes_key(apr_pool_t *p, const upkeep_cluster_conf_t *cc);
+/* Parses a writes value; 0 if it is not one. */
+int upkeep_writes_parse(const char *value, uint64_t *version,
+                        int64_t *inflight, int64_t *when);
 const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i);
 
 #endif /* UPKEEP_CLUSTER_H */
