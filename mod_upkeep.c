@@ -310,6 +310,13 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                    &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
             rec[UPKEEP_LAYER_CLUSTER] = held[UPKEEP_LAYER_CLUSTER];
         }
+        /* Counts left by processes that no longer exist (a crash, kill -9)
+         * would keep --wait waiting: a first start begins at zero.  Old
+         * children of a restart still count theirs down. */
+        if (ap_state_query(AP_SQ_CONFIG_GEN) == 0) {
+            atomic_store(&scope_slots[i]->inflight_writes, 0);
+            atomic_store(&scope_slots[i]->held_now, 0);
+        }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             upkeep_slot_publish(scope_slots[i], l, &rec[l]);
             seen_version[i][l] = rec[l].version;
@@ -328,6 +335,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          rec[layer].changed_by,
                          rec[layer].reason[0] ? ": " : "", rec[layer].reason);
         }
+    }
+    if (ap_state_query(AP_SQ_CONFIG_GEN) == 0) {
+        atomic_store(&live_map.live->held_total, 0);
     }
     /* drain survives restarts: a node being upgraded stays out of the
      * load balancer until undrained */
