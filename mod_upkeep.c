@@ -310,13 +310,6 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                    &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
             rec[UPKEEP_LAYER_CLUSTER] = held[UPKEEP_LAYER_CLUSTER];
         }
-        /* Counts left by processes that no longer exist (a crash, kill -9)
-         * would keep --wait waiting: a first start begins at zero.  Old
-         * children of a restart still count theirs down. */
-        if (ap_state_query(AP_SQ_CONFIG_GEN) == 0) {
-            atomic_store(&scope_slots[i]->inflight_writes, 0);
-            atomic_store(&scope_slots[i]->held_now, 0);
-        }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             upkeep_slot_publish(scope_slots[i], l, &rec[l]);
             seen_version[i][l] = rec[l].version;
@@ -336,9 +329,7 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          rec[layer].reason[0] ? ": " : "", rec[layer].reason);
         }
     }
-    if (ap_state_query(AP_SQ_CONFIG_GEN) == 0) {
-        atomic_store(&live_map.live->held_total, 0);
-    }
+    upkeep_track_init(s, live_map.live);
     /* drain survives restarts: a node being upgraded stays out of the
      * load balancer until undrained */
     {
@@ -576,8 +567,7 @@ static void count(int scope, int counter, int mode)
 
 static apr_status_t inflight_done(void *data)
 {
-    atomic_fetch_sub_explicit(&((upkeep_slot_t *)data)->inflight_writes, 1,
-                              memory_order_relaxed);
+    upkeep_track(data, UPKEEP_TRACK_INFLIGHT, -1);
     return APR_SUCCESS;
 }
 
@@ -589,8 +579,7 @@ static void count_inflight(request_rec *r, int scope)
     upkeep_slot_t *slot = scope_slots[scope];
 
     if (slot && !r->prev) {
-        atomic_fetch_add_explicit(&slot->inflight_writes, 1,
-                                  memory_order_relaxed);
+        upkeep_track(slot, UPKEEP_TRACK_INFLIGHT, 1);
         apr_pool_cleanup_register(r->pool, slot, inflight_done,
                                   apr_pool_cleanup_null);
     }
@@ -608,15 +597,15 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
     apr_time_t deadline = apr_time_now() + apr_time_from_msec(max_ms);
     int mode = UPKEEP_MODE_HOLD, layer;
 
-    if (atomic_fetch_add(&live_map.live->held_total, 1)
-        >= upkeep_hold_limit(r->server)) {
-        atomic_fetch_sub(&live_map.live->held_total, 1);
+    upkeep_track(slot, UPKEEP_TRACK_HELD, 1);
+    if (atomic_load(&live_map.live->held_total)
+        > upkeep_hold_limit(r->server)) {
+        upkeep_track(slot, UPKEEP_TRACK_HELD, -1);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0104: no room to "
                       "hold %s %s (UpkeepHoldLimit %d reached)", r->method,
                       r->uri, upkeep_hold_limit(r->server));
         return -1;
     }
-    atomic_fetch_add(&slot->held_now, 1);
     count(scope, UPKEEP_COUNT_HELD, UPKEEP_MODE_HOLD);
     for (;;) {
         apr_time_t now = apr_time_now();
@@ -624,8 +613,13 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
                                              memory_order_acquire);
         int64_t wait = deadline - now;
 
+        int mpm_state = AP_MPMQ_RUNNING;
+
         upkeep_slot_read(slot, apr_time_sec(now), &mode, &layer, rec, 0);
-        if (mode != UPKEEP_MODE_HOLD || wait <= 0) {
+        /* a stopping httpd must not wait for held writes: they get 503 */
+        ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
+        if (mode != UPKEEP_MODE_HOLD || wait <= 0
+            || mpm_state == AP_MPMQ_STOPPING) {
             break;
         }
         /* wake for a publish, else at the end of a --for window, at the
@@ -639,8 +633,7 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
                         wait < apr_time_from_msec(100)
                         ? wait : apr_time_from_msec(100));
     }
-    atomic_fetch_sub(&slot->held_now, 1);
-    atomic_fetch_sub(&live_map.live->held_total, 1);
+    upkeep_track(slot, UPKEEP_TRACK_HELD, -1);
     if (mode == UPKEEP_MODE_HOLD) {
         count(scope, UPKEEP_COUNT_TIMED_OUT, UPKEEP_MODE_HOLD);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0105: %s %s waited "
@@ -718,12 +711,26 @@ static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
     upkeep_sync_child_init(pchild);
+    upkeep_track_child_init();
+}
+
+static void upkeep_child_status(server_rec *s, pid_t pid,
+                                ap_generation_t gen, int slot,
+                                mpm_child_status state)
+{
+    (void)s;
+    (void)gen;
+    (void)slot;
+    if (state == MPM_CHILD_EXITED) {
+        upkeep_track_child_exited(pid);
+    }
 }
 
 static void upkeep_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(upkeep_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_status(upkeep_child_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(upkeep_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,

@@ -107,6 +107,13 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
 /* Gives the poller the pool of the process it will run in. */
 void upkeep_sync_child_init(apr_pool_t *pchild);
 
+/* upkeep_track.c: writes in flight and held writes, per child */
+enum { UPKEEP_TRACK_INFLIGHT = 0, UPKEEP_TRACK_HELD = 1, UPKEEP_TRACK_COUNT };
+void upkeep_track_init(server_rec *s, upkeep_live_t *live);
+void upkeep_track_child_init(void);
+void upkeep_track(upkeep_slot_t *slot, int what, int delta);
+void upkeep_track_child_exited(pid_t pid);
+
 /* upkeep_status.c: the health check and the status handler */
 int upkeep_health_check(request_rec *r, int lookup_uri);
 int upkeep_status_handler(request_rec *r);

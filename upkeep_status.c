@@ -281,7 +281,7 @@ int upkeep_status_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, "upkeep-status") != 0) {
         return DECLINED;
     }
-    r->allowed |= (AP_METHOD_BIT << M_GET);
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }

@@ -1,0 +1,342 @@
+# The status handler (issue 4): SetHandler upkeep-status serves an HTML
+# page, ?json and ?metrics (Prometheus text format 0.0.4) from shared
+# memory: modes, drain, writes held and in flight, and per-scope counters
+# that add up over every httpd child.  Only GET (and HEAD) are allowed.
+use lib 't/lib';
+use Test::Upkeep;
+use Test::UpkeepOps;
+use Test::More;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+my $Mpm = $ENV{TEST_UPKEEP_MPM} || 'event';
+my @Modes = qw(normal hold readonly maintenance);
+my @Outcomes = qw(refused held released timed_out bypassed);
+
+my $Conf = <<'EOF';
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep off
+</Location>
+UpkeepExempt /free
+<Location /shop>
+    UpkeepScope shop
+</Location>
+EOF
+
+start_server($Conf);
+for my $d (qw(free shop)) {
+    mkdir servroot() . "/htdocs/$d";
+    open my $fh, '>', servroot() . "/htdocs/$d/index.html" or die;
+    print $fh "$d\n";
+    close $fh;
+}
+write_cgi('slow.cgi', <<'EOF');
+my $len = $ENV{CONTENT_LENGTH} || 0;
+read STDIN, my $body, $len if $len;
+sleep 2;
+print "Content-Type: text/plain\r\n\r\nslow done\n";
+EOF
+ctl('--scope', $_, 'normal') for qw(default shop);
+
+sub flip {
+    my @a = @_;
+    my ($rc, $out, $err) = ctl(@a);
+    is($rc, 0, "upkeepctl @a exits 0") or diag("stdout: $out\nstderr: $err");
+}
+sub page {
+    my ($query, $method) = @_;
+    return http_get($method // 'GET', '/upkeep-status' . (defined $query ? "?$query" : ''), undef, undef, 5);
+}
+sub json_page {
+    my $r = page('json');
+    return eval { JSON::PP::decode_json($r->{body}) } // do { diag("bad JSON: $@\n" . ($r->{body} // $r->{error})); {} };
+}
+sub scope_of { my ($j, $n) = @_; (grep { $_->{scope} eq $n } @{ $j->{scopes} || [] })[0] // {} }
+# metrics -> { 'name{labels}' => value }, plus the HELP/TYPE lines seen
+sub metrics {
+    my $r = page('metrics');
+    my (%v, %help, %type, @bad);
+    for (split /\n/, $r->{body} // '') {
+        if (/^# HELP (\w+) \S/)               { $help{$1} = 1 }
+        elsif (/^# TYPE (\w+) (gauge|counter)$/) { $type{$1} = $2 }
+        elsif (/^(\w+(?:\{[^}]*\})?) (-?\d+(?:\.\d+)?)$/) { $v{$1} = $2 }
+        else                                   { push @bad, $_ }
+    }
+    return (\%v, \%help, \%type, \@bad, $r);
+}
+sub counters {    # {scope}{outcome}{mode} from the JSON page
+    my $j = json_page();
+    return { map { $_->{scope} => $_->{counters} } @{ $j->{scopes} || [] } };
+}
+
+# ------------------------------------------------------------------ HTML
+{
+    my $r = page();
+    is($r->{status}, 200, 'HTML: 200');
+    is($r->{headers}{'content-type'}, 'text/html; charset=utf-8', 'HTML: Content-Type');
+    is($r->{headers}{'cache-control'}, 'no-store', 'HTML: Cache-Control: no-store');
+    like($r->{body}, qr{<title>mod_upkeep status</title>}, 'HTML: title');
+    like($r->{body}, qr{<table>.*</table>}s, 'HTML: a table');
+    for my $s (qw(default shop)) {
+        like($r->{body}, qr{<tr><td>$s</td><td>normal</td><td>local</td>}, "HTML: a row for scope $s, in normal mode");
+    }
+    like($r->{body}, qr{href="\?json"}, 'HTML: links to ?json');
+    like($r->{body}, qr{href="\?metrics"}, 'HTML: links to ?metrics');
+    like($r->{body}, qr{Drain: <b>serving</b>}, 'HTML: not drained');
+}
+
+# ------------------------------------------------------------------ JSON
+my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32 / 20)
+{
+    my $r = page('json');
+    is($r->{status}, 200, 'JSON: 200');
+    is($r->{headers}{'content-type'}, 'application/json', 'JSON: Content-Type');
+    is($r->{headers}{'cache-control'}, 'no-store', 'JSON: Cache-Control: no-store');
+    my $j = eval { JSON::PP::decode_json($r->{body}) };
+    ok($j, 'JSON: parses') or diag($@ . $r->{body});
+    $j ||= {};
+    is_deeply([sort keys %$j], [sort qw(drained drained_since held hold_limit scopes)], 'JSON: top-level keys (no "sync" without UpkeepMemcached)');
+    ok(JSON::PP::is_bool($j->{drained}) && !$j->{drained}, 'JSON: "drained": false');
+    is($j->{drained_since}, undef, 'JSON: "drained_since": null');
+    is($j->{held}, 0, 'JSON: "held": 0');
+    is($j->{hold_limit}, $HoldLimit, "JSON: hold_limit is a quarter of the worker slots ($HoldLimit under $Mpm)");
+    is_deeply([sort map { $_->{scope} } @{ $j->{scopes} }], [qw(default shop)], 'JSON: every configured scope');
+    for my $s (@{ $j->{scopes} }) {
+        is_deeply([sort keys %$s], [sort qw(scope mode layer local cluster inflight_writes held counters)], "JSON $s->{scope}: keys");
+        is($s->{mode}, 'normal', "JSON $s->{scope}: mode");
+        is($s->{layer}, 'local', "JSON $s->{scope}: layer");
+        for my $l (qw(local cluster)) {
+            is_deeply([sort keys %{ $s->{$l} }], [sort qw(mode reason since until version changed_by)], "JSON $s->{scope}: $l keys");
+        }
+        is($s->{inflight_writes}, 0, "JSON $s->{scope}: inflight_writes 0");
+        is($s->{held}, 0, "JSON $s->{scope}: held 0");
+        is_deeply([sort keys %{ $s->{counters} }], [sort @Outcomes], "JSON $s->{scope}: counters by outcome");
+        ok(!grep({ join(',', sort keys %{ $s->{counters}{$_} }) ne join(',', sort @Modes) } @Outcomes),
+           "JSON $s->{scope}: each outcome by mode");
+    }
+}
+
+# ------------------------------------------------------------------ metrics
+{
+    my ($v, $help, $type, $bad, $r) = metrics();
+    is($r->{status}, 200, 'metrics: 200');
+    like($r->{headers}{'content-type'} // '', qr{^text/plain; version=0\.0\.4(;|$)}, 'metrics: Content-Type text/plain; version=0.0.4');
+    is_deeply($bad, [], 'metrics: every line is a HELP, a TYPE or a sample');
+    my %fam = (upkeep_mode => 'gauge', upkeep_requests_total => 'counter', upkeep_inflight_writes => 'gauge',
+               upkeep_held_writes => 'gauge', upkeep_drained => 'gauge');
+    for (sort keys %fam) {
+        ok($help->{$_}, "metrics: HELP $_");
+        is($type->{$_}, $fam{$_}, "metrics: TYPE $_ $fam{$_}");
+    }
+    for my $s (qw(default shop)) {
+        is_deeply([map { $v->{qq{upkeep_mode{scope="$s",mode="$_"}}} } @Modes], [1, 0, 0, 0], "metrics: upkeep_mode of $s: normal 1, others 0");
+        my @missing = grep { !defined $v->{$_} }
+            map { my $m = $_; map { qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$_"}} } @Outcomes } @Modes;
+        is_deeply(\@missing, [], "metrics: upkeep_requests_total of $s for every mode and outcome");
+        is($v->{qq{upkeep_inflight_writes{scope="$s"}}}, 0, "metrics: upkeep_inflight_writes of $s");
+        is($v->{qq{upkeep_held_writes{scope="$s"}}}, 0, "metrics: upkeep_held_writes of $s");
+    }
+    is($v->{upkeep_drained}, 0, 'metrics: upkeep_drained 0');
+    ok(!grep({ /^upkeep_sync/ } keys %$v), 'metrics: no upkeep_sync_* without UpkeepMemcached');
+}
+
+# ------------------------------------------------------------------ every mode; methods
+for my $mode (@Modes) {
+    flip($mode, $mode eq 'normal' ? () : ('--reason', "in $mode"));
+    my $reason = $mode eq 'normal' ? '' : "in $mode";
+    my $h = page();
+    is($h->{status}, 200, "$mode: the HTML page is served (Upkeep off)");
+    like($h->{body} // '', qr{<tr><td>default</td><td>$mode</td><td>local</td><td>$mode \(v\d+\)</td><td>normal \(v\d+\)</td><td>$reason</td>}, "$mode: the HTML row says so");
+    my $j = json_page();
+    is(scope_of($j, 'default')->{mode}, $mode, "$mode: JSON mode");
+    is(scope_of($j, 'default')->{local}{reason}, $reason, "$mode: JSON reason");
+    is(scope_of($j, 'shop')->{mode}, 'normal', "$mode: scope shop is still normal");
+    my ($v) = metrics();
+    is_deeply([map { $v->{qq{upkeep_mode{scope="default",mode="$_"}}} } @Modes], [map { $_ eq $mode ? 1 : 0 } @Modes],
+              "$mode: upkeep_mode is 1 for $mode only");
+    for my $m (qw(POST PUT DELETE)) {
+        my $r = http_get($m, '/upkeep-status?json', undef, 'x=1', 5);
+        is($r->{status}, 405, "$mode: $m to the status handler gets 405");
+        # A 405 must list what is allowed (RFC 9110 15.5.6).
+        like($r->{headers}{allow} // '', qr/\bGET\b/, "$mode: $m: Allow names GET") if $mode eq 'normal' && $m eq 'POST';
+    }
+    my $hd = http_get('HEAD', '/upkeep-status?json', undef, undef, 5);
+    is($hd->{status}, 200, "$mode: HEAD gets 200");
+}
+{
+    flip('readonly', '--reason', q{say "hi" \ <b>});
+    is(scope_of(json_page(), 'default')->{local}{reason}, q{say "hi" \ <b>}, 'JSON: quotes and backslashes of the reason survive');
+    like(page()->{body}, qr{say &quot;hi&quot; \\ &lt;b&gt;}, 'HTML: the reason is escaped');
+    flip('normal');
+}
+
+# ------------------------------------------------------------------ counters
+{
+    my $before = counters();
+    my %want;    # "scope outcome mode" => delta
+    my $send = sub {
+        my ($n, $method, $path, $expect, $key) = @_;
+        my @st = map { my $r = http_get($method, $path, undef, $method eq 'GET' ? undef : 'a=1', 15); $r->{status} // $r->{error} } 1 .. $n;
+        is_deeply(\@st, [($expect) x $n], "$n x $method $path: $expect");
+        $want{$key} += $n if $key;
+    };
+    my $access_off = -s servroot() . '/logs/access.log';
+    flip('readonly');
+    $send->(3, 'POST', '/', 503, 'default refused readonly');
+    $send->(2, 'POST', '/free/', 200, 'default bypassed readonly');
+    $send->(2, 'GET', '/', 200);                                    # safe: nothing counted
+    flip('maintenance');
+    $send->(2, 'GET', '/', 503, 'default refused maintenance');
+    $send->(1, 'GET', '/free/', 200, 'default bypassed maintenance');
+    flip('--scope', 'shop', 'readonly');
+    $send->(1, 'POST', '/shop/', 503, 'shop refused readonly');
+    flip('--scope', 'shop', 'normal');
+    flip('normal');
+    $send->(2, 'POST', '/', 200);                                   # normal: nothing counted
+    # hold: one released, one timed out
+    flip('hold');
+    my @r = (start_req(method => 'POST', path => '/', body => 'a=1'));
+    ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == 1 }, 10, \@r), 'a write is held');
+    {
+        my $j = json_page();
+        is($j->{held}, 1, 'JSON: "held": 1 at the top level');
+        is(scope_of($j, 'default')->{held}, 1, 'JSON: "held": 1 in scope default');
+        my ($v) = metrics();
+        is($v->{'upkeep_held_writes{scope="default"}'}, 1, 'metrics: upkeep_held_writes 1');
+        like(page()->{body}, qr{Writes held now: 1 \(limit $HoldLimit\)}, 'HTML: 1 held, and the limit');
+    }
+    flip('normal');
+    pump(\@r, 5);
+    is(response_of($r[0])->{status}, 200, 'released: 200');
+    $want{'default held hold'}++;
+    $want{'default released hold'}++;
+    flip('hold', '--max', '200ms');
+    my $t0 = time;
+    $send->(1, 'POST', '/free/', 200, 'default bypassed hold');    # exempt: not held
+    cmp_ok(time - $t0, '<', 1, 'an exempt write passes a hold at once');
+    $send->(1, 'POST', '/', 503, 'default timed_out hold');
+    $want{'default held hold'}++;       # it did start waiting
+    $want{'default refused hold'}++;    # and got the 503 of hold
+    flip('normal');
+
+    my $after = counters();
+    my (@diff, @ok);
+    for my $s (qw(default shop)) {
+        for my $o (@Outcomes) {
+            for my $m (@Modes) {
+                my $d = ($after->{$s}{$o}{$m} // -1e9) - ($before->{$s}{$o}{$m} // 0);
+                my $w = $want{"$s $o $m"} // 0;
+                push @diff, "$s $o $m: +$d, want +$w" if $d != $w;
+            }
+        }
+    }
+    is_deeply(\@diff, [], 'every counter moved by exactly what was sent (all children, both scopes)')
+        or diag(join "\n", @diff);
+    # the same numbers in the metrics and the HTML
+    my ($v) = metrics();
+    my @mism;
+    for my $s (qw(default shop)) {
+        for my $o (@Outcomes) {
+            for my $m (@Modes) {
+                my $k = qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$o"}};
+                push @mism, "$k: $v->{$k} vs JSON $after->{$s}{$o}{$m}" if ($v->{$k} // -1) != $after->{$s}{$o}{$m};
+            }
+        }
+    }
+    is_deeply(\@mism, [], 'metrics upkeep_requests_total equals the JSON counters');
+    my $html = page()->{body};
+    my $ref = 0; $ref += $after->{default}{refused}{$_} for @Modes;
+    my $byp = 0; $byp += $after->{default}{bypassed}{$_} for @Modes;
+    like($html, qr{<tr><td>default</td>.*<td>$ref</td><td>$byp</td></tr>}, "HTML: refused $ref and bypassed $byp of scope default");
+    if ($Mpm eq 'prefork') {
+        open my $fh, '<', servroot() . '/logs/access.log' or die;
+        seek $fh, $access_off, 0;
+        my %pids = map { /pid=(\d+)/ ? ($1 => 1) : () } <$fh>;
+        cmp_ok(scalar keys %pids, '>=', 2, 'those requests were served by ' . scalar(keys %pids) . ' prefork children');
+    }
+}
+
+# ------------------------------------------------------------------ in flight
+{
+    my @r = (start_req(method => 'POST', path => '/cgi-bin/slow.cgi', body => 'a=1'));
+    ok(wait_until(sub { scope_of(json_page(), 'default')->{inflight_writes} == 1 }, 5, \@r), 'JSON: inflight_writes 1 while a slow write runs');
+    my ($v) = metrics();
+    is($v->{'upkeep_inflight_writes{scope="default"}'}, 1, 'metrics: upkeep_inflight_writes 1');
+    like(page()->{body}, qr{<tr><td>default</td>(?:<td>[^<]*</td>){7}<td>1</td><td>0</td>}, 'HTML: 1 write in flight, 0 held');
+    pump(\@r, 5);
+    ok(wait_until(sub { scope_of(json_page(), 'default')->{inflight_writes} == 0 }, 3), 'JSON: back to 0 when it is done');
+}
+
+# ------------------------------------------------------------------ drain
+{
+    flip('drain');
+    my $j = json_page();
+    ok(JSON::PP::is_bool($j->{drained}) && $j->{drained}, 'drained: JSON "drained": true');
+    like($j->{drained_since} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'drained: JSON "drained_since" is an ISO time');
+    my ($v) = metrics();
+    is($v->{upkeep_drained}, 1, 'drained: upkeep_drained 1');
+    like(page()->{body}, qr{Drain: <b>drained</b>}, 'drained: the HTML says so');
+    flip('undrain');
+    $j = json_page();
+    ok(JSON::PP::is_bool($j->{drained}) && !$j->{drained}, 'undrained: "drained": false');
+    is($j->{drained_since}, undef, 'undrained: "drained_since": null');
+    ($v) = metrics();
+    is($v->{upkeep_drained}, 0, 'undrained: upkeep_drained 0');
+}
+
+# ------------------------------------------------------------------ with UpkeepMemcached
+our $MemcachedPid;
+END { if ($MemcachedPid) { kill 'TERM', $MemcachedPid; waitpid $MemcachedPid, 0 } }
+SKIP: {
+    my $mc = -x '/usr/bin/memcached' ? '/usr/bin/memcached' : undef;
+    skip 'no memcached', 20 unless $mc;
+    my $mport = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
+    my $mpid = $MemcachedPid = fork // die;
+    if (!$mpid) {
+        open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null';
+        { no warnings 'exec'; exec $mc, '-u', 'nobody', '-l', '127.0.0.1', '-p', $mport, '-U', '0'; }
+        POSIX::_exit(127);
+    }
+    wait_until(sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $mport) }, 5);
+    start_server({ config => $Conf, main_config => "UpkeepMemcached 127.0.0.1:$mport\nUpkeepSyncInterval 200ms\n",
+                   server_config => "UpkeepHoldLimit 3\n" });
+    my $j;
+    ok(wait_until(sub { $j = json_page(); $j->{sync} && $j->{sync}{last_ok} }, 5), 'cluster: JSON "sync" has a last good poll');
+    is_deeply([sort keys %{ $j->{sync} || {} }], [qw(age failing last_ok)], 'cluster: sync keys');
+    ok(JSON::PP::is_bool($j->{sync}{failing}) && !$j->{sync}{failing}, 'cluster: "failing": false');
+    cmp_ok($j->{sync}{age} // -1, '>=', 0, 'cluster: "age" >= 0');
+    cmp_ok($j->{sync}{age} // 99, '<=', 2, 'cluster: "age" is small');
+    is($j->{hold_limit}, 3, 'UpkeepHoldLimit 3: "hold_limit": 3');
+    my ($v, $help, $type) = metrics();
+    cmp_ok($v->{upkeep_sync_age_seconds} // -1, '>=', 0, 'cluster: upkeep_sync_age_seconds');
+    is($v->{upkeep_sync_failing}, 0, 'cluster: upkeep_sync_failing 0');
+    is($type->{$_}, 'gauge', "cluster: TYPE $_ gauge") for qw(upkeep_sync_age_seconds upkeep_sync_failing);
+    like(page()->{body}, qr{Cluster sync: last good poll \d+ s ago\.}, 'cluster: the HTML shows the sync');
+
+    my ($rc, $out, $err) = ctl('--cluster', 'readonly', '--reason', 'cluster-wide');
+    is($rc, 0, 'upkeepctl --cluster readonly exits 0') or diag("$out$err");
+    ok(wait_until(sub { scope_of(json_page(), 'default')->{mode} eq 'readonly' }, 3), 'cluster: JSON mode readonly');
+    $j = json_page();
+    is(scope_of($j, 'default')->{layer}, 'cluster', 'cluster: JSON layer "cluster"');
+    is(scope_of($j, 'default')->{cluster}{mode}, 'readonly', 'cluster: JSON cluster.mode');
+    is(scope_of($j, 'default')->{local}{mode}, 'normal', 'cluster: JSON local.mode');
+    ctl('--cluster', 'normal');
+
+    kill 'TERM', $mpid;
+    waitpid $mpid, 0;
+    undef $MemcachedPid;
+    ok(wait_until(sub { my ($v) = metrics(); ($v->{upkeep_sync_failing} // 0) == 1 }, 5), 'cluster: memcached gone: upkeep_sync_failing 1');
+    $j = json_page();
+    ok($j->{sync}{failing}, 'cluster: JSON "failing": true');
+    ($v) = metrics();
+    cmp_ok($v->{upkeep_sync_age_seconds} // -1, '>=', 0, 'cluster: the age keeps counting from the last good poll');
+}
+
+my $log = error_log_since(0);
+unlike($log, qr/Segmentation fault|AddressSanitizer|runtime error:|exit signal|\[core:emerg\]/, 'error log has no crash or sanitizer report');
+ok(server_alive(), 'apache2 parent still alive');
+stop_server();
+done_testing();
