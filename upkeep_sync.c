@@ -23,12 +23,14 @@ typedef struct {
     upkeep_cluster_conf_t *cc;
     upkeep_live_t *live;
     upkeep_slot_t **slots;      /* by scope registry index */
-    apr_pool_t *pool;           /* the child's, for the handles */
+    apr_pool_t *pool;           /* the handles', owned by the poller */
+    int in_child;               /* child_init ran: this process may poll */
     upkeep_mc_t *mc;            /* created in the polling process */
     const char *node;           /* this node's id (writes in flight) */
     int lost;                   /* no server answered the last poll */
-    /* a bad value is logged once, not on every poll */
-    uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS];
+    /* a bad value is logged once, not on every poll, even when it comes
+     * back after the poller wrote over it */
+    uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS][4];
 } upkeep_poller_t;
 
 static upkeep_poller_t *poller;
@@ -48,12 +50,16 @@ static void log_bad_value(upkeep_poller_t *pl, int scope, int server,
                           const char *key, const char *value,
                           apr_size_t len, const char *why)
 {
-    uint64_t h = value_hash(value, len);
+    uint64_t h = value_hash(value, len), *seen = pl->logged_bad[scope][server];
+    int k;
 
-    if (pl->logged_bad[scope][server] == h) {
-        return;
+    for (k = 0; k < 4; k++) {
+        if (seen[k] == h) {
+            return;
+        }
     }
-    pl->logged_bad[scope][server] = h;
+    memmove(seen + 1, seen, 3 * sizeof(*seen));
+    seen[0] = h;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0022: ignoring the "
                  "value of %s on %s: it %s", key,
                  upkeep_mc_server_name(pl->mc, server), why);
@@ -152,7 +158,6 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
             log_bad_value(pl, i, j, key, value, len, err);
             continue;
         }
-        pl->logged_bad[i][j] = 0;
         stale[j] = 0;
         if (upkeep_record_newer(&got[j], best) > 0) {
             best = &got[j];
@@ -192,13 +197,33 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
     int i, j, answered = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
-    if (state != AP_WATCHDOG_STATE_RUNNING || !pl->pool) {
+    if (!pl->in_child) {
         return APR_SUCCESS;
     }
-    if (!pl->mc && upkeep_mc_open(pl->pool, pl->cc, &pl->mc, err)
-                   != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0026: %s", err);
+    /* The handles belong to this thread: made here, freed here when the
+     * watchdog stops.  Tied to the child's pool instead, they were freed by
+     * its cleanup while this thread could still be inside a request. */
+    if (state == AP_WATCHDOG_STATE_STOPPING) {
+        if (pl->pool) {
+            apr_pool_destroy(pl->pool);
+            pl->pool = NULL;
+            pl->mc = NULL;
+        }
         return APR_SUCCESS;
+    }
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    if (!pl->mc) {
+        if (!pl->pool) {
+            apr_pool_create_unmanaged(&pl->pool);
+        }
+        if (upkeep_mc_open(pl->pool, pl->cc, &pl->mc, err) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0026: %s", err);
+            apr_pool_clear(pl->pool);
+            pl->mc = NULL;
+            return APR_SUCCESS;
+        }
     }
     for (j = 0; j < pl->cc->nservers; j++) {
         server_ok[j] = 1;
@@ -231,8 +256,9 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
 
 void upkeep_sync_child_init(apr_pool_t *pchild)
 {
+    (void)pchild;
     if (poller) {
-        poller->pool = pchild;
+        poller->in_child = 1;
     }
 }
 
@@ -257,6 +283,8 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
     poller->live = live;
     poller->slots = slots;
     poller->node = upkeep_node_id(pconf, dir);
+    /* a new poller reports a lost sync afresh (UPK0021) */
+    atomic_store(&live->sync.failing, 0);
     if (get_instance && register_cb) {
         rv = get_instance(&wd, UPKEEP_SYNC_WATCHDOG, 0, 1, pconf);
         if (rv == APR_SUCCESS) {

@@ -453,6 +453,12 @@ static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
             && upkeep_value_decode(p, cc, scope, value, len, &there, err)
                == APR_SUCCESS
             && there.version >= rec->version) {
+            if (there.version >= (uint64_t)APR_INT64_MAX) {
+                fail("%s on %s holds the largest version there is; not "
+                     "changed (delete the key on every server and the "
+                     "scope's .cluster files to start over)", key,
+                     upkeep_mc_server_name(mc, i));
+            }
             rec->version = there.version + 1;
         }
     }
@@ -674,6 +680,10 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     rec.retry_after = a->retry_after;
     rec.since = now;
     rec.until = a->duration ? now + apr_time_sec(a->duration) : 0;
+    if (old.version >= (uint64_t)APR_INT64_MAX) {
+        fail("scope '%s' is at the largest version there is; not changed",
+             scope);
+    }
     rec.version = old.version + 1;
     rec.hold_max_ms = (int32_t)apr_time_as_msec(a->hold_max);
     who_am_i(p, rec.changed_by);

@@ -121,7 +121,8 @@ ctl('normal');
         until => undef, retry_after => 0, version => 0, changed_by => '');
     is_deeply($doc->{scopes}, [{ scope => 'never', mode => 'normal', layer => 'local', set_mode => 'normal',
         reason => '', since => undef, until => undef, expired => JSON::PP::false, retry_after => 0,
-        version => 0, changed_by => '', live => 'none', local => {%never_layer}, cluster => {%never_layer} }],
+        version => 0, changed_by => '', live => 'none', local => {%never_layer}, cluster => {%never_layer},
+        inflight_writes => 0, held => 0 }],
         'JSON: a scope never set is normal, version 0, no times, in both layers');
 
     # a corrupt scope: exit 1, error on stderr, the others still listed
