@@ -18,6 +18,13 @@ package Test::Upkeep;
 #             response_headers_like, response_body, response_body_like,
 #             response_body_unlike, error_log, no_error_log (lines, or eval
 #             to an arrayref of strings / qr//). Regex sections are chomped.
+#   cluster:  $MemcachedPort in config sections and ctl lines is
+#             the port of a memcached the harness starts on first mention
+#             (memcached_port()); --- clean_state also flush_all's every
+#             memcached the harness runs, and the per-block state reset also
+#             sets every scope's cluster layer back to normal (upkeepctl
+#             --cluster) when httpd has UpkeepMemcached: blocks that leave
+#             no memcached reachable must say --- keep_state.
 # Every block also checks that its error-log lines hold no crash/sanitizer
 # report and that the apache2 parent is still alive. The error-log offset is
 # taken after the server is (re)started for the block but BEFORE ctl/restart.
@@ -26,9 +33,33 @@ package Test::Upkeep;
 # "my $self = shift;" into every sub declared at column 0 as "sub foo {".
 # Every sub in this file is therefore declared as "sub foo() {": the filter
 # strips the empty prototype and leaves @_ alone (they are plain functions).
+#
+# Helpers for code-driven tests (beside run_tests):
+#   instance(NAME, sub { ... })  runs the code against a second, independent
+#       httpd: its own servroot (<servroot>-NAME), port, config and state;
+#       start_server, restart_server, stop_server, ctl, http_get, port,
+#       servroot, error_log_* all act on that instance inside the callback.
+#       "default" is the instance run_tests uses.  Every instance is stopped
+#       at END.
+#   start_memcached([PORT]) -> PORT, stop_memcached(PORT), memcached_port()
+#       (the harness's shared memcached, started on first use; it stays
+#       stopped if a test stops it), mc_cmd(PORT,
+#       TEXT) -> raw reply, mc_get(PORT, KEY) -> value or undef,
+#       mc_set(PORT, KEY, VALUE) -> reply line.
+#   start_blackhole() -> PORT of a TCP server that accepts and never
+#       answers; stop_blackhole(PORT).
+#   cluster_value(%fields) -> a cluster value (state text + hmac-sha256
+#       line when `secret` is given), for forging and replaying.
+#   free_port() -> an unused loopback port; wait_for(SECONDS, CODE) -> true
+#       as soon as CODE returns true, false after SECONDS;
+#       fatal_log_lines(OFFSET) -> error-log lines since OFFSET that hold a
+#       crash or sanitizer report (what every data-driven block checks).
+# memcached and blackhole children are stopped by PID only, never by name.
 use Test::Base -Base;
 
 use Cwd qw(abs_path getcwd);
+use Digest::SHA qw(hmac_sha256_hex);
+use JSON::PP ();
 use File::Basename qw(dirname basename);
 use File::Find ();
 use File::Path qw(make_path remove_tree);
@@ -43,6 +74,9 @@ our @EXPORT = qw(
     run_tests servroot port start_server stop_server restart_server
     server_pid server_alive ctl http_raw http_get
     error_log_offset error_log_since done_testing
+    instance start_memcached stop_memcached memcached_port mc_cmd mc_get
+    mc_set start_blackhole stop_blackhole cluster_value free_port wait_for
+    fatal_log_lines
 );
 
 # ---------------------------------------------------------------- settings
@@ -72,23 +106,36 @@ my $RunningConf;     # config identity of the server we started, if running
 my $OwnerPid = $$;   # END/SIGINT only act in the process that loaded us
 my $Initialized = 0; # servroot wiped and recreated for this test file
 
+# The four variables above (and $ServRoot) are the state of the current
+# instance; instance() swaps them.  %Instances holds the others.
+my $BaseServRoot = $ServRoot;
+my $Instance = 'default';
+my %Instances;       # name => [$ServRoot, $Port, $RunningConf, $Initialized]
+
+my (%Memcached, %Blackhole);  # port => pid of our memcached / blackhole children
+my $SharedMemcached;          # port of memcached_port()'s server ($MemcachedPort)
+
 sub servroot() { $ServRoot }
 sub _state_dir() { "$ServRoot/state" }
 sub _pid_file() { "$ServRoot/logs/httpd.pid" }
 sub _error_log() { "$ServRoot/logs/error.log" }
 
-sub port() {
-    return $Port if $Port;
-    if ($Port = $ENV{TEST_UPKEEP_PORT}) {
-        die "TEST_UPKEEP_PORT must not be 80/443\n" if $Port == 80 || $Port == 443;
-        return $Port;
-    }
+sub free_port() {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
                                   Proto => 'tcp', Listen => 1, ReuseAddr => 1)
         or die "cannot bind a free port: $!\n";
-    $Port = $s->sockport;
+    my $p = $s->sockport;
     close $s;
-    return $Port;
+    return $p;
+}
+
+sub port() {
+    return $Port if $Port;
+    if ($Instance eq 'default' and $Port = $ENV{TEST_UPKEEP_PORT}) {
+        die "TEST_UPKEEP_PORT must not be 80/443\n" if $Port == 80 || $Port == 443;
+        return $Port;
+    }
+    return $Port = free_port();
 }
 
 # ---------------------------------------------------------------- processes
@@ -188,7 +235,7 @@ sub _init_servroot() {
         warn "# Test::Upkeep: $d is not world-searchable; www-data cannot reach htdocs\n"
             unless (stat $d)[2] & 01;
     }
-    $SIG{INT} = $SIG{TERM} = sub { stop_server(); exit 130 };
+    $SIG{INT} = $SIG{TERM} = sub { _stop_all(); exit 130 };
 }
 
 sub _write_file() {
@@ -201,6 +248,17 @@ sub _write_file() {
 }
 
 # ---------------------------------------------------------------- config
+# $ServerPort, $ServRoot and $MemcachedPort (which starts the shared
+# memcached on first mention) in block text.
+sub _subst() {
+    my ($t) = @_;
+    return $t unless defined $t;
+    $t =~ s/\$ServerPort\b/port()/ge;
+    $t =~ s/\$ServRoot\b/$ServRoot/g;
+    $t =~ s/\$MemcachedPort\b/memcached_port()/ge;
+    return $t;
+}
+
 # A "spec" is a Test::Base block, a hashref with the same section names, or a
 # plain string (used as the vhost --- config).
 sub _sect() {
@@ -229,7 +287,7 @@ sub _httpd_conf() {
     my $upkeep = $Module ? "UpkeepStateDir $sr/state\n" : '';
     my $loglevel = $Module ? 'info upkeep:debug' : 'info';
     my ($main, $server, $vhost) = map { _sect($spec, $_) // '' } qw(main_config server_config config);
-    s/\$ServerPort\b/$p/g, s/\$ServRoot\b/$sr/g for $main, $server, $vhost;
+    $_ = _subst($_) for $main, $server, $vhost;
     return <<"EOF";
 # Generated by Test::Upkeep -- do not edit
 ServerRoot "$sr"
@@ -359,11 +417,199 @@ sub restart_server() {
 }
 
 END {
-    if ($$ == $OwnerPid) { local $?; stop_server() }
+    if ($$ == $OwnerPid) { local $?; _stop_all() }
+}
+
+# ---------------------------------------------------------------- instances
+# instance('b', sub { start_server(...); ctl(...); http_get(...) }): the
+# callback runs against instance b (servroot <default servroot>-b, its own
+# free port); the previous instance is back when it returns or dies.
+sub _switch_instance() {
+    my ($name) = @_;
+    $Instances{$Instance} = [$ServRoot, $Port, $RunningConf, $Initialized];
+    ($ServRoot, $Port, $RunningConf, $Initialized) =
+        @{ delete $Instances{$name} // ["$BaseServRoot-$name", undef, undef, 0] };
+    $Instance = $name;
+}
+
+sub instance() {
+    my ($name, $code) = @_;
+    die "instance: bad name '$name'\n" unless $name =~ /^[A-Za-z0-9]+$/;
+    return $code->() if $name eq $Instance;
+    my $prev = $Instance;
+    _switch_instance($name);
+    my @res = eval { wantarray ? $code->() : scalar $code->() };
+    my $err = $@;
+    _switch_instance($prev);
+    die $err if $err;
+    return wantarray ? @res : $res[0];
+}
+
+# Every instance's server, then every memcached and blackhole child.
+sub _stop_all() {
+    return unless $$ == $OwnerPid;
+    instance($_, sub { stop_server() }) for sort keys %Instances;
+    stop_server();
+    stop_memcached($_) for sort keys %Memcached;
+    stop_blackhole($_) for sort keys %Blackhole;
+}
+
+# ---------------------------------------------------------------- helper processes
+# memcached and the blackhole run as our own children, stopped by PID.
+
+sub _stop_child() {
+    my ($pid) = @_;
+    return unless $pid && $$ == $OwnerPid;
+    kill 'TERM', $pid;
+    for (1 .. 100) { return if waitpid($pid, POSIX::WNOHANG()) == $pid; sleep 0.05 }
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+}
+
+sub _port_accepts() {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 1);
+    return $s ? (close($s), 1)[1] : 0;
+}
+
+# start_memcached([$port]) -> port.  A given port restarts a stopped server
+# on the same address (it comes back empty, as a restarted memcached does).
+sub start_memcached() {
+    my ($port) = @_;
+    $port ||= free_port();
+    die "start_memcached: port $port is already ours\n" if $Memcached{$port};
+    my @cmd = ('/usr/bin/memcached', '-l', '127.0.0.1', '-p', $port, '-U', '0', '-m', '16',
+               $> == 0 ? ('-u', 'nobody') : ());
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
+        open STDIN, '<', '/dev/null'; open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null';
+        { no warnings "exec"; exec { $cmd[0] } @cmd }
+        POSIX::_exit(127);
+    }
+    $Memcached{$port} = $pid;
+    my $end = time + 10;
+    until (_port_accepts($port)) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid || time > $end) {
+            delete $Memcached{$port};
+            _stop_child($pid);
+            die "start_memcached: memcached on port $port did not come up\n";
+        }
+        sleep 0.05;
+    }
+    return $port;
+}
+
+sub stop_memcached() {
+    my ($port) = @_;
+    _stop_child(delete $Memcached{$port});
+}
+
+# The memcached that $MemcachedPort names, started on first use.  A test
+# that stops it keeps its port (a config then points at a dead server) and
+# brings it back with start_memcached(memcached_port()).
+sub memcached_port() {
+    $SharedMemcached ||= start_memcached();
+    return $SharedMemcached;
+}
+
+# mc_cmd($port, "get k") -> the raw reply (CRLF kept); "\r\n" is added to a
+# command that does not end in a newline.  Reads until a final reply line.
+sub mc_cmd() {
+    my ($port, $text, $timeout) = @_;
+    $text .= "\r\n" unless $text =~ /\n\z/;
+    local $SIG{PIPE} = 'IGNORE';
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 2)
+        or die "mc_cmd: connect 127.0.0.1:$port: $!\n";
+    print {$s} $text or die "mc_cmd: send: $!\n";
+    my $final = $text =~ /^gets? /
+        ? qr/(?:^|\r\n)(?:END|ERROR|(?:CLIENT|SERVER)_ERROR[^\r\n]*)\r\n\z/
+        : qr/(?:^|\r\n)(?:[A-Z_]+(?: [^\r\n]*)?)\r\n\z/;
+    my ($sel, $buf) = (IO::Select->new($s), '');
+    while ($buf !~ $final && $sel->can_read($timeout // 3)) {
+        sysread($s, $buf, 65536, length $buf) or last;
+    }
+    close $s;
+    return $buf;
+}
+
+sub mc_get() {
+    my ($port, $key) = @_;
+    my $r = mc_cmd($port, "get $key");
+    return $r =~ /^VALUE \S+ \d+ (\d+)\r\n/ ? substr($r, length($&), $1) : undef;
+}
+
+sub mc_set() {
+    my ($port, $key, $value) = @_;
+    my $r = mc_cmd($port, "set $key 0 0 " . length($value) . "\r\n$value\r\n");
+    $r =~ s/\r\n\z//;
+    return $r;
+}
+
+# A TCP server that accepts connections and never answers.
+sub start_blackhole() {
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 128, ReuseAddr => 1)
+        or die "start_blackhole: cannot listen: $!\n";
+    my $port = $l->sockport;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
+        open STDIN, '<', '/dev/null';
+        my @held;
+        while (1) { my $c = $l->accept or next; push @held, $c }   # never read, never write
+    }
+    close $l;
+    $Blackhole{$port} = $pid;
+    return $port;
+}
+
+sub stop_blackhole() {
+    my ($port) = @_;
+    _stop_child(delete $Blackhole{$port});
+}
+
+# cluster_value(scope => 'default', mode => 'maintenance', version => 7,
+#   since, until, retry_after, changed_by, reason, prefix => 'upkeep',
+#   secret => '...') -> the value upkeepctl --cluster would store (signed
+#   when a secret is given).
+sub cluster_value() {
+    my (%o) = @_;
+    my $text = "# mod_upkeep state; written by upkeepctl, do not edit\n"
+        . "format 1\n"
+        . "scope " . ($o{scope} // 'default') . "\n"
+        . "mode " . ($o{mode} // 'normal') . "\n"
+        . "version " . ($o{version} // 1) . "\n"
+        . "since " . ($o{since} // int time) . "\n"
+        . "until " . ($o{until} // 0) . "\n"
+        . "retry-after " . ($o{retry_after} // 0) . "\n"
+        . "changed-by " . ($o{changed_by} // 'test@harness') . "\n"
+        . "reason " . ($o{reason} // '') . "\n";
+    return $text unless defined $o{secret};
+    return $text . "hmac-sha256 " . hmac_sha256_hex("upkeep-cluster-value\n"
+        . ($o{prefix} // 'upkeep') . "\n" . $text, $o{secret}) . "\n";
+}
+
+# wait_for($seconds, sub { ... }) -> 1 as soon as the code returns true.
+sub wait_for() {
+    my ($timeout, $code) = @_;
+    my $end = time + $timeout;
+    while (1) {
+        return 1 if $code->();
+        return 0 if time > $end;
+        sleep 0.05;
+    }
 }
 
 # ---------------------------------------------------------------- error log
 sub error_log_offset() { -s _error_log() || 0 }
+# Error-log lines since $off that hold a crash or sanitizer report.
+sub fatal_log_lines() {
+    my ($off) = @_;
+    return grep { my $l = $_; grep { index($l, $_) >= 0 } @FatalLog } split /\n/, error_log_since($off);
+}
 sub error_log_since() {
     my ($off) = @_;
     my $log = _slurp(_error_log());
@@ -383,11 +629,17 @@ sub ctl() {
     return _run(cmd => \@cmd, env => $o->{env}, timeout => 30);
 }
 
+# The cluster poller rewrites the health fields of upkeep.live (last_ok,
+# last_try, failing: bytes 16..39, after the 4 header words) on every poll;
+# they are not state, so the snapshot blanks them.
 sub _state_snapshot() {
     my %files;
     File::Find::find({ no_chdir => 1, wanted => sub {
         return unless -f $_;
-        $files{ substr $_, length(_state_dir()) + 1 } = _slurp($_);
+        my $name = substr $_, length(_state_dir()) + 1;
+        $files{$name} = _slurp($_);
+        substr($files{$name}, 16, 24) = "\0" x 24
+            if $name eq 'upkeep.live' && length $files{$name} >= 40;
     } }, _state_dir()) if -d _state_dir();
     return \%files;
 }
@@ -555,6 +807,7 @@ sub _run_block() {
         if (defined $S->('clean_state')) {
             stop_server();
             remove_tree(_state_dir()) if -d _state_dir();
+            mc_cmd($_, 'flush_all') for sort keys %Memcached;   # those running
             start_server($block);
         }
         unless (defined $S->('keep_state')) {
@@ -563,6 +816,7 @@ sub _run_block() {
                 my ($rc, $o, $e) = ctl(@a);
                 die "state reset `upkeepctl @a` exited $rc\n$o$e" if $rc;
             }
+            _reset_cluster_layers();
         }
         error_log_offset();
     };
@@ -574,7 +828,7 @@ sub _run_block() {
     my %opt = (user => $S->('ctl_user'),
                env  => { map { /^\s*([^=\s]+)=(.*)$/ ? ($1, $2) : () } _lines($S->('ctl_env')) });
     for my $i (0 .. $#ctl) {
-        my @args = shellwords($ctl[$i]);
+        my @args = shellwords(_subst($ctl[$i]));
         my ($rc, $out, $err) = ctl({%opt}, @args);
         my @san = grep { index($err, $_) >= 0 } 'AddressSanitizer', 'runtime error:', 'LeakSanitizer';
         ok(!@san, $n->("upkeepctl " . _fmt_cmd(@args) . " has no sanitizer report")) or diag($err);
@@ -628,6 +882,21 @@ sub _run_block() {
     return $off;
 }
 
+# With UpkeepMemcached (httpd wrote state/cluster.conf), every scope whose
+# cluster layer is not normal is set back with upkeepctl --cluster normal.
+sub _reset_cluster_layers() {
+    return unless -f _state_dir() . '/cluster.conf';
+    my ($rc, $out, $err) = ctl('status', '--json');
+    die "state reset `upkeepctl status --json` exited $rc\n$out$err" if $rc;
+    my $st = eval { JSON::PP::decode_json($out) } or die "state reset: bad status JSON: $@$out\n";
+    for my $sc (@{ $st->{scopes} }) {
+        next if ($sc->{cluster}{set_mode} // 'normal') eq 'normal';
+        my @a = ('--cluster', '--scope', $sc->{scope}, 'normal');
+        ($rc, $out, $err) = ctl(@a);
+        die "state reset `upkeepctl @a` exited $rc\n$out$err" if $rc;
+    }
+}
+
 # --- must_die: the server (a fresh start, even if the config is unchanged)
 # must fail to start; --- startup_error_like matches apache2's output and
 # error log.  Files the block wrote under state/ are removed afterwards so
@@ -642,13 +911,13 @@ sub _run_must_die() {
     my $why = $@ // '';
     ok(!$started, $n->('apache2 refuses to start')) or stop_server();
     undef $RunningConf;
-    # A daemon that failed in post_config has bound the port and is still
-    # exiting: wait for the port so the next block can start.
-    for (1 .. 100) {
-        last if IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => port(),
+    # A server that failed in its second post_config pass has daemonized:
+    # let it let go of the port before the next block starts one.
+    wait_for(5, sub {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => port(),
                                       Proto => 'tcp', Listen => 1, ReuseAddr => 1);
-        sleep 0.05;
-    }
+        $s ? (close($s), 1)[1] : 0;
+    });
     if (defined(my $re = _sect($block, 'startup_error_like'))) {
         like($why, qr/${\ _chomped($re)}/m, $n->('startup error like'));
     }
