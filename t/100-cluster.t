@@ -28,7 +28,7 @@ Cache-Control: no-store
 --- response_body_like
 <p class="reason">cluster upgrade</p>
 --- error_log eval
-[qr/UPK0010: scope 'default' is now in maintenance mode: its cluster layer became maintenance \(version \d+, set by \S+\): cluster upgrade/]
+[qr/UPK0010: scope 'default' is now in maintenance mode \(cluster layer, version \d+, set by \S+\): cluster upgrade/]
 --- no_error_log
 UPK0020
 UPK0022
@@ -55,7 +55,7 @@ GET /
 --- response_body
 hello
 --- error_log eval
-[qr/UPK0010: scope 'default' is now in normal mode: its cluster layer became normal \(version \d+/]
+[qr/UPK0010: scope 'default' is now in normal mode \(its cluster layer is now normal: version \d+/]
 
 
 
@@ -122,6 +122,7 @@ test-secret-0123456789-abcdefghij
   layer:       cluster
   local:       normal \(version 0\)
   cluster:     maintenance \(version 1\)
+  writes:      0 in flight, 0 held
   live:        in sync
   memcached:   127\.0\.0\.1:\d+ maintenance \(version 1\)
 cluster sync: (last good poll \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)|no good poll yet)\n\z
@@ -146,6 +147,7 @@ status
 \Ascope default: readonly\n(?:  .*\n)*  layer:       cluster
   local:       normal \(version \d+\)
   cluster:     readonly \(version \d+\)
+  writes:      0 in flight, 0 held
   live:        in sync
 cluster sync: (last good poll \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)|no good poll yet)\n\z
 --- request

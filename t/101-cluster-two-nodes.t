@@ -113,7 +113,7 @@ fresh();
         or diag('took ' . ($took // 'more than 3') . 's');
     my $r = on('B', sub { http_get('GET', '/') });
     like($r->{body}, qr{<p class="reason">cluster upgrade</p>}, 'B shows the cluster reason');
-    ok(wait_for(1.5, sub { log_count('B', $offB, qr/UPK0010: scope 'default' is now in maintenance mode: its cluster layer became maintenance \(version 1, set by \S+\): cluster upgrade/) }),
+    ok(wait_for(1.5, sub { log_count('B', $offB, qr/UPK0010: scope 'default' is now in maintenance mode \(cluster layer, version 1, set by \S+\): cluster upgrade/) }),
        'B logs the transition (UPK0010)');
     is(log_count('A', $offA, qr/UPK0010: scope 'default' is now in maintenance mode/), 1,
        'A logs its transition once');

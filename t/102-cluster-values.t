@@ -92,7 +92,7 @@ fresh();
     is(mc_set($MC, $KEY, signed(mode => 'normal', version => 2, reason => 'from another node')), 'STORED', 'a newer signed value');
     ok(wait_for(1, sub { code() == 200 }), 'a newer signed value is adopted');
     is(cluster_layer(), 'normal (version 2)', 'status: cluster layer version 2');
-    ok(wait_for(1.5, sub { count($off, qr/UPK0010: scope 'default' is now in normal mode: its cluster layer became normal \(version 2, set by test\@harness\): from another node/) }),
+    ok(wait_for(1.5, sub { count($off, qr/UPK0010: scope 'default' is now in normal mode \(its cluster layer is now normal: version 2, set by test\@harness\)/) }),
        'UPK0010 names the version, the writer and the reason');
     sleep 2 * $INTERVAL;
     is(count($off, qr/UPK0022|UPK0025/), 0, 'no UPK0022, nothing to write back');
