@@ -103,28 +103,30 @@ typedef struct {
 
 #define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
 
-static void fail_usage(const char *fmt, ...)
+_Noreturn static void vfail(int status, const char *tail, const char *fmt, va_list ap)
 {
-    va_list ap;
-
     fputs("upkeepctl: ", stderr);
-    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see upkeepctl --help)\n", stderr);
-    exit(EXIT_USAGE);
+    fputs(tail, stderr);
+    exit(status);
 }
 
-static void fail(const char *fmt, ...)
+/* A usage error: exit 2, nothing written. */
+_Noreturn static void fail_usage(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("upkeepctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(EXIT_FAILURE);
+    vfail(EXIT_USAGE, " (see upkeepctl --help)\n", fmt, ap);
+}
+
+/* Permission, I/O, bad state: exit 1. */
+_Noreturn static void fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfail(EXIT_FAILURE, "\n", fmt, ap);
 }
 
 /* apr_getopt's own message ("invalid option: --x"), as a usage error. */
