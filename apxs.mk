@@ -5,6 +5,7 @@
 #   make -f apxs.mk SANITIZE=1       ASan+UBSan build (for the test suite)
 #   make -f apxs.mk test             run the test suite (t/run-tests)
 #   make -f apxs.mk demo             a private httpd with the module and a demo site
+#   make -f apxs.mk fuzz | valgrind | bench    hardening and benchmarks
 
 APXS      ?= apxs
 APR_CONFIG ?= apr-1-config
@@ -64,7 +65,19 @@ test:
 demo:
 	demo/run-demo
 
+# libFuzzer targets for every parser of outside data (FUZZ_SECONDS each)
+fuzz:
+	fuzz/run
+
+# memcheck on httpd -X over the main scenarios
+valgrind: all
+	t/valgrind/run
+
+# side-by-side benchmarks (bench/README)
+bench: all
+	bench/run
+
 clean:
 	rm -rf .libs *.o *.lo *.la *.slo upkeepctl
 
-.PHONY: all install test demo clean
+.PHONY: all install test demo clean fuzz valgrind bench

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apr_lib.h"
@@ -164,10 +165,34 @@ const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
 {
     char *ip = apr_pstrdup(p, text);
     char *mask = strchr(ip, '/');
+    const char *c;
     apr_status_t rv;
+    int dots = 0;
 
     if (mask) {
         *mask++ = '\0';
+    }
+    /* Only what an admin means: a whole address, and a prefix length.
+     * APR also takes "127" (a partial address) and dotted or
+     * non-contiguous netmasks, where one slip exempts far too much. */
+    for (c = ip; *c; c++) {
+        dots += *c == '.';
+    }
+    if (!strchr(ip, ':') && dots != 3) {
+        return "is not a whole IPv4 or IPv6 address (write 127.0.0.0/8, "
+               "not 127)";
+    }
+    if (mask) {
+        char *end;
+        long bits = strtol(mask, &end, 10);
+
+        if (!apr_isdigit(*mask) || *end) {
+            return "has a mask that is not a prefix length (write "
+                   "10.0.0.0/8, not 10.0.0.0/255.0.0.0)";
+        }
+        if (bits == 0) {
+            return "would exempt every client (/0)";
+        }
     }
     rv = apr_ipsubnet_create(out, ip, mask, p);
     return rv == APR_SUCCESS ? NULL
@@ -301,6 +326,10 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
         lineno++;
         if (n >= sizeof(line)) {
             FAIL("line %d is too long", lineno);
+        }
+        if (memchr(pos, '\r', n)) {
+            FAIL("line %d ends in a carriage return (CRLF line ends?)",
+                 lineno);
         }
         memcpy(line, pos, n);
         line[n] = '\0';

@@ -302,8 +302,28 @@ static inline void upkeep_seq_wait(_Atomic uint32_t *seq, uint32_t seen,
 #endif
 
 /* How long a reader (or a second writer) waits on an odd seq before it
- * takes over: only a writer killed inside the few stores below leaves one. */
-#define UPKEEP_SEQLOCK_SPINS 100000
+ * decides the writer died inside the few stores below.  By the clock, not
+ * by a spin count: a live writer can be descheduled, or stopped, for a
+ * while.  Readers check the clock every UPKEEP_SEQLOCK_CHECK spins. */
+#define UPKEEP_SEQLOCK_READER_WAIT apr_time_from_msec(200)
+#define UPKEEP_SEQLOCK_WRITER_WAIT apr_time_from_sec(2)
+#define UPKEEP_SEQLOCK_CHECK       256
+
+/* While seq is odd: 0 to keep waiting, 1 once `wait` has passed since the
+ * first call (*start holds that time; 0 before). */
+static inline int upkeep_seq_gave_up(int spins, apr_time_t *start,
+                                     apr_interval_time_t wait)
+{
+    if (spins % UPKEEP_SEQLOCK_CHECK != UPKEEP_SEQLOCK_CHECK - 1) {
+        return 0;
+    }
+    if (!*start) {
+        *start = apr_time_now();
+        return 0;
+    }
+    apr_sleep(1000);    /* the writer is slow: stop burning its CPU */
+    return apr_time_now() - *start > wait;
+}
 
 /* Seqlock writer of one layer.  Writers (upkeepctl, the cluster poller)
  * exclude each other by moving seq from even to odd with a CAS. */
@@ -311,11 +331,14 @@ static inline void upkeep_slot_publish(upkeep_slot_t *slot, int layer,
                                        const upkeep_record_t *rec)
 {
     uint32_t seq, odd;
-    int spins;
+    apr_time_t start = 0;
+    int spins, dead = 0;
 
     for (spins = 0; ; spins++) {
         seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-        if ((seq & 1) && spins < UPKEEP_SEQLOCK_SPINS) {
+        if ((seq & 1) && !dead) {
+            dead = upkeep_seq_gave_up(spins, &start,
+                                      UPKEEP_SEQLOCK_WRITER_WAIT);
             continue;
         }
         odd = (seq & 1) ? seq + 2 : seq + 1;
@@ -342,12 +365,17 @@ static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
                                    upkeep_record_t *out, int all)
 {
     upkeep_record_t peek[UPKEEP_LAYER_COUNT];
+    apr_time_t start = 0;
     int spins, l;
 
-    for (spins = 0; spins < UPKEEP_SEQLOCK_SPINS; spins++) {
+    for (spins = 0; ; spins++) {
         uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
 
         if (s1 & 1) {
+            if (upkeep_seq_gave_up(spins, &start,
+                                   UPKEEP_SEQLOCK_READER_WAIT)) {
+                break;
+            }
             continue;
         }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {

@@ -141,7 +141,7 @@ UpkeepAllowFrom: '2001:db8::/129' is not an IP address or CIDR block:
 --- config
 UpkeepAllowFrom localhost
 --- startup_error_like
-UpkeepAllowFrom: 'localhost' is not an IP address or CIDR block: 
+UpkeepAllowFrom: 'localhost' is not a whole IPv4 or IPv6 address
 
 
 
@@ -403,3 +403,47 @@ UpkeepScope extra
 POST /
 a=1
 --- error_code: 503
+
+
+
+=== TEST 90: UpkeepAllowFrom refuses a partial address that APR would widen
+--- must_die
+--- config
+UpkeepAllowFrom 127
+--- startup_error_like
+UpkeepAllowFrom: '127' is not a whole IPv4 or IPv6 address
+
+
+
+=== TEST 91: UpkeepAllowFrom refuses a dotted netmask
+--- must_die
+--- config
+UpkeepAllowFrom 10.0.0.0/0.0.0.0
+--- startup_error_like
+UpkeepAllowFrom: '10.0.0.0/0.0.0.0' has a mask that is not a prefix length
+
+
+
+=== TEST 92: UpkeepAllowFrom refuses /0, which would exempt every client
+--- must_die
+--- config
+UpkeepAllowFrom 192.0.2.0/0
+--- startup_error_like
+UpkeepAllowFrom: '192.0.2.0/0' would exempt every client
+
+
+
+=== TEST 93: a state file with CRLF line ends is named as such
+--- must_die
+--- keep_state
+--- user_files eval
+">>> state/default.state\n# x\r\nformat 1\r\n"
+--- startup_error_like
+UPK0005: .*default\.state line 1 ends in a carriage return
+
+
+
+=== TEST 94: the server starts again after the refused configurations
+--- request
+GET /
+--- error_code: 200
