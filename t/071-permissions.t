@@ -59,17 +59,17 @@ is(perms("$State/upkeep.lock"), sprintf('0660 0:%d', $Gid), "upkeep.lock is root
 my ($rc, $out, $err) = ctl({ user => 'www-data' }, 'status');
 is($rc, 0, 'a member of the control group can read the status of a scope root set before UpkeepControlGroup')
     or diag("stdout: $out\nstderr: $err");
-my ($rc, $out, $err) = ctl({ user => 'www-data' }, 'readonly', '--reason', 'member after migration');
+($rc, $out, $err) = ctl({ user => 'www-data' }, 'readonly', '--reason', 'member after migration');
 is($rc, 0, 'a member of the control group can flip a scope root set before UpkeepControlGroup')
     or diag("stdout: $out\nstderr: $err");
 # start from a state file the group can use, so the rest is independent
 ctl_ok({}, 'normal');
 is(perms("$State/default.state"), sprintf('0660 0:%d', $Gid),
    "a state file root writes into the directory is root:$Group 0660 (setgid directory)");
-my $out = ctl_ok({ user => 'www-data' }, 'status');
+$out = ctl_ok({ user => 'www-data' }, 'status');
 like($out, qr/^scope default: normal$/m, 'a member of the group can read the status');
 
-my ($rc, $out, $err) = ctl({ user => 'www-data' }, 'maintenance', '--reason', 'by a group member');
+($rc, $out, $err) = ctl({ user => 'www-data' }, 'maintenance', '--reason', 'by a group member');
 is($rc, 0, 'a member of the group can flip to maintenance') or diag("stdout: $out\nstderr: $err");
 like($out, qr/\Ascope default: maintenance \(version \d+\)\n\z/, 'a member of the group sees the usual success line');
 my $r = http_get('GET', '/');
@@ -87,9 +87,9 @@ is(perms("$State/default.state") =~ s/ \d+:/ :/r, sprintf('0660 :%d', $Gid),
 
 # the mode survives a graceful restart whoever set it
 restart_server('graceful');
-my $r = http_get('GET', '/');
+$r = http_get('GET', '/');
 is($r->{status}, 503, "the mode a member set survives a graceful restart");
-my ($rc) = ctl({ user => 'www-data' }, 'normal');
+($rc) = ctl({ user => 'www-data' }, 'normal');
 is($rc, 0, 'a member can flip back to normal');
 ctl_ok({}, 'normal');
 is(get_status(), 200, 'back to normal');
