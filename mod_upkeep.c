@@ -528,12 +528,14 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
 
 static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
 {
+    upkeep_slot_t *slot = scope_slots[scope];
     int mode = UPKEEP_MODE_NORMAL, layer;
 
-    if (scope_slots[scope]
-        && upkeep_slot_read(scope_slots[scope],
-                            apr_time_sec(r->request_time), &mode, &layer,
-                            rec, 0) != 0) {
+    if (!slot || upkeep_slot_quiet(slot)) {
+        return UPKEEP_MODE_NORMAL;
+    }
+    if (upkeep_slot_read(slot, apr_time_sec(r->request_time), &mode, &layer,
+                         rec, 0) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "UPK0102: the state of "
                       "scope '%s' is being rewritten by a writer that "
                       "stopped half-way; using what it left (run upkeepctl "
@@ -548,15 +550,20 @@ static int upkeep_post_read_request(request_rec *r)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
-    upkeep_record_t rec;
+    int scope = upkeep_conf_scope(dc);
+    const char *mode = upkeep_mode_names[UPKEEP_MODE_NORMAL];
 
-    apr_table_setn(r->subprocess_env, "UPKEEP_MODE", upkeep_mode_name(
-        read_mode(r, upkeep_conf_scope(dc), &rec)));
+    if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
+        upkeep_record_t rec;
+
+        mode = upkeep_mode_name(read_mode(r, scope, &rec));
+    }
+    /* a new request's table has no UPKEEP_MODE yet: add, not set */
+    apr_table_addn(r->subprocess_env, "UPKEEP_MODE", mode);
+    ap_set_module_config(r->request_config, &upkeep_module, (void *)mode);
     return DECLINED;
 }
 
-/* Runs once <Location>/<Directory> configuration is merged and before
- * authentication, so a refusal never asks for credentials first. */
 static void count(int scope, int counter, int mode)
 {
     if (scope_slots[scope]) {
@@ -645,17 +652,20 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
     return mode;
 }
 
-/* Runs once <Location>/<Directory> configuration is merged and before
- * authentication, so a refusal never asks for credentials first. */
-static int upkeep_gate(request_rec *r)
+/* Every mode but a quiet normal: kept apart so that the common case in
+ * upkeep_gate() needs no record on its stack. */
+static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
 {
-    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
-                                                     &upkeep_module);
-    int scope = upkeep_conf_scope(dc);
     upkeep_record_t rec;
     int mode = read_mode(r, scope, &rec), safe;
 
-    apr_table_setn(r->subprocess_env, "UPKEEP_MODE", upkeep_mode_name(mode));
+    /* post_read_request set it for the virtual host's scope; a per-dir
+     * scope (or a flip in between) changes it */
+    if (ap_get_module_config(r->request_config, &upkeep_module)
+        != (void *)upkeep_mode_name(mode)) {
+        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
+                       upkeep_mode_name(mode));
+    }
     /* Sub-requests ride on a request that passed.  An ErrorDocument
      * redirect of our own refusal would loop if gated again.  Every other
      * internal redirect (per-directory mod_rewrite, an ErrorDocument of
@@ -664,7 +674,7 @@ static int upkeep_gate(request_rec *r)
                                              UPKEEP_REFUSED_NOTE))) {
         return DECLINED;
     }
-    safe = upkeep_conf_method_is_safe(dc, r->method);
+    safe = upkeep_conf_method_is_safe(dc, r);
     if (mode == UPKEEP_MODE_NORMAL || (safe && mode != UPKEEP_MODE_MAINTENANCE)) {
         if (!safe) {
             count_inflight(r, scope);
@@ -695,6 +705,29 @@ static int upkeep_gate(request_rec *r)
         mode = after;
     }
     return refuse(r, dc, scope, mode, &rec);
+}
+
+/* Runs once <Location>/<Directory> configuration is merged and before
+ * authentication, so a refusal never asks for credentials first. */
+static int upkeep_gate(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    int scope = upkeep_conf_scope(dc);
+
+    if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
+        return gate_active(r, dc, scope);
+    }
+    /* a quiet normal mode: the cost on every request of a healthy site */
+    if (ap_get_module_config(r->request_config, &upkeep_module)
+        != (void *)upkeep_mode_names[UPKEEP_MODE_NORMAL]) {
+        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
+                       upkeep_mode_names[UPKEEP_MODE_NORMAL]);
+    }
+    if (!r->main && !upkeep_conf_method_is_safe(dc, r)) {
+        count_inflight(r, scope);
+    }
+    return DECLINED;
 }
 
 upkeep_live_t *upkeep_live(void)

@@ -23,6 +23,7 @@ static int scope_count;
 void upkeep_scopes_reset(apr_pool_t *pconf)
 {
     (void)pconf;
+    upkeep_health_configured = 0;
     scope_names[0] = UPKEEP_DEFAULT_SCOPE;
     scope_count = 1;
 }
@@ -225,6 +226,10 @@ int upkeep_hold_limit(server_rec *s)
     return workers >= 4 ? workers / 4 : 1;
 }
 
+/* Set when any virtual host has UpkeepHealthCheck: most requests of most
+ * servers then skip the lookup.  Reset with every configuration read. */
+int upkeep_health_configured;
+
 const char *upkeep_health_path(server_rec *s)
 {
     upkeep_server_conf *sc = ap_get_module_config(s->module_config,
@@ -233,18 +238,16 @@ const char *upkeep_health_path(server_rec *s)
     return sc->health_path;
 }
 
-int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method)
+int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
+                               const request_rec *r)
 {
-    static const char *const builtin[] = { "GET", "HEAD", "OPTIONS" };
+    const char *method = r->method;
     int i;
 
+    /* the default GET HEAD OPTIONS: httpd has numbered them already (HEAD
+     * is M_GET), and only for exactly these names */
     if (!dc->safe_methods) {
-        for (i = 0; i < 3; i++) {
-            if (strcmp(method, builtin[i]) == 0) {
-                return 1;
-            }
-        }
-        return 0;
+        return r->method_number == M_GET || r->method_number == M_OPTIONS;
     }
     for (i = 0; i < dc->safe_methods->nelts; i++) {
         if (strcmp(method, APR_ARRAY_IDX(dc->safe_methods, i,
@@ -397,6 +400,7 @@ static const char *set_server_value(cmd_parms *cmd, void *dummy,
                                 "a plain URL path", arg);
         }
         sc->health_path = arg;
+        upkeep_health_configured = 1;
         return NULL;
     }
     n = strtol(arg, &end, 10);

@@ -99,7 +99,9 @@ int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
-int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc, const char *method);
+extern int upkeep_health_configured;
+int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
+                               const request_rec *r);
 
 /* upkeep_sync.c: the cluster poller */
 void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,

@@ -18,22 +18,16 @@
 /* A durable file is a few hundred bytes; anything larger is not ours. */
 #define UPKEEP_STATE_FILE_MAX 4096
 
-static const char *const mode_names[UPKEEP_MODE_COUNT] = {
+const char *const upkeep_mode_names[UPKEEP_MODE_COUNT] = {
     "normal", "hold", "readonly", "maintenance"
 };
-
-const char *upkeep_mode_name(int mode)
-{
-    return (mode >= 0 && mode < UPKEEP_MODE_COUNT) ? mode_names[mode]
-                                                   : "invalid";
-}
 
 int upkeep_mode_from_name(const char *name)
 {
     int m;
 
     for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
-        if (strcmp(name, mode_names[m]) == 0) {
+        if (strcmp(name, upkeep_mode_names[m]) == 0) {
             return m;
         }
     }

@@ -71,11 +71,15 @@ static int scope_mode(request_rec *r)
  * when the site goes read-only) and only drain makes them fail. */
 int upkeep_health_check(request_rec *r, int lookup_uri)
 {
-    const char *path = upkeep_health_path(r->server);
-    upkeep_live_t *live = upkeep_live();
-    const char *mode;
+    const char *path, *mode;
+    upkeep_live_t *live;
     int drained;
 
+    if (!upkeep_health_configured) {
+        return DECLINED;
+    }
+    path = upkeep_health_path(r->server);
+    live = upkeep_live();
     if (!path || lookup_uri || r->main || !r->parsed_uri.path
         || strcmp(r->parsed_uri.path, path) != 0) {
         return DECLINED;
@@ -278,7 +282,8 @@ int upkeep_status_handler(request_rec *r)
     int64_t now = apr_time_sec(r->request_time);
     int i, n = 0;
 
-    if (!r->handler || strcmp(r->handler, "upkeep-status") != 0) {
+    if (!r->handler || r->handler[0] != 'u'
+        || strcmp(r->handler, "upkeep-status") != 0) {
         return DECLINED;
     }
     ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);

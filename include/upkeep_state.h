@@ -65,7 +65,7 @@
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       3
+#define UPKEEP_LIVE_FORMAT       4
 #define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins.
@@ -113,6 +113,10 @@ typedef enum {
 typedef struct {
     _Atomic uint32_t seq;       /* seqlock: odd while a writer is inside */
     _Atomic uint32_t in_use;    /* set once name is written, never unset */
+    /* 0 while both layers are normal: one load answers the request path's
+     * usual question without the seqlock */
+    _Atomic uint32_t active;
+    uint32_t         pad;
     char             name[UPKEEP_SCOPE_NAME_MAX];
     upkeep_record_t  layer[UPKEEP_LAYER_COUNT];
     /* counters: lock-free, outside the seqlock */
@@ -160,7 +164,15 @@ typedef struct {
 
 /* --- names and values ------------------------------------------------ */
 
-const char *upkeep_mode_name(int mode);
+/* Indexed by upkeep_mode_e; the pointers are stable, so callers may
+ * compare names by address. */
+extern const char *const upkeep_mode_names[UPKEEP_MODE_COUNT];
+
+static inline const char *upkeep_mode_name(int mode)
+{
+    return (mode >= 0 && mode < UPKEEP_MODE_COUNT) ? upkeep_mode_names[mode]
+                                                   : "invalid";
+}
 /* Returns UPKEEP_MODE_COUNT for an unknown name. */
 int upkeep_mode_from_name(const char *name);
 
@@ -350,8 +362,18 @@ static inline void upkeep_slot_publish(upkeep_slot_t *slot, int layer,
     }
     atomic_thread_fence(memory_order_release);
     slot->layer[layer] = *rec;
+    atomic_store_explicit(&slot->active,
+                          slot->layer[0].mode != UPKEEP_MODE_NORMAL
+                          || slot->layer[1].mode != UPKEEP_MODE_NORMAL,
+                          memory_order_relaxed);
     atomic_store_explicit(&slot->seq, odd + 1, memory_order_release);
     upkeep_seq_wake(&slot->seq);
+}
+
+/* The request path's first question, in one load: both layers normal? */
+static inline int upkeep_slot_quiet(const upkeep_slot_t *slot)
+{
+    return !atomic_load_explicit(&slot->active, memory_order_acquire);
 }
 
 /* Seqlock reader: the mode in force at `now` and the layer it comes from.
