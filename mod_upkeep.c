@@ -592,6 +592,10 @@ static void count_inflight(request_rec *r, int scope)
     }
 }
 
+/* A held write wakes at least this often to see whether httpd is
+ * stopping: seldom, since every publish wakes it anyway. */
+#define UPKEEP_HOLD_RECHECK apr_time_from_msec(500)
+
 /* hold: the write sleeps until the mode changes (a publish wakes it) or
  * its max runs out.  Returns the mode in force afterwards, or -1 when it
  * timed out or there was no room to wait. */
@@ -630,15 +634,15 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
             break;
         }
         /* wake for a publish, else at the end of a --for window, at the
-         * deadline, or after 100 ms at the latest */
+         * deadline, or to look for a shutdown */
         if (rec->until) {
             int64_t to_end = apr_time_from_sec(rec->until) - now;
 
             wait = to_end < wait ? (to_end > 0 ? to_end : 1000) : wait;
         }
         upkeep_seq_wait(&slot->seq, seen & ~1u,
-                        wait < apr_time_from_msec(100)
-                        ? wait : apr_time_from_msec(100));
+                        wait < UPKEEP_HOLD_RECHECK ? wait
+                                                   : UPKEEP_HOLD_RECHECK);
     }
     upkeep_track(slot, UPKEEP_TRACK_HELD, -1);
     if (mode == UPKEEP_MODE_HOLD) {
