@@ -220,14 +220,39 @@ const char *upkeep_value_encode(apr_pool_t *p,
                                 const char *scope,
                                 const upkeep_record_t *rec)
 {
-    const char *text = upkeep_record_encode(p, scope, rec);
+    upkeep_record_t copy = *rec;
+
+    return upkeep_value_sign(p, cc, scope, &copy);
+}
+
+const char *upkeep_value_sign(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                              const char *scope, upkeep_record_t *rec)
+{
+    /* the signature is not part of what it signs */
+    const char *text;
     char hex[SIG_HEX + 1];
 
+    rec->signature[0] = '\0';
+    text = upkeep_record_encode(p, scope, rec);
     if (!cc->secret_len) {
         return text;
     }
     value_mac(p, cc, text, strlen(text), hex);
+    apr_cpystrn(rec->signature, hex, UPKEEP_SIGNATURE_MAX);
     return apr_pstrcat(p, text, SIG_TAG, hex, "\n", NULL);
+}
+
+int upkeep_value_ours(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                      const char *scope, const upkeep_record_t *rec)
+{
+    upkeep_record_t copy = *rec;
+
+    if (!cc->secret_len) {
+        return 1;
+    }
+    upkeep_value_sign(p, cc, scope, &copy);
+    return strlen(rec->signature) == SIG_HEX
+           && CRYPTO_memcmp(copy.signature, rec->signature, SIG_HEX) == 0;
 }
 
 apr_status_t upkeep_value_decode(apr_pool_t *p,
@@ -270,7 +295,15 @@ apr_status_t upkeep_value_decode(apr_pool_t *p,
             return APR_EINVAL;
         }
     }
-    return upkeep_record_decode(value, text_len, scope, rec, errbuf);
+    if (upkeep_record_decode(value, text_len, scope, rec, errbuf)
+            != APR_SUCCESS) {
+        return APR_EINVAL;
+    }
+    rec->signature[0] = '\0';
+    if (cc->secret_len) {
+        apr_cpystrn(rec->signature, want, UPKEEP_SIGNATURE_MAX);
+    }
+    return APR_SUCCESS;
 }
 
 /* --- transport ---------------------------------------------------------- */

@@ -253,13 +253,16 @@ const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
         "retry-after %d\n"
         "%s"
         "changed-by %s\n"
-        "reason %s\n",
+        "reason %s\n"
+        "%s%s%s",
         UPKEEP_TEXT_FORMAT, scope, upkeep_mode_name(rec->mode),
         (apr_uint64_t)rec->version, (apr_int64_t)rec->since,
         (apr_int64_t)rec->until, (int)rec->retry_after,
         rec->hold_max_ms ? apr_psprintf(p, "hold-max-ms %d\n",
                                         (int)rec->hold_max_ms) : "",
-        rec->changed_by, rec->reason);
+        rec->changed_by, rec->reason,
+        rec->signature[0] ? "signature " : "", rec->signature,
+        rec->signature[0] ? "\n" : "");
 }
 
 /* Parses a decimal in [min, max] that makes up all of `value`. */
@@ -278,7 +281,7 @@ static int parse_int_field(const char *value, apr_int64_t min,
 
 enum {
     F_FORMAT, F_SCOPE, F_MODE, F_VERSION, F_SINCE, F_UNTIL, F_RETRY,
-    F_WHO, F_REASON, F_HOLD_MAX, F_COUNT
+    F_WHO, F_REASON, F_HOLD_MAX, F_SIGNATURE, F_COUNT
 };
 
 /* F_HOLD_MAX and later are optional (files from older versions lack them) */
@@ -286,7 +289,7 @@ enum {
 
 static const char *const field_names[F_COUNT] = {
     "format", "scope", "mode", "version", "since", "until", "retry-after",
-    "changed-by", "reason", "hold-max-ms"
+    "changed-by", "reason", "hold-max-ms", "signature"
 };
 
 #define FAIL(...) do { \
@@ -413,6 +416,13 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
                 FAIL("line %d: bad hold-max-ms '%.40s'", lineno, value);
             }
             rec->hold_max_ms = (int32_t)num;
+            break;
+        case F_SIGNATURE:
+            if (strlen(value) != 64 || strspn(value, "0123456789abcdef")
+                                       != 64) {
+                FAIL("line %d: bad signature", lineno);
+            }
+            apr_cpystrn(rec->signature, value, UPKEEP_SIGNATURE_MAX);
             break;
         }
     }

@@ -25,12 +25,18 @@ typedef struct {
     upkeep_slot_t **slots;      /* by scope registry index */
     apr_pool_t *pool;           /* the handles', owned by the poller */
     int in_child;               /* child_init ran: this process may poll */
+    /* The child is exiting: a poll in progress stops at the next server,
+     * and the exit waits for it (exit() tears down OpenSSL and libmemcached
+     * state a running poll would still use). */
+    _Atomic int stopping;
+    _Atomic int polling;
     upkeep_mc_t *mc;            /* created in the polling process */
     const char *node;           /* this node's id (writes in flight) */
     int lost;                   /* no server answered the last poll */
     /* a bad value is logged once, not on every poll, even when it comes
      * back after the poller wrote over it */
     uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS][4];
+    uint64_t unsigned_logged[UPKEEP_MAX_SCOPES];    /* UPK0029, per version */
 } upkeep_poller_t;
 
 static upkeep_poller_t *poller;
@@ -141,6 +147,9 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
         if (!server_ok[j]) {
             continue;   /* it did not answer for an earlier scope */
         }
+        if (atomic_load(&pl->stopping)) {
+            return answered;
+        }
         r = upkeep_mc_get(pl->mc, j, p, key, &value, &len, err);
         if (r == UPKEEP_GET_ERROR) {
             server_ok[j] = 0;
@@ -173,6 +182,20 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
     if (best->version == 0) {
         return answered;    /* nothing was ever published: nothing to heal */
     }
+    /* Heal only with what this cluster's secret signed: a record applied
+     * here by upkeepctl with another secret stays on this node. */
+    if (!upkeep_value_ours(p, pl->cc, name, best)) {
+        if (pl->unsigned_logged[i] != best->version) {
+            pl->unsigned_logged[i] = best->version;
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0029: not "
+                         "writing version %" APR_UINT64_T_FMT " of %s back "
+                         "to memcached: this node holds it without a valid "
+                         "signature (was upkeepctl --cluster run with "
+                         "another secret?)", (apr_uint64_t)best->version,
+                         key);
+        }
+        return answered;
+    }
     for (j = 0; j < pl->cc->nservers; j++) {
         if (server_ok[j] && (stale[j] || upkeep_record_newer(best, &got[j])
                                          > 0)) {
@@ -197,7 +220,7 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
     int i, j, answered = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
-    if (!pl->in_child) {
+    if (!pl->in_child || atomic_load(&pl->stopping)) {
         return APR_SUCCESS;
     }
     /* The handles belong to this thread: made here, freed here when the
@@ -228,12 +251,19 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
     for (j = 0; j < pl->cc->nservers; j++) {
         server_ok[j] = 1;
     }
-    for (i = 0; i < upkeep_scope_count(); i++) {
+    atomic_store(&pl->polling, 1);
+    for (i = 0; i < upkeep_scope_count() && !atomic_load(&pl->stopping);
+         i++) {
         answered += poll_scope(pl, i, p, server_ok);
+    }
+    if (atomic_load(&pl->stopping)) {
+        atomic_store(&pl->polling, 0);
+        return APR_SUCCESS;
     }
     if (answered) {
         register_node(pl, p, server_ok);
     }
+    atomic_store(&pl->polling, 0);
     atomic_store(&pl->live->sync.last_try, now);
     if (answered) {
         atomic_store(&pl->live->sync.last_ok, now);
@@ -254,11 +284,26 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
+/* Runs first when the child's pool is destroyed at exit. */
+static apr_status_t poller_child_exit(void *data)
+{
+    upkeep_poller_t *pl = data;
+    apr_time_t give_up = apr_time_now()
+                         + apr_time_from_msec(2 * pl->cc->timeout_ms + 100);
+
+    atomic_store(&pl->stopping, 1);
+    while (atomic_load(&pl->polling) && apr_time_now() < give_up) {
+        apr_sleep(apr_time_from_msec(5));
+    }
+    return APR_SUCCESS;
+}
+
 void upkeep_sync_child_init(apr_pool_t *pchild)
 {
-    (void)pchild;
     if (poller) {
         poller->in_child = 1;
+        apr_pool_cleanup_register(pchild, poller, poller_child_exit,
+                                  apr_pool_cleanup_null);
     }
 }
 

@@ -430,6 +430,7 @@ static void held_cluster_record(apr_pool_t *p, const char *dir,
 static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
                            const char *scope, upkeep_record_t *rec)
 {
+    const char *value;
     const char *key = upkeep_cluster_key(p, cc, scope);
     upkeep_mc_t *mc;
     char err[UPKEEP_ERRMSG_MAX];
@@ -467,13 +468,12 @@ static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     if (!answered) {
         fail("no memcached server answered; not changed");
     }
+    value = upkeep_value_sign(p, cc, scope, rec);
     for (i = 0; i < cc->nservers; i++) {
         if (!ok[i]) {
             continue;
         }
-        if (upkeep_mc_set(mc, i, key, upkeep_value_encode(p, cc, scope,
-                                                          rec), err)
-                == APR_SUCCESS) {
+        if (upkeep_mc_set(mc, i, key, value, err) == APR_SUCCESS) {
             stored++;
         }
         else {

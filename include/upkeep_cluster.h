@@ -61,6 +61,12 @@ const char *upkeep_value_encode(apr_pool_t *p,
                                 const upkeep_cluster_conf_t *cc,
                                 const char *scope,
                                 const upkeep_record_t *rec);
+/* The signed value of rec, and its signature stored in rec->signature. */
+const char *upkeep_value_sign(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                              const char *scope, upkeep_record_t *rec);
+/* Whether rec carries this secret's signature (always, without one). */
+int upkeep_value_ours(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                      const char *scope, const upkeep_record_t *rec);
 /* Strict: size-capped, signature checked (when a secret is set), record
  * parsed.  APR_EINVAL with the reason in errbuf otherwise. */
 apr_status_t upkeep_value_decode(apr_pool_t *p,

@@ -47,6 +47,7 @@
 #define UPKEEP_SCOPE_NAME_MAX    64     /* bytes, including the NUL */
 #define UPKEEP_REASON_MAX        512    /* bytes, including the NUL */
 #define UPKEEP_WHO_MAX           128    /* bytes, including the NUL */
+#define UPKEEP_SIGNATURE_MAX     72     /* 64 hex digits and the NUL */
 
 #define UPKEEP_RETRY_AFTER_MAX   86400  /* seconds */
 #define UPKEEP_FOR_MAX           (30 * 86400) /* longest --for, seconds */
@@ -65,7 +66,7 @@
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       4
+#define UPKEEP_LIVE_FORMAT       5
 #define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins.
@@ -99,6 +100,10 @@ typedef struct {
     int32_t  pad;
     char     changed_by[UPKEEP_WHO_MAX];
     char     reason[UPKEEP_REASON_MAX];
+    /* cluster layer: the value's HMAC (hex) when it was signed; the poller
+     * writes a record back to memcached only if this is its own secret's
+     * signature, so a record applied with another secret stays local */
+    char     signature[UPKEEP_SIGNATURE_MAX];
 } upkeep_record_t;
 
 /* Each scope has two layers: the local one (plain upkeepctl on this node)
