@@ -33,9 +33,6 @@ static upkeep_slot_t *scope_slots[UPKEEP_MAX_SCOPES];
 static uint64_t seen_version[UPKEEP_MAX_SCOPES][UPKEEP_LAYER_COUNT];
 static int seen_mode[UPKEEP_MAX_SCOPES];
 
-static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
-    "local", "cluster"
-};
 
 static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
@@ -51,20 +48,13 @@ static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* The parent runs as root and children as User; only root and the
  * control group may touch the state (README, "Who may flip"). */
-static int has_suffix(const char *name, const char *suffix)
-{
-    apr_size_t n = strlen(name), sl = strlen(suffix);
-
-    return n > sl && strcmp(name + n - sl, suffix) == 0;
-}
-
 static int is_state_file(const char *name)
 {
     return strcmp(name, UPKEEP_LOCK_FILE) == 0
            || strcmp(name, UPKEEP_LIVE_FILE) == 0
            || strcmp(name, UPKEEP_CLUSTER_CONF) == 0
-           || has_suffix(name, UPKEEP_STATE_SUFFIX)
-           || has_suffix(name, UPKEEP_CLUSTER_SUFFIX);
+           || upkeep_has_suffix(name, UPKEEP_STATE_SUFFIX, NULL)
+           || upkeep_has_suffix(name, UPKEEP_CLUSTER_SUFFIX, NULL);
 }
 
 /* The parent runs as root and children as User; only root and the
@@ -166,7 +156,7 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
                              "UPK0010: scope '%s' is now in %s mode (its %s "
                              "layer is now %s: version %" APR_UINT64_T_FMT
                              ", set by %s)", upkeep_scope_name(i),
-                             upkeep_mode_name(mode), layer_names[l],
+                             upkeep_mode_name(mode), upkeep_layer_names[l],
                              upkeep_mode_name(upkeep_mode_at(&rec[l], now)),
                              (apr_uint64_t)rec[l].version,
                              rec[l].changed_by);

@@ -22,6 +22,20 @@ const char *const upkeep_mode_names[UPKEEP_MODE_COUNT] = {
     "normal", "hold", "readonly", "maintenance"
 };
 
+const char *const upkeep_layer_names[UPKEEP_LAYER_COUNT] = {
+    "local", "cluster"
+};
+
+int upkeep_has_suffix(const char *name, const char *suffix, apr_size_t *stem)
+{
+    apr_size_t n = strlen(name), sl = strlen(suffix);
+
+    if (stem) {
+        *stem = n - sl;
+    }
+    return n > sl && strcmp(name + n - sl, suffix) == 0;
+}
+
 int upkeep_mode_from_name(const char *name)
 {
     int m;

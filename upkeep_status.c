@@ -18,9 +18,6 @@ static const char *const counter_names[UPKEEP_COUNTER_COUNT] = {
     "refused", "held", "released", "timed_out", "bypassed"
 };
 
-static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
-    "local", "cluster"
-};
 
 /* One scope as the status page sees it. */
 typedef struct {
@@ -124,14 +121,14 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
 
         ap_rprintf(r, "%s{\"scope\":%s,\"mode\":\"%s\",\"layer\":\"%s\"",
                    i ? "," : "", upkeep_json_str(r->pool, v->name),
-                   upkeep_mode_name(v->mode), layer_names[v->layer]);
+                   upkeep_mode_name(v->mode), upkeep_layer_names[v->layer]);
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             const upkeep_record_t *rec = &v->rec[l];
 
             ap_rprintf(r, ",\"%s\":{\"mode\":\"%s\",\"reason\":%s,"
                        "\"since\":%s,\"until\":%s,\"version\":%"
                        APR_UINT64_T_FMT ",\"changed_by\":%s}",
-                       layer_names[l],
+                       upkeep_layer_names[l],
                        upkeep_mode_name(upkeep_mode_at(rec, now)),
                        upkeep_json_str(r->pool, rec->reason),
                        upkeep_json_time(r->pool, rec->since),
@@ -256,7 +253,7 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
         }
         ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%s</td>",
                    ap_escape_html(r->pool, v->name),
-                   upkeep_mode_name(v->mode), layer_names[v->layer]);
+                   upkeep_mode_name(v->mode), upkeep_layer_names[v->layer]);
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             ap_rprintf(r, "<td>%s (v%" APR_UINT64_T_FMT ")</td>",
                        upkeep_mode_name(upkeep_mode_at(&v->rec[l], now)),

@@ -742,14 +742,6 @@ static void add_name(apr_pool_t *p, apr_array_header_t *names,
     APR_ARRAY_PUSH(names, const char *) = n;
 }
 
-static int has_suffix(const char *name, const char *suffix, apr_size_t *len)
-{
-    apr_size_t n = strlen(name), sl = strlen(suffix);
-
-    *len = n - sl;
-    return n > sl && strcmp(name + n - sl, suffix) == 0;
-}
-
 /* Every scope with a state file or a live slot, sorted. */
 static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
                                         const upkeep_live_t *live)
@@ -762,8 +754,8 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
 
     if (apr_dir_open(&d, dir, p) == APR_SUCCESS) {
         while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-            if (has_suffix(fi.name, UPKEEP_STATE_SUFFIX, &len)
-                || has_suffix(fi.name, UPKEEP_CLUSTER_SUFFIX, &len)) {
+            if (upkeep_has_suffix(fi.name, UPKEEP_STATE_SUFFIX, &len)
+                || upkeep_has_suffix(fi.name, UPKEEP_CLUSTER_SUFFIX, &len)) {
                 add_name(p, names, fi.name, len);
             }
         }
@@ -793,9 +785,6 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
     return names;
 }
 
-static const char *const layer_names[UPKEEP_LAYER_COUNT] = {
-    "local", "cluster"
-};
 
 /* What each memcached server holds for a scope (status --cluster). */
 static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
@@ -931,7 +920,7 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                    APR_INT64_T_FMT ",\"held\":%" APR_INT64_T_FMT "%s%s%s}",
                    printed++ ? "," : "", upkeep_json_str(p, name),
                    upkeep_json_str(p, upkeep_mode_name(mode)),
-                   upkeep_json_str(p, layer_names[layer]),
+                   upkeep_json_str(p, upkeep_layer_names[layer]),
                    upkeep_json_str(p, upkeep_mode_name(r->mode)),
                    upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
                    upkeep_json_time(p, r->until),
@@ -964,10 +953,10 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                (apr_uint64_t)r->version);
         printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");
         if (have_cluster) {
-            printf("  layer:       %s\n", layer_names[layer]);
+            printf("  layer:       %s\n", upkeep_layer_names[layer]);
             for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
                 printf("  %s:%s%s (version %" APR_UINT64_T_FMT ")\n",
-                       layer_names[l], l ? "     " : "       ",
+                       upkeep_layer_names[l], l ? "     " : "       ",
                        upkeep_mode_name(upkeep_mode_at(&rec[l], now)),
                        (apr_uint64_t)rec[l].version);
             }

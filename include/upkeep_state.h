@@ -213,6 +213,13 @@ static inline int upkeep_mode_at(const upkeep_record_t *rec, int64_t now)
     return rec->mode;
 }
 
+/* Indexed by upkeep_layer_e. */
+extern const char *const upkeep_layer_names[UPKEEP_LAYER_COUNT];
+
+/* Whether name ends in suffix (and is more than it); *stem, when given,
+ * gets the length before the suffix. */
+int upkeep_has_suffix(const char *name, const char *suffix, apr_size_t *stem);
+
 /* The layer in force: the stricter mode; on a tie the local layer, whose
  * reason was written on this node. */
 static inline int upkeep_layer_in_force(const upkeep_record_t *layers,
