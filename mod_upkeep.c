@@ -175,21 +175,30 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
-static void start_reporter(apr_pool_t *pconf, server_rec *s)
+apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
+                                   apr_interval_time_t interval, void *data,
+                                   ap_watchdog_callback_fn_t *callback)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     ap_watchdog_t *wd;
-    apr_status_t rv = APR_ENOTIMPL;
+    apr_status_t rv;
 
-    if (get_instance && register_cb) {
-        rv = get_instance(&wd, UPKEEP_WATCHDOG_NAME, 0, 1, pconf);
-        if (rv == APR_SUCCESS) {
-            rv = register_cb(wd, UPKEEP_REPORT_INTERVAL, s, upkeep_report);
-        }
+    if (!get_instance || !register_cb) {
+        return APR_ENOTIMPL;
     }
+    rv = get_instance(&wd, name, 0, 1, pconf);
+    return rv == APR_SUCCESS ? register_cb(wd, interval, data, callback) : rv;
+}
+
+static void start_reporter(apr_pool_t *pconf, server_rec *s)
+{
+    apr_status_t rv = upkeep_watchdog_start(pconf, UPKEEP_WATCHDOG_NAME,
+                                            UPKEEP_REPORT_INTERVAL, s,
+                                            upkeep_report);
+
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0009: no "
                      "mod_watchdog: mode transitions will not be logged");

@@ -11,6 +11,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "ap_regex.h"
+#include "mod_watchdog.h"
 #include "apr_network_io.h"
 
 #include "upkeep_cluster.h"
@@ -102,6 +103,11 @@ const char *upkeep_health_path(server_rec *s);
 extern int upkeep_health_configured;
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                const request_rec *r);
+
+/* mod_upkeep.c: a callback on a singleton child watchdog of our own */
+apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
+                                   apr_interval_time_t interval, void *data,
+                                   ap_watchdog_callback_fn_t *callback);
 
 /* upkeep_sync.c: the cluster poller */
 void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,

@@ -310,13 +310,8 @@ void upkeep_sync_child_init(apr_pool_t *pchild)
 void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
                        upkeep_live_t *live, upkeep_slot_t **slots)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
-        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
-        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     upkeep_cluster_conf_t *cc = upkeep_cluster_conf(pconf, s);
-    ap_watchdog_t *wd;
-    apr_status_t rv = APR_ENOTIMPL;
+    apr_status_t rv;
 
     poller = NULL;
     if (!cc) {
@@ -330,13 +325,8 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
     poller->node = upkeep_node_id(pconf, dir);
     /* a new poller reports a lost sync afresh (UPK0021) */
     atomic_store(&live->sync.failing, 0);
-    if (get_instance && register_cb) {
-        rv = get_instance(&wd, UPKEEP_SYNC_WATCHDOG, 0, 1, pconf);
-        if (rv == APR_SUCCESS) {
-            rv = register_cb(wd, upkeep_sync_interval(s), poller,
-                             upkeep_poll);
-        }
-    }
+    rv = upkeep_watchdog_start(pconf, UPKEEP_SYNC_WATCHDOG,
+                               upkeep_sync_interval(s), poller, upkeep_poll);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0027: cannot start "
                      "the cluster poller (is mod_watchdog loaded?)");
