@@ -426,6 +426,29 @@ static int prefix_covers(const char *prefix, const char *path)
            && (path[n] == '\0' || path[n] == '/' || prefix[n - 1] == '/');
 }
 
+/* Whether a prefix of `list` covers r->uri and its canonical form (kept
+ * in *canon, computed once). */
+static int path_listed(request_rec *r, const apr_array_header_t *list,
+                       const char **canon)
+{
+    int i;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        const char *prefix = APR_ARRAY_IDX(list, i, const char *);
+
+        if (!prefix_covers(prefix, r->uri)) {
+            continue;
+        }
+        if (!*canon) {
+            *canon = canonical_path(r);
+        }
+        if (*canon && prefix_covers(prefix, *canon)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Whether the gate applies to r.  An exemption by path holds only if
  * r->uri and its canonical form are both exempt, so no encoding trick
  * reaches a gated path through an exempt one. */
@@ -470,32 +493,49 @@ static int gate_applies(request_rec *r, const upkeep_dir_conf *dc)
             }
         }
     }
-    if (dc->exempt) {
-        for (i = 0; i < dc->exempt->nelts; i++) {
-            const char *prefix = APR_ARRAY_IDX(dc->exempt, i, const char *);
-
-            if (!prefix_covers(prefix, r->uri)) {
-                continue;
-            }
-            if (!canon) {
-                canon = canonical_path(r);
-            }
-            if (canon && prefix_covers(prefix, canon)) {
-                return 0;
-            }
-        }
-    }
-    return 1;
+    return !path_listed(r, dc->exempt, &canon);
 }
 
 static void count(int scope, int counter, int mode);
+
+/* r->notes of a refusal for the UPKEEP_REFUSAL filter */
+#define UPKEEP_TYPE_NOTE  "upkeep-content-type"
+#define UPKEEP_ALLOW_NOTE "upkeep-allow"
+
+/* Refusals go through httpd's error path, so that ErrorDocument-free
+ * custom text, "Header always" (CORS) and the error log behave as for any
+ * other error; but that path labels every body text/html.  This filter,
+ * inserted on our refusals only, puts the negotiated type (and the Allow
+ * of a read-only 405) back before the headers go out. */
+static apr_status_t refusal_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    const char *allow = apr_table_get(r->notes, UPKEEP_ALLOW_NOTE);
+
+    ap_set_content_type(r, apr_table_get(r->notes, UPKEEP_TYPE_NOTE));
+    if (allow) {
+        apr_table_setn(r->headers_out, "Allow", allow);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_refusal_filter(request_rec *r)
+{
+    if (apr_table_get(r->notes, UPKEEP_TYPE_NOTE)) {
+        ap_add_output_filter("UPKEEP_REFUSAL", NULL, r, r->connection);
+    }
+}
 
 static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                   int mode, const upkeep_record_t *rec)
 {
     int retry_after = retry_after_of(r, dc, rec);
+    int status = mode == UPKEEP_MODE_READONLY
+                 ? upkeep_conf_readonly_status(dc) : HTTP_SERVICE_UNAVAILABLE;
     const upkeep_template_t *page = upkeep_default_page(mode);
     const char *scope = upkeep_scope_name(scope_index);
+    upkeep_body_e format = upkeep_negotiate(r);
 
     count(scope_index, UPKEEP_COUNT_REFUSED, mode);
     if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
@@ -504,25 +544,32 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_itoa(r->pool, retry_after));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");
-    /* The page declares UTF-8 itself; keep httpd from labelling the
-     * error body iso-8859-1. */
+    apr_table_setn(r->notes, UPKEEP_TYPE_NOTE,
+                   upkeep_body_content_types[format]);
+    if (status == HTTP_METHOD_NOT_ALLOWED) {
+        apr_table_setn(r->notes, UPKEEP_ALLOW_NOTE,
+                       upkeep_conf_safe_methods(r->pool, dc));
+    }
+    /* The type set by the filter says UTF-8; keep httpd from adding its
+     * iso-8859-1 to the text/html it sets first. */
     apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
     if (!r->header_only) {
-        const char *body = upkeep_template_render(r, page, scope, mode, rec,
-                                                  retry_after);
+        const char *body = upkeep_refusal_body(r, format, page, status, scope,
+                                               mode, rec, retry_after);
 
         /* ap_custom_response() takes text that starts with '/' or looks
          * like a URL for a redirect target; a template could. */
         if (body[0] == '/' || ap_is_url(body)) {
             body = apr_pstrcat(r->pool, "\n", body, NULL);
         }
-        ap_custom_response(r, HTTP_SERVICE_UNAVAILABLE, body);
+        ap_custom_response(r, status, body);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0100: refused %s %s: "
-                  "scope '%s' is in %s mode", r->method, r->uri, scope,
-                  upkeep_mode_name(mode));
-    return HTTP_SERVICE_UNAVAILABLE;
+                  "scope '%s' is in %s mode (%d)", r->method, r->uri, scope,
+                  upkeep_mode_name(mode), status);
+    return status;
 }
 
 static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
@@ -543,6 +590,72 @@ static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
     return mode;
 }
 
+/* What apps see of the mode: UPKEEP_MODE in the environment (CGI, SSI,
+ * mod_rewrite, logs), and the Upkeep-Mode and Upkeep-Until request
+ * headers (proxied backends) while a mode is in force: no header means
+ * normal, which spares every request of a healthy site a table insert.
+ * `fresh`: nothing has set them yet for this request (append, the cheap
+ * way); otherwise they are replaced. */
+static void tell_app(request_rec *r, int mode, const upkeep_record_t *rec,
+                     int fresh)
+{
+    const char *name = upkeep_mode_name(mode);
+    const char *until = mode != UPKEEP_MODE_NORMAL && rec->until
+                        ? upkeep_iso_time(r->pool, rec->until) : NULL;
+
+    if (fresh) {
+        apr_table_addn(r->subprocess_env, "UPKEEP_MODE", name);
+        if (mode != UPKEEP_MODE_NORMAL) {
+            apr_table_addn(r->headers_in, "Upkeep-Mode", name);
+        }
+        if (until) {
+            apr_table_addn(r->headers_in, "Upkeep-Until", until);
+        }
+    }
+    else {
+        apr_table_setn(r->subprocess_env, "UPKEEP_MODE", name);
+        if (mode != UPKEEP_MODE_NORMAL) {
+            apr_table_setn(r->headers_in, "Upkeep-Mode", name);
+        }
+        else {
+            apr_table_unset(r->headers_in, "Upkeep-Mode");
+        }
+        if (until) {
+            apr_table_setn(r->headers_in, "Upkeep-Until", until);
+        }
+        else {
+            apr_table_unset(r->headers_in, "Upkeep-Until");
+        }
+    }
+    ap_set_module_config(r->request_config, &upkeep_module, (void *)name);
+}
+
+/* A client must not speak for the module: its own Upkeep-Mode and
+ * Upkeep-Until (also spelt with '_', which some backends fold into the
+ * same variable) are dropped.  One pass over the few request headers;
+ * the removals only when one is there. */
+static void drop_client_headers(request_rec *r)
+{
+    static const char *const names[] = {
+        "Upkeep-Mode", "Upkeep-Until", "Upkeep_Mode", "Upkeep_Until"
+    };
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i;
+
+    for (i = 0; i < h->nelts; i++) {
+        if ((e[i].key[0] == 'U' || e[i].key[0] == 'u')
+            && ap_cstr_casecmpn(e[i].key, "Upkeep", 6) == 0) {
+            break;
+        }
+    }
+    if (i < h->nelts) {
+        for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
+            apr_table_unset(r->headers_in, names[i]);
+        }
+    }
+}
+
 /* Early, so server-context mod_rewrite and log formats see the mode of
  * the virtual host's scope; the gate refines it per directory. */
 static int upkeep_post_read_request(request_rec *r)
@@ -550,16 +663,14 @@ static int upkeep_post_read_request(request_rec *r)
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
-    const char *mode = upkeep_mode_names[UPKEEP_MODE_NORMAL];
+    upkeep_record_t rec;
+    int mode = UPKEEP_MODE_NORMAL;
 
     if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
-        upkeep_record_t rec;
-
-        mode = upkeep_mode_name(read_mode(r, scope, &rec));
+        mode = read_mode(r, scope, &rec);
     }
-    /* a new request's table has no UPKEEP_MODE yet: add, not set */
-    apr_table_addn(r->subprocess_env, "UPKEEP_MODE", mode);
-    ap_set_module_config(r->request_config, &upkeep_module, (void *)mode);
+    drop_client_headers(r);
+    tell_app(r, mode, &rec, 1);
     return DECLINED;
 }
 
@@ -661,13 +772,13 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
 {
     upkeep_record_t rec;
     int mode = read_mode(r, scope, &rec), safe;
+    const char *canon = NULL;
 
     /* post_read_request set it for the virtual host's scope; a per-dir
      * scope (or a flip in between) changes it */
     if (ap_get_module_config(r->request_config, &upkeep_module)
         != (void *)upkeep_mode_name(mode)) {
-        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
-                       upkeep_mode_name(mode));
+        tell_app(r, mode, &rec, 0);
     }
     /* Sub-requests ride on a request that passed.  An ErrorDocument
      * redirect of our own refusal would loop if gated again.  Every other
@@ -684,7 +795,9 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         }
         return DECLINED;
     }
-    if (!gate_applies(r, dc)) {
+    if (!gate_applies(r, dc)
+        || (mode != UPKEEP_MODE_MAINTENANCE && dc->allow_writes
+            && path_listed(r, dc->allow_writes, &canon))) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "UPK0103: %s %s is exempt", r->method, r->uri);
         count(scope, UPKEEP_COUNT_BYPASSED, mode);
@@ -699,8 +812,7 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         if (after < 0) {
             return refuse(r, dc, scope, UPKEEP_MODE_HOLD, &rec);
         }
-        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
-                       upkeep_mode_name(after));
+        tell_app(r, after, &rec, 0);
         if (after == UPKEEP_MODE_NORMAL) {
             count_inflight(r, scope);
             return DECLINED;
@@ -724,8 +836,7 @@ static int upkeep_gate(request_rec *r)
     /* a quiet normal mode: the cost on every request of a healthy site */
     if (ap_get_module_config(r->request_config, &upkeep_module)
         != (void *)upkeep_mode_names[UPKEEP_MODE_NORMAL]) {
-        apr_table_setn(r->subprocess_env, "UPKEEP_MODE",
-                       upkeep_mode_names[UPKEEP_MODE_NORMAL]);
+        tell_app(r, UPKEEP_MODE_NORMAL, NULL, 0);
     }
     if (!r->main && !upkeep_conf_method_is_safe(dc, r)) {
         count_inflight(r, scope);
@@ -775,6 +886,10 @@ static void upkeep_register_hooks(apr_pool_t *p)
     /* first: a health check must not wait for any other module */
     ap_hook_quick_handler(upkeep_health_check, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(upkeep_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(insert_refusal_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    ap_register_output_filter("UPKEEP_REFUSAL", refusal_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
 }
 
 /* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */

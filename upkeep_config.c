@@ -5,6 +5,7 @@
  * configuration, and the getters that resolve their defaults.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "apr_lib.h"
@@ -114,6 +115,8 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->retry_after = -1;
     dc->page = NULL;
     dc->hold_max_ms = -1;
+    dc->allow_writes = NULL;
+    dc->readonly_status = -1;
     return dc;
 }
 
@@ -144,6 +147,9 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->page = add->page ? add->page : base->page;
     dc->hold_max_ms = add->hold_max_ms != -1 ? add->hold_max_ms
                                              : base->hold_max_ms;
+    dc->allow_writes = merge_lists(p, base->allow_writes, add->allow_writes);
+    dc->readonly_status = add->readonly_status != -1 ? add->readonly_status
+                                                     : base->readonly_status;
     return dc;
 }
 
@@ -208,6 +214,19 @@ int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
 {
     return dc->hold_max_ms == -1 ? UPKEEP_DEFAULT_HOLD_MAX_MS
                                  : dc->hold_max_ms;
+}
+
+int upkeep_conf_readonly_status(const upkeep_dir_conf *dc)
+{
+    return dc->readonly_status == -1 ? HTTP_SERVICE_UNAVAILABLE
+                                     : dc->readonly_status;
+}
+
+const char *upkeep_conf_safe_methods(apr_pool_t *p,
+                                     const upkeep_dir_conf *dc)
+{
+    return dc->safe_methods ? apr_array_pstrcat(p, dc->safe_methods, ',')
+                            : "GET,HEAD,OPTIONS";
 }
 
 /* Default: a quarter of the worker slots, so reads keep being served. */
@@ -288,7 +307,7 @@ static const char *set_scope(cmd_parms *cmd, void *dcv, const char *name)
 }
 
 /* cmd->info of the list directives */
-enum { LIST_EXEMPT, LIST_ALLOW_FROM, LIST_SAFE_METHODS };
+enum { LIST_EXEMPT, LIST_ALLOW_WRITES, LIST_ALLOW_FROM, LIST_SAFE_METHODS };
 
 static apr_array_header_t *list_of(apr_pool_t *p, apr_array_header_t **l)
 {
@@ -329,12 +348,16 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
 
     switch ((int)(apr_uintptr_t)cmd->info) {
     case LIST_EXEMPT:
+    case LIST_ALLOW_WRITES:
         if (arg[0] != '/' || strpbrk(arg, "%;?#")) {
-            return apr_psprintf(cmd->pool, "UpkeepExempt: '%s' is not a "
-                                "plain URL path prefix (it must start with "
-                                "'/' and hold no '%%', ';', '?' or '#')", arg);
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a plain URL "
+                                "path prefix (it must start with '/' and "
+                                "hold no '%%', ';', '?' or '#')",
+                                cmd->cmd->name, arg);
         }
-        APR_ARRAY_PUSH(list_of(cmd->pool, &dc->exempt), const char *) = arg;
+        APR_ARRAY_PUSH(list_of(cmd->pool, cmd->info == (void *)LIST_EXEMPT
+                                          ? &dc->exempt : &dc->allow_writes),
+                       const char *) = arg;
         return NULL;
     case LIST_ALLOW_FROM:
         return add_allow_from(cmd, dc, arg);
@@ -382,6 +405,20 @@ static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
         return apr_psprintf(cmd->pool, "UpkeepHoldMax: '%s' %s", arg, why);
     }
     dc->hold_max_ms = (int)apr_time_as_msec(t);
+    return NULL;
+}
+
+static const char *set_readonly_status(cmd_parms *cmd, void *dcv,
+                                       const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    if (strcmp(arg, "503") && strcmp(arg, "405") && strcmp(arg, "409")
+        && strcmp(arg, "423")) {
+        return apr_psprintf(cmd->pool, "UpkeepReadOnlyStatus: '%s' is not "
+                            "one of 503, 405, 409, 423", arg);
+    }
+    dc->readonly_status = atoi(arg);
     return NULL;
 }
 
@@ -563,6 +600,13 @@ const command_rec upkeep_cmds[] = {
                   "(default: 'default')"),
     AP_INIT_ITERATE("UpkeepExempt", add_to_list, (void *)LIST_EXEMPT, DIR_CTX,
                     "URL path prefixes that are never gated"),
+    AP_INIT_ITERATE("UpkeepAllowWrites", add_to_list,
+                    (void *)LIST_ALLOW_WRITES, DIR_CTX,
+                    "URL path prefixes whose writes pass in read-only and "
+                    "hold modes"),
+    AP_INIT_TAKE1("UpkeepReadOnlyStatus", set_readonly_status, NULL, DIR_CTX,
+                  "Status of read-only refusals: 503 (default), 405, 409 "
+                  "or 423"),
     AP_INIT_ITERATE("UpkeepAllowFrom", add_to_list, (void *)LIST_ALLOW_FROM,
                     DIR_CTX, "Client addresses or CIDR blocks that are never "
                     "gated"),

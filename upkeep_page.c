@@ -145,6 +145,14 @@ const upkeep_template_t *upkeep_default_page(int mode)
                          ? UPKEEP_MODE_MAINTENANCE : UPKEEP_MODE_READONLY];
 }
 
+static const char *reason_of(const upkeep_record_t *rec, int mode)
+{
+    return rec->reason[0] ? rec->reason
+           : mode == UPKEEP_MODE_MAINTENANCE
+             ? "Scheduled maintenance is in progress."
+             : "Changes are paused while we upgrade.";
+}
+
 static const char *escape_html(apr_pool_t *p, const char *s)
 {
     /* ap_escape_html2 leaves ' alone; escape it too so values are safe
@@ -188,10 +196,7 @@ const char *upkeep_template_render(request_rec *r,
             v = seg->text;
             break;
         case UPKEEP_FIELD_REASON:
-            v = escape_html(r->pool, rec->reason[0] ? rec->reason
-                : mode == UPKEEP_MODE_MAINTENANCE
-                  ? "Scheduled maintenance is in progress."
-                  : "Changes are paused while we upgrade.");
+            v = escape_html(r->pool, reason_of(rec, mode));
             break;
         case UPKEEP_FIELD_RETRY_AFTER:
             v = apr_itoa(r->pool, retry_after);
@@ -220,4 +225,169 @@ const char *upkeep_template_render(request_rec *r,
         iov[i].iov_len = strlen(v);
     }
     return apr_pstrcatv(r->pool, iov, segs->nelts, NULL);
+}
+
+/* --- refusals that fit the client ------------------------------------- */
+
+/* What each body format is offered as, in the server's order of
+ * preference when the client likes several equally (a browser's
+ * wildcard, curl's * / *, no Accept at all: the HTML page). */
+static const char *const format_types[UPKEEP_BODY_COUNT][3] = {
+    [UPKEEP_BODY_HTML] = { "text/html", "application/xhtml+xml", NULL },
+    [UPKEEP_BODY_JSON] = { "application/problem+json", "application/json",
+                           NULL },
+    [UPKEEP_BODY_TEXT] = { "text/plain", NULL, NULL },
+};
+
+const char *const upkeep_body_content_types[UPKEEP_BODY_COUNT] = {
+    [UPKEEP_BODY_HTML] = "text/html; charset=utf-8",
+    [UPKEEP_BODY_JSON] = "application/problem+json",
+    [UPKEEP_BODY_TEXT] = "text/plain; charset=utf-8",
+};
+
+/* "q=0.5" -> 500; anything malformed counts as 1 (RFC 9110 12.4.2 says
+ * at most three decimals). */
+static int parse_q(const char *v, const char *end)
+{
+    int q = 0, scale = 1000;
+
+    if (v == end || *v != '0') {
+        return 1000;        /* "1", "1.000", or malformed */
+    }
+    if (++v < end && *v == '.') {
+        for (v++; v < end && apr_isdigit(*v) && scale > 1; v++) {
+            scale /= 10;
+            q += (*v - '0') * scale;
+        }
+    }
+    return q;
+}
+
+/* Scores of one media type against Accept: the q of the most specific
+ * range that matches, and how specific it was (3 exact, 2 type/ *,
+ * 1 * / *); {0, 0} when no range matches. */
+static void score_type(const char *accept, const char *type, int *q,
+                       int *level)
+{
+    apr_size_t main_len = strcspn(type, "/");
+    const char *c = accept;
+
+    *q = 0;
+    *level = 0;
+    while (*c) {
+        const char *range, *range_end, *params, *elem_end, *p;
+        int lvl = 0, this_q = 1000;
+
+        while (*c == ' ' || *c == '\t' || *c == ',') {
+            c++;
+        }
+        range = c;
+        range_end = range + strcspn(range, ";, \t");
+        elem_end = range + strcspn(range, ",");
+        if (range_end == range) {
+            c = *elem_end ? elem_end + 1 : elem_end;
+            continue;
+        }
+        if ((apr_size_t)(range_end - range) == strlen(type)
+            && ap_cstr_casecmpn(range, type, strlen(type)) == 0) {
+            lvl = 3;
+        }
+        else if ((apr_size_t)(range_end - range) == main_len + 2
+                 && ap_cstr_casecmpn(range, type, main_len + 1) == 0
+                 && range[main_len + 1] == '*') {
+            lvl = 2;
+        }
+        else if (range_end - range == 3 && strncmp(range, "*/*", 3) == 0) {
+            lvl = 1;
+        }
+        for (params = range_end; lvl && params < elem_end; params = p) {
+            const char *name = params + strspn(params, "; \t");
+
+            p = name + strcspn(name, ";,");
+            if (p > elem_end) {
+                p = elem_end;
+            }
+            if (p - name >= 2 && (name[0] == 'q' || name[0] == 'Q')
+                && name[1] == '=') {
+                this_q = parse_q(name + 2, p);
+            }
+        }
+        if (lvl > *level) {
+            *level = lvl;
+            *q = this_q;
+        }
+        c = *elem_end ? elem_end + 1 : elem_end;
+    }
+}
+
+upkeep_body_e upkeep_negotiate(const request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    int best = -1, best_q = 0, best_level = 0, f, t;
+
+    if (!accept || !*accept) {
+        return UPKEEP_BODY_HTML;
+    }
+    for (f = 0; f < UPKEEP_BODY_COUNT; f++) {
+        for (t = 0; format_types[f][t]; t++) {
+            int q, level;
+
+            score_type(accept, format_types[f][t], &q, &level);
+            /* a higher q wins; at the same q, a type the client named
+             * beats one it took by wildcard; then the server's order */
+            if (q > 0 && (q > best_q || (q == best_q
+                                         && level > best_level))) {
+                best = f;
+                best_q = q;
+                best_level = level;
+            }
+        }
+    }
+    /* nothing acceptable: plain text, which every client can show */
+    return best < 0 ? UPKEEP_BODY_TEXT : (upkeep_body_e)best;
+}
+
+static const char *const refusal_titles[UPKEEP_MODE_COUNT] = {
+    [UPKEEP_MODE_NORMAL] = "Service unavailable",
+    [UPKEEP_MODE_HOLD] = "Changes are paused",
+    [UPKEEP_MODE_READONLY] = "Read-only mode: changes are paused",
+    [UPKEEP_MODE_MAINTENANCE] = "Down for maintenance",
+};
+
+static const char *const refusal_types[UPKEEP_MODE_COUNT] = {
+    [UPKEEP_MODE_NORMAL] = "about:blank",
+    [UPKEEP_MODE_HOLD] = "urn:upkeep:hold",
+    [UPKEEP_MODE_READONLY] = "urn:upkeep:read-only",
+    [UPKEEP_MODE_MAINTENANCE] = "urn:upkeep:maintenance",
+};
+
+const char *upkeep_refusal_body(request_rec *r, upkeep_body_e format,
+                                const upkeep_template_t *page, int status,
+                                const char *scope, int mode,
+                                const upkeep_record_t *rec, int retry_after)
+{
+    const char *title = refusal_titles[mode], *reason = reason_of(rec, mode);
+
+    switch (format) {
+    case UPKEEP_BODY_JSON:
+        /* RFC 9457 problem details; retry_after, until, mode and scope
+         * are extension members */
+        return apr_psprintf(r->pool, "{\"type\":\"%s\",\"title\":%s,"
+                            "\"status\":%d,\"detail\":%s,"
+                            "\"retry_after\":%d,\"until\":%s,\"mode\":\"%s\","
+                            "\"scope\":%s}\n", refusal_types[mode],
+                            upkeep_json_str(r->pool, title), status,
+                            upkeep_json_str(r->pool, reason), retry_after,
+                            upkeep_json_time(r->pool, rec->until),
+                            upkeep_mode_name(mode),
+                            upkeep_json_str(r->pool, scope));
+    case UPKEEP_BODY_TEXT:
+        return apr_psprintf(r->pool, "%s\n%s\nTry again in %d seconds%s%s."
+                            "\n", title, reason, retry_after,
+                            rec->until ? ", at " : "",
+                            upkeep_iso_time(r->pool, rec->until));
+    default:
+        return upkeep_template_render(r, page, scope, mode, rec,
+                                      retry_after);
+    }
 }

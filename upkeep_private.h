@@ -75,6 +75,8 @@ typedef struct {
     int retry_after;                    /* seconds; -1: unset */
     const upkeep_template_t *page;      /* NULL: unset */
     int hold_max_ms;                    /* UpkeepHoldMax; -1: unset */
+    apr_array_header_t *allow_writes;   /* const char * path prefixes */
+    int readonly_status;                /* UpkeepReadOnlyStatus; -1: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -98,6 +100,10 @@ int upkeep_conf_enabled(const upkeep_dir_conf *dc);
 int upkeep_conf_scope(const upkeep_dir_conf *dc);
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
+int upkeep_conf_readonly_status(const upkeep_dir_conf *dc);
+/* "GET,HEAD,OPTIONS" or the UpkeepSafeMethods list: an Allow value */
+const char *upkeep_conf_safe_methods(apr_pool_t *p,
+                                     const upkeep_dir_conf *dc);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 extern int upkeep_health_configured;
@@ -142,5 +148,20 @@ const char *upkeep_template_render(request_rec *r,
                                    const char *scope, int mode,
                                    const upkeep_record_t *rec,
                                    int retry_after);
+
+/* Refusal bodies: the page (HTML), RFC 9457 problem details (JSON) or
+ * plain text, by the request's Accept. */
+typedef enum {
+    UPKEEP_BODY_HTML = 0,
+    UPKEEP_BODY_JSON,
+    UPKEEP_BODY_TEXT,
+    UPKEEP_BODY_COUNT
+} upkeep_body_e;
+extern const char *const upkeep_body_content_types[UPKEEP_BODY_COUNT];
+upkeep_body_e upkeep_negotiate(const request_rec *r);
+const char *upkeep_refusal_body(request_rec *r, upkeep_body_e format,
+                                const upkeep_template_t *page, int status,
+                                const char *scope, int mode,
+                                const upkeep_record_t *rec, int retry_after);
 
 #endif /* UPKEEP_PRIVATE_H */

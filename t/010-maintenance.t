@@ -13,7 +13,7 @@ GET /
 --- response_headers
 Retry-After: 60
 Cache-Control: no-store
-Content-Type: text/html
+Content-Type: text/html; charset=utf-8
 --- response_body_like
 <title>Down for maintenance</title>.*<p class="reason">Upgrading the database</p>.*try again in 60 seconds
 --- error_log

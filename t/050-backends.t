@@ -496,7 +496,7 @@ maintenance
 --- response_headers
 retry-after: 60
 cache-control: no-store
-content-type: text/html
+content-type: text/html; charset=utf-8
 --- response_body_like
 <title>Down for maintenance</title>
 --- error_log
@@ -693,7 +693,7 @@ GET /
 --- error_code: 503
 --- response_headers
 Retry-After: 60
-Content-Type: text/html
+Content-Type: text/html; charset=utf-8
 --- response_body_like
 <title>Down for maintenance</title>.*<p class="reason">disk swap</p>
 --- response_body_unlike
