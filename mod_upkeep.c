@@ -119,6 +119,18 @@ static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
 #define UPKEEP_WATCHDOG_NAME "_upkeep_"
 #define UPKEEP_REPORT_INTERVAL apr_time_from_msec(500)
 
+static void log_window(server_rec *s, apr_pool_t *p, int scope, int layer,
+                       const upkeep_record_t *rec)
+{
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "UPK0014: scope '%s': a %s "
+                 "window is scheduled from %s%s%s (%s layer, version %"
+                 APR_UINT64_T_FMT ", set by %s)", upkeep_scope_name(scope),
+                 upkeep_mode_name(rec->mode), upkeep_iso_time(p, rec->starts),
+                 rec->until ? " to " : ", no end",
+                 upkeep_iso_time(p, rec->until), upkeep_layer_names[layer],
+                 (apr_uint64_t)rec->version, rec->changed_by);
+}
+
 /* A singleton watchdog callback (one child per server): one log line per
  * transition, however many children see it. */
 static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
@@ -127,7 +139,6 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
     int64_t now = apr_time_sec(apr_time_now());
     int i;
 
-    (void)p;
     if (state != AP_WATCHDOG_STATE_RUNNING) {
         return APR_SUCCESS;
     }
@@ -141,7 +152,10 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
                 continue;
             }
             seen_version[i][l] = rec[l].version;
-            if (l == layer) {
+            if (upkeep_window_pending(&rec[l], now)) {
+                log_window(s, p, i, l, &rec[l]);
+            }
+            else if (l == layer) {
                 ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                              "UPK0010: scope '%s' is now in %s mode (%s"
                              "version %" APR_UINT64_T_FMT ", set by %s)%s%s",
@@ -164,11 +178,17 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
             seen_mode[i] = mode;
         }
         if (mode != seen_mode[i]) {
+            /* no version changed: a window's start or end passed */
+            int started = rec[layer].starts && mode == rec[layer].mode
+                          && mode != UPKEEP_MODE_NORMAL;
+
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "UPK0011: scope '%s' is %s %s mode: a window ended",
+                         "UPK0011: scope '%s' is %s %s mode: a %s",
                          upkeep_scope_name(i),
                          mode == UPKEEP_MODE_NORMAL ? "back to" : "now in",
-                         upkeep_mode_name(mode));
+                         upkeep_mode_name(mode),
+                         started ? "scheduled window started"
+                                 : "window ended");
             seen_mode[i] = mode;
         }
     }
@@ -312,6 +332,11 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             upkeep_slot_publish(scope_slots[i], l, &rec[l]);
             seen_version[i][l] = rec[l].version;
+        }
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            if (upkeep_window_pending(&rec[l], apr_time_sec(apr_time_now()))) {
+                log_window(s, ptemp, i, l, &rec[l]);
+            }
         }
         layer = upkeep_layer_in_force(rec, apr_time_sec(apr_time_now()));
         seen_mode[i] = upkeep_mode_at(&rec[layer],
@@ -842,6 +867,32 @@ static int upkeep_gate(request_rec *r)
         count_inflight(r, scope);
     }
     return DECLINED;
+}
+
+int upkeep_window_announced(request_rec *r, upkeep_record_t *rec)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_slot_t *slot = scope_slots[upkeep_conf_scope(dc)];
+    int64_t now = apr_time_sec(r->request_time);
+    int64_t ahead = upkeep_conf_announce(dc);
+    upkeep_record_t both[UPKEEP_LAYER_COUNT];
+    int mode, layer, l, found = 0;
+
+    /* a pending window keeps the slot active: quiet means none */
+    if (!slot || !ahead || upkeep_slot_quiet(slot)) {
+        return 0;
+    }
+    upkeep_slot_read(slot, now, &mode, &layer, both, 1);
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        if (upkeep_window_pending(&both[l], now)
+            && both[l].starts - now <= ahead
+            && (!found || both[l].starts < rec->starts)) {
+            *rec = both[l];
+            found = 1;
+        }
+    }
+    return found;
 }
 
 upkeep_live_t *upkeep_live(void)

@@ -117,6 +117,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->hold_max_ms = -1;
     dc->allow_writes = NULL;
     dc->readonly_status = -1;
+    dc->announce = -1;
     return dc;
 }
 
@@ -150,6 +151,7 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->allow_writes = merge_lists(p, base->allow_writes, add->allow_writes);
     dc->readonly_status = add->readonly_status != -1 ? add->readonly_status
                                                      : base->readonly_status;
+    dc->announce = add->announce != -1 ? add->announce : base->announce;
     return dc;
 }
 
@@ -220,6 +222,11 @@ int upkeep_conf_readonly_status(const upkeep_dir_conf *dc)
 {
     return dc->readonly_status == -1 ? HTTP_SERVICE_UNAVAILABLE
                                      : dc->readonly_status;
+}
+
+int upkeep_conf_announce(const upkeep_dir_conf *dc)
+{
+    return dc->announce == -1 ? UPKEEP_DEFAULT_ANNOUNCE : dc->announce;
 }
 
 const char *upkeep_conf_safe_methods(apr_pool_t *p,
@@ -422,6 +429,29 @@ static const char *set_readonly_status(cmd_parms *cmd, void *dcv,
     return NULL;
 }
 
+static const char *set_announce(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_interval_time_t t;
+    const char *why;
+
+    if (ap_cstr_casecmp(arg, "off") == 0) {
+        dc->announce = 0;
+        return NULL;
+    }
+    why = upkeep_parse_duration(arg, &t);
+    if (!why && (t < APR_USEC_PER_SEC
+                 || t > (apr_interval_time_t)UPKEEP_FOR_MAX
+                        * APR_USEC_PER_SEC)) {
+        why = "must be between 1s and 30d, or off";
+    }
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepAnnounce: '%s' %s", arg, why);
+    }
+    dc->announce = (int)apr_time_sec(t);
+    return NULL;
+}
+
 static const char *set_server_value(cmd_parms *cmd, void *dummy,
                                     const char *arg)
 {
@@ -607,6 +637,9 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepReadOnlyStatus", set_readonly_status, NULL, DIR_CTX,
                   "Status of read-only refusals: 503 (default), 405, 409 "
                   "or 423"),
+    AP_INIT_TAKE1("UpkeepAnnounce", set_announce, NULL, DIR_CTX,
+                  "How long ahead of a scheduled window the banner announces "
+                  "it (default 1h; off)"),
     AP_INIT_ITERATE("UpkeepAllowFrom", add_to_list, (void *)LIST_ALLOW_FROM,
                     DIR_CTX, "Client addresses or CIDR blocks that are never "
                     "gated"),

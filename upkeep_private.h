@@ -24,6 +24,7 @@ extern module AP_MODULE_DECLARE_DATA upkeep_module;
 
 #define UPKEEP_DEFAULT_RETRY_AFTER 60
 #define UPKEEP_DEFAULT_HOLD_MAX_MS 10000
+#define UPKEEP_DEFAULT_ANNOUNCE    3600   /* seconds ahead of a window */
 
 /* A parsed page template: literal text and placeholders, in order. */
 typedef enum {
@@ -77,6 +78,8 @@ typedef struct {
     int hold_max_ms;                    /* UpkeepHoldMax; -1: unset */
     apr_array_header_t *allow_writes;   /* const char * path prefixes */
     int readonly_status;                /* UpkeepReadOnlyStatus; -1: unset */
+    int announce;                       /* UpkeepAnnounce, seconds (0: off);
+                                           -1: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -101,6 +104,7 @@ int upkeep_conf_scope(const upkeep_dir_conf *dc);
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
 int upkeep_conf_readonly_status(const upkeep_dir_conf *dc);
+int upkeep_conf_announce(const upkeep_dir_conf *dc);
 /* "GET,HEAD,OPTIONS" or the UpkeepSafeMethods list: an Allow value */
 const char *upkeep_conf_safe_methods(apr_pool_t *p,
                                      const upkeep_dir_conf *dc);
@@ -131,6 +135,10 @@ void upkeep_track_child_exited(pid_t pid);
 /* upkeep_status.c: the health check and the status handler */
 int upkeep_health_check(request_rec *r, int lookup_uri);
 int upkeep_status_handler(request_rec *r);
+
+/* mod_upkeep.c: the window of r's scope that UpkeepAnnounce says to
+ * announce now (its record in *rec), or 0. */
+int upkeep_window_announced(request_rec *r, upkeep_record_t *rec);
 
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);

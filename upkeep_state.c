@@ -168,6 +168,97 @@ const char *upkeep_parse_duration(const char *text, apr_interval_time_t *out)
     return "has an unknown unit (use ms, s, m, h or d)";
 }
 
+/* Reads `n` digits at *c into *out; advances *c. */
+static int take_digits(const char **c, int n, int *out)
+{
+    int v = 0;
+
+    while (n--) {
+        if (!apr_isdigit(**c)) {
+            return 0;
+        }
+        v = v * 10 + (*(*c)++ - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+const char *upkeep_parse_time(const char *text, int64_t now, int64_t *out)
+{
+    static const char *const form = "is not a time (examples: "
+        "2026-11-22T10:30:00Z, 2026-11-22T11:30+01:00, +30m)";
+    apr_time_exp_t tm, back;
+    apr_time_t t;
+    const char *c = text;
+    int year, mon, day, hour, min, sec = 0, oh = 0, om = 0, sign = 0;
+
+    if (*c == '+') {
+        apr_interval_time_t d;
+
+        if (upkeep_parse_duration(c + 1, &d) != NULL) {
+            return "is not a duration after '+' (examples: +90s, +30m, +2h)";
+        }
+        *out = now + apr_time_sec(d);
+        return NULL;
+    }
+    if (!take_digits(&c, 4, &year) || *c++ != '-'
+        || !take_digits(&c, 2, &mon) || *c++ != '-'
+        || !take_digits(&c, 2, &day)
+        || (*c != 'T' && *c != 't' && *c != ' ')) {
+        return form;
+    }
+    c++;
+    if (!take_digits(&c, 2, &hour) || *c++ != ':'
+        || !take_digits(&c, 2, &min)) {
+        return form;
+    }
+    if (*c == ':') {
+        c++;
+        if (!take_digits(&c, 2, &sec)) {
+            return form;
+        }
+    }
+    if (*c == 'Z' || *c == 'z') {
+        c++;
+    }
+    else if (*c == '+' || *c == '-') {
+        sign = *c++ == '+' ? 1 : -1;
+        if (!take_digits(&c, 2, &oh)) {
+            return form;
+        }
+        if (*c == ':') {
+            c++;
+        }
+        if (*c && !take_digits(&c, 2, &om)) {
+            return form;
+        }
+    }
+    else {
+        return "has no time zone (end it in Z or an offset such as +01:00)";
+    }
+    if (*c || year < 1970 || mon < 1 || mon > 12 || day < 1 || hour > 23
+        || min > 59 || sec > 59 || oh > 23 || om > 59) {
+        return form;
+    }
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
+        return form;
+    }
+    /* 2026-02-30 would roll over to March: read it back to refuse it */
+    apr_time_exp_gmt(&back, t);
+    if (back.tm_mday != day || back.tm_mon != mon - 1) {
+        return "is not a date that exists";
+    }
+    *out = apr_time_sec(t) - sign * (oh * 3600 + om * 60);
+    return NULL;
+}
+
 const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
                               apr_ipsubnet_t **out)
 {
@@ -268,7 +359,7 @@ const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
         "%s"
         "changed-by %s\n"
         "reason %s\n"
-        "%s%s%s",
+        "%s%s%s%s",
         UPKEEP_TEXT_FORMAT, scope, upkeep_mode_name(rec->mode),
         (apr_uint64_t)rec->version, (apr_int64_t)rec->since,
         (apr_int64_t)rec->until, (int)rec->retry_after,
@@ -276,7 +367,9 @@ const char *upkeep_record_encode(apr_pool_t *p, const char *scope,
                                         (int)rec->hold_max_ms) : "",
         rec->changed_by, rec->reason,
         rec->signature[0] ? "signature " : "", rec->signature,
-        rec->signature[0] ? "\n" : "");
+        rec->signature[0] ? "\n" : "",
+        rec->starts ? apr_psprintf(p, "starts %" APR_INT64_T_FMT "\n",
+                                   (apr_int64_t)rec->starts) : "");
 }
 
 /* Parses a decimal in [min, max] that makes up all of `value`. */
@@ -295,7 +388,7 @@ static int parse_int_field(const char *value, apr_int64_t min,
 
 enum {
     F_FORMAT, F_SCOPE, F_MODE, F_VERSION, F_SINCE, F_UNTIL, F_RETRY,
-    F_WHO, F_REASON, F_HOLD_MAX, F_SIGNATURE, F_COUNT
+    F_WHO, F_REASON, F_HOLD_MAX, F_SIGNATURE, F_STARTS, F_COUNT
 };
 
 /* F_HOLD_MAX and later are optional (files from older versions lack them) */
@@ -303,7 +396,7 @@ enum {
 
 static const char *const field_names[F_COUNT] = {
     "format", "scope", "mode", "version", "since", "until", "retry-after",
-    "changed-by", "reason", "hold-max-ms", "signature"
+    "changed-by", "reason", "hold-max-ms", "signature", "starts"
 };
 
 #define FAIL(...) do { \
@@ -392,6 +485,7 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
             break;
         case F_SINCE:
         case F_UNTIL:
+        case F_STARTS:
             /* year 9999 is plenty */
             if (!parse_int_field(value, 0, 253402300799LL, &num)) {
                 FAIL("line %d: bad time '%.40s' for %s", lineno, value,
@@ -400,8 +494,11 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
             if (f == F_SINCE) {
                 rec->since = num;
             }
-            else {
+            else if (f == F_UNTIL) {
                 rec->until = num;
+            }
+            else {
+                rec->starts = num;
             }
             break;
         case F_RETRY:
@@ -445,6 +542,9 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
             FAIL("field '%s' is missing", field_names[f]);
         }
     }
+    if (rec->starts && rec->until && rec->until <= rec->starts) {
+        FAIL("the window ends (until) before it starts");
+    }
     return APR_SUCCESS;
 }
 
@@ -466,6 +566,9 @@ int upkeep_record_newer(const upkeep_record_t *a, const upkeep_record_t *b)
     }
     if (a->until != b->until) {
         return a->until > b->until ? 1 : -1;
+    }
+    if (a->starts != b->starts) {
+        return a->starts > b->starts ? 1 : -1;
     }
     if (a->retry_after != b->retry_after) {
         return a->retry_after > b->retry_after ? 1 : -1;

@@ -125,13 +125,17 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             const upkeep_record_t *rec = &v->rec[l];
 
-            ap_rprintf(r, ",\"%s\":{\"mode\":\"%s\",\"reason\":%s,"
-                       "\"since\":%s,\"until\":%s,\"version\":%"
+            ap_rprintf(r, ",\"%s\":{\"mode\":\"%s\",\"set_mode\":\"%s\","
+                       "\"pending\":%s,\"reason\":%s,\"since\":%s,"
+                       "\"starts\":%s,\"until\":%s,\"version\":%"
                        APR_UINT64_T_FMT ",\"changed_by\":%s}",
                        upkeep_layer_names[l],
                        upkeep_mode_name(upkeep_mode_at(rec, now)),
+                       upkeep_mode_name(rec->mode),
+                       upkeep_window_pending(rec, now) ? "true" : "false",
                        upkeep_json_str(r->pool, rec->reason),
                        upkeep_json_time(r->pool, rec->since),
+                       upkeep_json_time(r->pool, rec->starts),
                        upkeep_json_time(r->pool, rec->until),
                        (apr_uint64_t)rec->version,
                        upkeep_json_str(r->pool, rec->changed_by));
@@ -255,9 +259,16 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                    ap_escape_html(r->pool, v->name),
                    upkeep_mode_name(v->mode), upkeep_layer_names[v->layer]);
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            ap_rprintf(r, "<td>%s (v%" APR_UINT64_T_FMT ")</td>",
-                       upkeep_mode_name(upkeep_mode_at(&v->rec[l], now)),
-                       (apr_uint64_t)v->rec[l].version);
+            const upkeep_record_t *lr = &v->rec[l];
+            const char *window = upkeep_window_pending(lr, now)
+                ? apr_psprintf(r->pool, "; %s from %s",
+                               upkeep_mode_name(lr->mode),
+                               upkeep_iso_time(r->pool, lr->starts))
+                : "";
+
+            ap_rprintf(r, "<td>%s (v%" APR_UINT64_T_FMT ")%s</td>",
+                       upkeep_mode_name(upkeep_mode_at(lr, now)),
+                       (apr_uint64_t)lr->version, window);
         }
         ap_rprintf(r, "<td>%s</td><td>%s</td><td>%s</td><td>%" APR_INT64_T_FMT
                    "</td><td>%" APR_INT64_T_FMT "</td><td>%" APR_UINT64_T_FMT

@@ -42,12 +42,17 @@ static const char usage_text[] =
     "  drain                  this node's health check answers 503, so the\n"
     "                         load balancer takes it out (never --cluster)\n"
     "  undrain                its health check answers 200 again\n"
+    "  cancel                 remove a scheduled window that has not started\n"
     "\n"
     "options for hold, readonly and maintenance:\n"
     "  --reason TEXT          shown to users (UTF-8, at most 511 bytes)\n"
     "  --retry-after SECONDS  Retry-After of refusals (1-86400)\n"
     "  --for DURATION         return to normal by itself after DURATION\n"
     "                         (90s, 15m, 2h, 1d; at most 30d)\n"
+    "  --at TIME              schedule the window to start at TIME\n"
+    "                         (2026-11-22T22:00:00Z, 2026-11-22T23:00+01:00,\n"
+    "                         +30m); each node starts and ends it by its own\n"
+    "                         clock; only while the scope is normal\n"
     "  --wait                 return once no write is in flight on this node\n"
     "  --timeout DURATION     give up waiting after DURATION (default 60s)\n"
     "\n"
@@ -65,7 +70,7 @@ static const char usage_text[] =
 enum {
     OPT_STATE_DIR = 256, OPT_SCOPE, OPT_REASON, OPT_RETRY_AFTER, OPT_FOR,
     OPT_JSON, OPT_HELP, OPT_CLUSTER, OPT_MEMCACHED, OPT_SECRET_FILE,
-    OPT_MAX, OPT_WAIT, OPT_TIMEOUT
+    OPT_MAX, OPT_WAIT, OPT_TIMEOUT, OPT_AT
 };
 
 static const apr_getopt_option_t options[] = {
@@ -82,6 +87,7 @@ static const apr_getopt_option_t options[] = {
     { "max",         OPT_MAX,         1, "longest hold" },
     { "wait",        OPT_WAIT,        0, "wait for writes in flight" },
     { "timeout",     OPT_TIMEOUT,     1, "longest wait" },
+    { "at",          OPT_AT,          1, "start of a scheduled window" },
     { NULL, 0, 0, NULL }
 };
 
@@ -99,6 +105,7 @@ typedef struct {
     apr_interval_time_t hold_max;       /* 0: not given */
     int wait;
     apr_interval_time_t timeout;        /* 0: not given */
+    int64_t at;                 /* unix seconds; 0: not given */
 } ctl_args_t;
 
 #define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
@@ -144,7 +151,8 @@ static void getopt_error(void *arg, const char *fmt, ...)
     fail_usage("%s", strncmp(msg, "upkeepctl: ", 11) == 0 ? msg + 11 : msg);
 }
 
-static void handle_option(ctl_args_t *a, int opt, const char *arg)
+static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
+                          const char *arg)
 {
     const char *why;
 
@@ -198,13 +206,10 @@ static void handle_option(ctl_args_t *a, int opt, const char *arg)
         break;
     case OPT_MEMCACHED: {
         upkeep_cluster_conf_t probe;
-        apr_pool_t *tmp;
 
-        apr_pool_create(&tmp, NULL);
-        if ((why = upkeep_cluster_parse_servers(tmp, arg, &probe)) != NULL) {
+        if ((why = upkeep_cluster_parse_servers(p, arg, &probe)) != NULL) {
             fail_usage("--memcached '%s': %s", arg, why);
         }
-        apr_pool_destroy(tmp);
         a->memcached = arg;
         break;
     }
@@ -235,6 +240,21 @@ static void handle_option(ctl_args_t *a, int opt, const char *arg)
             fail_usage("--timeout '%s' must be between 1ms and 1d", arg);
         }
         break;
+    case OPT_AT: {
+        int64_t now = apr_time_sec(apr_time_now());
+
+        if ((why = upkeep_parse_time(arg, now, &a->at)) != NULL) {
+            fail_usage("--at '%s' %s", arg, why);
+        }
+        if (a->at <= now) {
+            fail_usage("--at '%s' is not in the future (it is %s now)", arg,
+                       upkeep_iso_time(p, now));
+        }
+        if (a->at - now > UPKEEP_AT_MAX) {
+            fail_usage("--at '%s' is more than a year away", arg);
+        }
+        break;
+    }
     case OPT_HELP:
         fputs(usage_text, stdout);
         exit(EXIT_SUCCESS);
@@ -244,6 +264,13 @@ static void handle_option(ctl_args_t *a, int opt, const char *arg)
 static int is_drain_command(const char *command)
 {
     return strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0;
+}
+
+/* Commands that take no mode options (--reason, --for, --at, --wait). */
+static int is_plain_command(const char *command)
+{
+    return strcmp(command, "status") == 0 || is_drain_command(command)
+           || strcmp(command, "normal") == 0 || strcmp(command, "cancel") == 0;
 }
 
 static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
@@ -271,7 +298,7 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         os->errfn = getopt_error;
         while ((rv = apr_getopt_long(os, options, &opt, &arg))
                == APR_SUCCESS) {
-            handle_option(a, opt, arg);
+            handle_option(p, a, opt, arg);
         }
         if (rv != APR_EOF) {
             fail_usage("bad arguments");
@@ -288,10 +315,11 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
             fail_usage("unexpected argument '%s'", argv[os->ind]);
         }
     }
-    if (strcmp(a->command, "status") != 0 && !is_drain_command(a->command)
+    if (!is_plain_command(a->command)
         && upkeep_mode_from_name(a->command) == UPKEEP_MODE_COUNT) {
         fail_usage("unknown command '%s' (expected status, normal, hold, "
-                   "readonly, maintenance, drain or undrain)", a->command);
+                   "readonly, maintenance, drain, undrain or cancel)",
+                   a->command);
     }
     if (is_drain_command(a->command) && a->cluster) {
         fail_usage("%s is node-local: --cluster %s would take every node out "
@@ -300,9 +328,7 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
     if (a->hold_max && strcmp(a->command, "hold") != 0) {
         fail_usage("--max only goes with hold");
     }
-    if ((a->wait || a->timeout)
-        && (strcmp(a->command, "status") == 0 || is_drain_command(a->command)
-            || strcmp(a->command, "normal") == 0)) {
+    if ((a->wait || a->timeout) && is_plain_command(a->command)) {
         fail_usage("%s does not go with %s", a->wait ? "--wait" : "--timeout",
                    a->command);
     }
@@ -315,11 +341,14 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
     if (a->json && strcmp(a->command, "status") != 0) {
         fail_usage("--json only goes with status");
     }
-    if (strcmp(a->command, "status") == 0 || is_drain_command(a->command)
-        || strcmp(a->command, "normal") == 0) {
+    if (a->at && a->wait) {
+        fail_usage("--wait does not go with --at: the window starts later");
+    }
+    if (is_plain_command(a->command)) {
         const char *extra = a->reason ? "--reason"
                             : a->retry_after ? "--retry-after"
-                            : a->duration ? "--for" : NULL;
+                            : a->duration ? "--for"
+                            : a->at ? "--at" : NULL;
 
         if (extra) {
             fail_usage("%s does not go with %s", extra, a->command);
@@ -632,9 +661,65 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
     return EXIT_SUCCESS;
 }
 
+/* A layer holds one record: what is in force now, or one window that has
+ * not started.  So a window is scheduled only over a normal layer, cancel
+ * needs a pending window, and a flip that replaces a pending window says
+ * so.  Fails (nothing written) when the command does not fit. */
+static void check_window(apr_pool_t *p, const ctl_args_t *a,
+                         const char *scope, const upkeep_record_t *old,
+                         int64_t now)
+{
+    const char *cl = a->cluster ? " --cluster" : "";
+    int in_force = upkeep_mode_at(old, now);
+
+    if (strcmp(a->command, "cancel") == 0) {
+        if (upkeep_window_pending(old, now)) {
+            return;
+        }
+        if (old->starts && in_force != UPKEEP_MODE_NORMAL) {
+            fail("scope '%s': its %s window already started at %s (end it "
+                 "with upkeepctl%s normal); not changed", scope,
+                 upkeep_mode_name(old->mode),
+                 upkeep_iso_time(p, old->starts), cl);
+        }
+        fail("scope '%s' has no scheduled window%s; not changed", scope,
+             a->cluster ? " in the cluster layer" : "");
+    }
+    if (a->at && in_force != UPKEEP_MODE_NORMAL) {
+        fail("scope '%s' is in %s mode now: a window can be scheduled only "
+             "while the scope is normal (run upkeepctl%s normal first); not "
+             "changed", scope, upkeep_mode_name(in_force), cl);
+    }
+    if (upkeep_window_pending(old, now)) {
+        fprintf(stderr, "upkeepctl: note: this replaces the %s window "
+                "scheduled for %s\n", upkeep_mode_name(old->mode),
+                upkeep_iso_time(p, old->starts));
+    }
+}
+
+/* What a flip did, in words. */
+static const char *flip_summary(apr_pool_t *p, const ctl_args_t *a,
+                                const upkeep_record_t *old,
+                                const upkeep_record_t *rec)
+{
+    if (strcmp(a->command, "cancel") == 0) {
+        return apr_psprintf(p, "the %s window scheduled for %s is cancelled",
+                            upkeep_mode_name(old->mode),
+                            upkeep_iso_time(p, old->starts));
+    }
+    if (rec->starts) {
+        return apr_psprintf(p, "%s scheduled from %s%s%s", a->command,
+                            upkeep_iso_time(p, rec->starts),
+                            rec->until ? " to " : " (no end)",
+                            upkeep_iso_time(p, rec->until));
+    }
+    return a->command;
+}
+
 static int flip(apr_pool_t *p, const ctl_args_t *a)
 {
     const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
+    int cancel = strcmp(a->command, "cancel") == 0;
     int layer = a->cluster ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
     upkeep_cluster_conf_t cc;
     upkeep_record_t old, rec;
@@ -677,11 +762,14 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
         }
     }
 
+    check_window(p, a, scope, &old, now);
     memset(&rec, 0, sizeof(rec));
-    rec.mode = upkeep_mode_from_name(a->command);
+    rec.mode = cancel ? UPKEEP_MODE_NORMAL : upkeep_mode_from_name(a->command);
     rec.retry_after = a->retry_after;
     rec.since = now;
-    rec.until = a->duration ? now + apr_time_sec(a->duration) : 0;
+    rec.starts = a->at;
+    rec.until = a->duration ? (a->at ? a->at : now)
+                              + apr_time_sec(a->duration) : 0;
     if (old.version >= (uint64_t)APR_INT64_MAX) {
         fail("scope '%s' is at the largest version there is; not changed",
              scope);
@@ -709,11 +797,12 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     if (a->cluster) {
         printf("scope %s: %s cluster-wide (version %" APR_UINT64_T_FMT
                ", stored on %d of %d memcached servers)\n", scope,
-               a->command, (apr_uint64_t)rec.version, stored, cc.nservers);
+               flip_summary(p, a, &old, &rec), (apr_uint64_t)rec.version,
+               stored, cc.nservers);
     }
     else {
         printf("scope %s: %s (version %" APR_UINT64_T_FMT ")%s\n", scope,
-               a->command, (apr_uint64_t)rec.version,
+               flip_summary(p, a, &old, &rec), (apr_uint64_t)rec.version,
                slot ? "" : "; httpd applies it when it starts");
     }
     fflush(stdout);
@@ -826,16 +915,40 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
     return out;
 }
 
+/* 5400 -> "1h 30m": the two largest units. */
+static const char *human_duration(apr_pool_t *p, int64_t secs)
+{
+    static const struct { const char *unit; int64_t secs; } units[] = {
+        { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 }
+    };
+    int i;
+
+    for (i = 0; i < 3 && secs < units[i].secs; i++)
+        ;
+    if (i == 3 || secs % units[i].secs / units[i + 1].secs == 0) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT "%s",
+                            secs / units[i].secs, units[i].unit);
+    }
+    return apr_psprintf(p, "%" APR_INT64_T_FMT "%s %" APR_INT64_T_FMT "%s",
+                        secs / units[i].secs, units[i].unit,
+                        secs % units[i].secs / units[i + 1].secs,
+                        units[i + 1].unit);
+}
+
 static const char *json_layer(apr_pool_t *p, const upkeep_record_t *r,
                               int64_t now)
 {
     return apr_psprintf(p, "{\"mode\":%s,\"set_mode\":%s,\"reason\":%s,"
-                        "\"since\":%s,\"until\":%s,\"retry_after\":%d,"
+                        "\"since\":%s,\"starts\":%s,\"until\":%s,"
+                        "\"pending\":%s,\"retry_after\":%d,"
                         "\"version\":%" APR_UINT64_T_FMT ",\"changed_by\":%s}",
                         upkeep_json_str(p, upkeep_mode_name(upkeep_mode_at(r, now))),
                         upkeep_json_str(p, upkeep_mode_name(r->mode)),
                         upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
-                        upkeep_json_time(p, r->until), (int)r->retry_after,
+                        upkeep_json_time(p, r->starts),
+                        upkeep_json_time(p, r->until),
+                        upkeep_window_pending(r, now) ? "true" : "false",
+                        (int)r->retry_after,
                         (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by));
 }
 
@@ -924,7 +1037,8 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
                    upkeep_json_str(p, upkeep_mode_name(r->mode)),
                    upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
                    upkeep_json_time(p, r->until),
-                   mode != r->mode ? "true" : "false", (int)r->retry_after,
+                   mode != r->mode && !upkeep_window_pending(r, now)
+                   ? "true" : "false", (int)r->retry_after,
                    (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by),
                    upkeep_json_str(p, live_state), json_layer(p, &rec[0], now),
                    json_layer(p, &rec[1], now),
@@ -936,9 +1050,21 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
             continue;
         }
         printf("scope %s: %s", name, upkeep_mode_name(mode));
-        if (mode != r->mode) {
+        if (mode != r->mode && !upkeep_window_pending(r, now)) {
             printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
                    upkeep_iso_time(p, r->until));
+        }
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            if (upkeep_window_pending(&rec[l], now)) {
+                printf("\n  scheduled:   %s from %s%s%s (in %s)%s%s",
+                       upkeep_mode_name(rec[l].mode),
+                       upkeep_iso_time(p, rec[l].starts),
+                       rec[l].until ? " to " : ", no end",
+                       upkeep_iso_time(p, rec[l].until),
+                       human_duration(p, rec[l].starts - now),
+                       have_cluster ? ", " : "",
+                       have_cluster ? upkeep_layer_names[l] : "");
+            }
         }
         printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
         printf("  since:       %s\n", r->since ? upkeep_iso_time(p, r->since) : "-");
@@ -1028,5 +1154,5 @@ int main(int argc, const char *const *argv)
     if (is_drain_command(args.command)) {
         return drain(p, &args);
     }
-    return flip(p, &args);
+    return flip(p, &args);  /* modes, and cancel */
 }

@@ -51,6 +51,7 @@
 
 #define UPKEEP_RETRY_AFTER_MAX   86400  /* seconds */
 #define UPKEEP_FOR_MAX           (30 * 86400) /* longest --for, seconds */
+#define UPKEEP_AT_MAX            (366 * 86400) /* furthest --at, seconds */
 #define UPKEEP_HOLD_MAX_MS       (5 * 60 * 1000) /* longest hold --max */
 
 #define UPKEEP_LIVE_FILE         "upkeep.live"
@@ -66,7 +67,7 @@
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       5
+#define UPKEEP_LIVE_FORMAT       6
 #define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins.
@@ -95,6 +96,9 @@ typedef struct {
     int32_t  retry_after;   /* seconds; 0: use the configured default */
     int64_t  since;         /* unix seconds of the change */
     int64_t  until;         /* unix seconds the mode ends; 0: never */
+    /* unix seconds a scheduled window begins; 0: at once.  Before then
+     * the layer is normal and the window is "pending". */
+    int64_t  starts;
     uint64_t version;       /* +1 on every change of this scope */
     int32_t  hold_max_ms;   /* hold: longest wait; 0: the configured one */
     int32_t  pad;
@@ -203,15 +207,30 @@ const char *upkeep_json_time(apr_pool_t *p, int64_t t);
 const char *upkeep_parse_cidr(apr_pool_t *p, const char *text,
                               apr_ipsubnet_t **out);
 
-/* The mode of one layer at unix second `now` (until passed -> normal). */
+/* The mode of one layer at unix second `now`: normal before a scheduled
+ * window starts and once its end has passed.  Every node decides this by
+ * its own clock (README, "Scheduled windows"). */
 static inline int upkeep_mode_at(const upkeep_record_t *rec, int64_t now)
 {
-    if (rec->mode != UPKEEP_MODE_NORMAL && rec->until != 0
-        && now >= rec->until) {
+    if (rec->mode != UPKEEP_MODE_NORMAL
+        && ((rec->until != 0 && now >= rec->until)
+            || (rec->starts != 0 && now < rec->starts))) {
         return UPKEEP_MODE_NORMAL;
     }
     return rec->mode;
 }
+
+/* A scheduled window that has not started yet. */
+static inline int upkeep_window_pending(const upkeep_record_t *rec,
+                                        int64_t now)
+{
+    return rec->mode != UPKEEP_MODE_NORMAL && rec->starts != 0
+           && now < rec->starts;
+}
+
+/* "2026-11-22T10:30:00Z", "2026-11-22T11:30+01:00" or "+30m" (from now)
+ * -> unix seconds.  NULL on success, else why the text is not a time. */
+const char *upkeep_parse_time(const char *text, int64_t now, int64_t *out);
 
 /* Indexed by upkeep_layer_e. */
 extern const char *const upkeep_layer_names[UPKEEP_LAYER_COUNT];
@@ -415,6 +434,7 @@ static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             peek[l].mode = slot->layer[l].mode;
             peek[l].until = slot->layer[l].until;
+            peek[l].starts = slot->layer[l].starts;
         }
         l = upkeep_layer_in_force(peek, now);
         if (all) {

@@ -1,0 +1,177 @@
+# Scheduled windows: `upkeepctl MODE --at TIME [--for DURATION]` starts
+# and ends a window by itself on every node that holds the state (each by
+# its own clock), `upkeepctl cancel` removes one that has not started, and
+# what upkeepctl refuses.  Windows here start within the next seconds.
+use lib 't/lib';
+use Test::Upkeep;
+use Test::UpkeepOps;
+use Test::More;
+use File::Path qw(make_path remove_tree);
+use Time::HiRes qw(time sleep);
+
+my $SECRET_FILE = servroot() . '-secret';
+open my $sfh, '>', $SECRET_FILE or die "$SECRET_FILE: $!";
+print $sfh "schedule-test-secret-0123456789abcdef\n";
+close $sfh;
+END { unlink $SECRET_FILE }
+
+sub ok_ctl {
+    my @a = @_;
+    my ($rc, $out, $err) = ctl(@a);
+    is($rc, 0, "upkeepctl @a exits 0") or diag("stdout: $out\nstderr: $err");
+    return ($out, $err);
+}
+
+sub bad_ctl {
+    my ($code, $re, @a) = @_;
+    my ($rc, $out, $err) = ctl(@a);
+    is($rc, $code, "upkeepctl @a exits $code");
+    like($err, $re, "upkeepctl @a says why");
+}
+
+# Requests every 100 ms until $until; returns [time, status] pairs.
+sub follow {
+    my ($until, $method, $node) = @_;
+    my @seen;
+    while (time < $until) {
+        my $r = http_get($method // 'GET', '/', undef, ($method // '') eq 'POST' ? 'a=1' : undef);
+        push @seen, [time, $r->{status} // 'none'];
+        sleep 0.1;
+    }
+    return \@seen;
+}
+
+# The statuses in order, runs collapsed: "200 503 200".
+sub runs { my @s; for (@{ $_[0] }) { push @s, $_->[1] unless @s && $s[-1] eq $_->[1] } join ' ', @s }
+
+start_server('');
+ctl('normal');
+
+# ------------------------------------------------------------ a window flows
+{
+    my $off = error_log_offset();
+    my $t0 = int(time) + 1;    # the whole second upkeepctl counts from
+    my ($out) = ok_ctl('maintenance', '--at', '+3s', '--for', '3s', '--reason', 'Window test');
+    like($out, qr/^scope default: maintenance scheduled from \S+Z to \S+Z \(version \d+\)$/m,
+         'upkeepctl says what it scheduled');
+    my $st = scope_json(status_json(), 'default');
+    is($st->{mode}, 'normal', 'status: still normal before the window');
+    ok($st->{local}{pending}, 'status --json: the local layer has a pending window');
+    like($st->{local}{starts}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'status --json: starts is an ISO time');
+    my ($rc, $text) = ctl('status');
+    like($text, qr/^  scheduled:   maintenance from \S+ to \S+ \(in [0-9]s\)$/m, 'status shows the window');
+
+    my $seen = follow(time + 8.5);
+    is(runs($seen), '200 503 200', 'requests: served, then refused during the window, then served again');
+    my @refused = grep { $_->[1] eq '503' } @$seen;
+    ok(@refused >= 15, 'the window lasted about 3 s (' . scalar(@refused) . ' refusals at 100 ms)');
+    my $log = error_log_since($off);
+    like($log, qr/UPK0014: scope 'default': a maintenance window is scheduled from \S+ to \S+ \(local layer/,
+         'the error log announces the scheduled window');
+    like($log, qr/UPK0011: scope 'default' is now in maintenance mode: a scheduled window started/,
+         'the error log says when the window starts');
+    like($log, qr/UPK0011: scope 'default' is back to normal mode: a window ended/,
+         'the error log says when the window ends');
+}
+
+# ------------------------------------------------- the refusal during a window
+{
+    ok_ctl('readonly', '--at', '+2s', '--for', '1h', '--reason', 'Upgrade');
+    my $r = http_get('POST', '/', undef, 'a=1');
+    is($r->{status}, 200, 'a write before a read-only window passes');
+    ok(wait_for(6, sub { http_get('POST', '/', undef, 'a=1')->{status} == 503 }),
+       'writes are refused once the read-only window started');
+    $r = http_get('POST', '/', { Accept => 'application/json' }, 'a=1');
+    like($r->{headers}{'retry-after'} // '', qr/^3[56]\d\d$/, 'Retry-After counts down to the end of the window');
+    like($r->{body}, qr/"until":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/, 'the refusal names the end of the window');
+    bad_ctl(1, qr/its readonly window already started at \S+ \(end it with upkeepctl normal\); not changed/, 'cancel');
+    ok_ctl('normal');
+}
+
+# ------------------------------------------------------------------ cancel
+{
+    ok_ctl('maintenance', '--at', '+2s', '--for', '2s');
+    my ($out) = ok_ctl('cancel');
+    like($out, qr/^scope default: the maintenance window scheduled for \S+Z is cancelled \(version \d+\)$/m,
+         'cancel says what it removed');
+    my $seen = follow(time + 3.5);
+    is(runs($seen), '200', 'a cancelled window never starts');
+    bad_ctl(1, qr/scope 'default' has no scheduled window; not changed/, 'cancel');
+}
+
+# ------------------------------------- a window survives a restart of httpd
+{
+    ok_ctl('maintenance', '--at', '+4s', '--for', '2s');
+    restart_server('stop_start');
+    is(http_get('GET', '/')->{status}, 200, 'after a restart, still normal before the window');
+    ok(wait_for(8, sub { http_get('GET', '/')->{status} == 503 }), 'the window starts after the restart');
+    ok(wait_for(6, sub { http_get('GET', '/')->{status} == 200 }), 'and ends');
+}
+
+# ------------------------------- a flip replaces a pending window, and says so
+{
+    ok_ctl('maintenance', '--at', '+1h', '--for', '10m');
+    my ($out, $err) = ok_ctl('readonly');
+    like($err, qr/note: this replaces the maintenance window scheduled for \S+Z/, 'a flip over a pending window says it replaces it');
+    is(scope_json(status_json(), 'default')->{local}{pending}, JSON::PP::false(), 'the window is gone');
+    bad_ctl(1, qr/scope 'default' is in readonly mode now: a window can be scheduled only while the scope is normal \(run upkeepctl normal first\); not changed/,
+            'maintenance', '--at', '+1h');
+    is(scope_json(status_json(), 'default')->{mode}, 'readonly', 'a refused schedule leaves the mode as it was');
+    ok_ctl('normal');
+}
+
+# ------------------------------------------------------------ bad arguments
+for my $case (
+    [qr/--at '2020-01-01T00:00:00Z' is not in the future/, 'maintenance', '--at', '2020-01-01T00:00:00Z'],
+    [qr/--at '2030-01-01T10:00' has no time zone/, 'maintenance', '--at', '2030-01-01T10:00'],
+    [qr/--at '2030-02-30T10:00Z' is not a date that exists/, 'maintenance', '--at', '2030-02-30T10:00Z'],
+    [qr/--at 'tomorrow' is not a time/, 'maintenance', '--at', 'tomorrow'],
+    [qr/--at '\+soon' is not a duration after '\+'/, 'maintenance', '--at', '+soon'],
+    [qr/--at '\+400d' is more than a year away/, 'maintenance', '--at', '+400d'],
+    [qr/--at does not go with normal/, 'normal', '--at', '+1h'],
+    [qr/--at does not go with cancel/, 'cancel', '--at', '+1h'],
+    [qr/--for does not go with cancel/, 'cancel', '--for', '1h'],
+    [qr/--wait does not go with --at/, 'readonly', '--at', '+1h', '--wait'],
+) {
+    my ($re, @a) = @$case;
+    bad_ctl(2, $re, @a);
+}
+{
+    my $st = scope_json(status_json(), 'default');
+    ok($st->{mode} eq 'normal' && !$st->{local}{pending}, 'the refused commands left the scope normal, with no window');
+}
+
+# ISO 8601 with an offset: the same instant as in UTC
+{
+    my @t = gmtime(time + 7200);
+    my $utc = sprintf '%04d-%02d-%02dT%02d:%02d:00Z', $t[5] + 1900, $t[4] + 1, $t[3], $t[2], $t[1];
+    my @l = gmtime(time + 7200 + 3600);
+    my $plus1 = sprintf '%04d-%02d-%02dT%02d:%02d+01:00', $l[5] + 1900, $l[4] + 1, $l[3], $l[2], $l[1];
+    ok_ctl('maintenance', '--at', $plus1);
+    is(scope_json(status_json(), 'default')->{local}{starts}, $utc, "--at $plus1 is $utc");
+    ok_ctl('cancel');
+}
+
+# ----------------------------------------- cluster: every node starts it
+SKIP: {
+    my $mc = eval { memcached_port() };
+    skip "no memcached: $@", 6 unless $mc;
+    my $spec = { main_config => "UpkeepMemcached 127.0.0.1:$mc\nUpkeepSyncInterval 100ms\n"
+                                . "UpkeepSecretFile $SECRET_FILE\n" };
+    mc_cmd($mc, 'flush_all');
+    start_server($spec);
+    instance('b', sub { start_server($spec) });
+    ok_ctl('--cluster', 'normal');
+    my ($out) = ok_ctl('--cluster', 'maintenance', '--at', '+3s', '--for', '3s');
+    like($out, qr/maintenance scheduled from \S+ to \S+ cluster-wide/, 'a cluster-wide window is scheduled');
+    ok(wait_for(3, sub { instance('b', sub { scope_json(status_json(), 'default')->{cluster}{pending} }) }),
+       'node b holds the pending window');
+    ok(wait_for(8, sub { instance('b', sub { http_get('GET', '/')->{status} == 503 }) }),
+       'node b starts the window by itself');
+    ok(wait_for(8, sub { instance('b', sub { http_get('GET', '/')->{status} == 200 }) }),
+       'node b ends it by itself');
+    ok_ctl('--cluster', 'normal');
+    instance('b', sub { stop_server() });
+}
+
+done_testing();
