@@ -27,7 +27,7 @@ frob
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain or undrain\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain, undrain or cancel\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -45,7 +45,7 @@ Maintenance
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain or undrain\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain, undrain or cancel\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -1030,7 +1030,7 @@ Retry-After: 17
 --- ctl
 status --json
 --- ctl_stdout_like
-\A\{"state_dir":"/[^"]+/state","scopes":\[\{"scope":"default","mode":"maintenance","layer":"local","set_mode":"maintenance","reason":"before","since":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","until":null,"expired":false,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+","live":"in sync","local":\{"mode":"maintenance","set_mode":"maintenance","reason":"before","since":"[^"]+","until":null,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+"\},"cluster":\{"mode":"normal","set_mode":"normal","reason":"","since":null,"until":null,"retry_after":0,"version":0,"changed_by":""\},"inflight_writes":0,"held":0\}\],"drained":false,"drained_since":null\}\n\z
+\A\{"state_dir":"/[^"]+/state","scopes":\[\{"scope":"default","mode":"maintenance","layer":"local","set_mode":"maintenance","reason":"before","since":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","until":null,"expired":false,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+","live":"in sync","local":\{"mode":"maintenance","set_mode":"maintenance","reason":"before","since":"[^"]+","starts":null,"until":null,"pending":false,"retry_after":17,"version":\d+,"changed_by":"root@[^"]+"\},"cluster":\{"mode":"normal","set_mode":"normal","reason":"","since":null,"starts":null,"until":null,"pending":false,"retry_after":0,"version":0,"changed_by":""\},"inflight_writes":0,"held":0\}\],"drained":false,"drained_since":null\}\n\z
 --- state_unchanged
 --- request
 GET /

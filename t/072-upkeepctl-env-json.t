@@ -118,7 +118,8 @@ ctl('normal');
     is_deeply([map { $_->{scope} } @{ $doc->{scopes} || [] }], ['zeta'], 'JSON: --scope shows only that scope');
     ($doc) = status_json('--scope', 'never');
     my %never_layer = (mode => 'normal', set_mode => 'normal', reason => '', since => undef,
-        until => undef, retry_after => 0, version => 0, changed_by => '');
+        starts => undef, until => undef, pending => JSON::PP::false, retry_after => 0, version => 0,
+        changed_by => '');
     is_deeply($doc->{scopes}, [{ scope => 'never', mode => 'normal', layer => 'local', set_mode => 'normal',
         reason => '', since => undef, until => undef, expired => JSON::PP::false, retry_after => 0,
         version => 0, changed_by => '', live => 'none', local => {%never_layer}, cluster => {%never_layer},

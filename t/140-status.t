@@ -109,7 +109,7 @@ my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32
         is($s->{mode}, 'normal', "JSON $s->{scope}: mode");
         is($s->{layer}, 'local', "JSON $s->{scope}: layer");
         for my $l (qw(local cluster)) {
-            is_deeply([sort keys %{ $s->{$l} }], [sort qw(mode reason since until version changed_by)], "JSON $s->{scope}: $l keys");
+            is_deeply([sort keys %{ $s->{$l} }], [sort qw(mode set_mode pending reason since starts until version changed_by)], "JSON $s->{scope}: $l keys");
         }
         is($s->{inflight_writes}, 0, "JSON $s->{scope}: inflight_writes 0");
         is($s->{held}, 0, "JSON $s->{scope}: held 0");
