@@ -327,7 +327,7 @@ sub start_haproxy {
 # (the app's page, a static page), three mix reads and writes (POST id=N,
 # N unique).  Each request is tagged with the phase at the time it is sent
 # (the file $Tmp/phase) and appended, one line, to $Tmp/load.W.
-my @FIELDS = qw(phase method path id status retry_after ms node app ack error);
+my @FIELDS = qw(phase method path id status retry_after ms node app ack reason error);
 
 sub set_phase { write_file("$Tmp/phase", "$_[0]\n") }
 
@@ -356,6 +356,7 @@ sub http_via_haproxy {
     my %r = (status => $status, retry_after => $ra);
     @r{qw(node app)} = ($1, $2) if ($resp_body // '') =~ /node=(\w) app=v(\d+)/;
     $r{ack} = $1 if ($resp_body // q{}) =~ /^inserted (\d+) node=/m;
+    $r{reason} = $1 if ($resp_body // q{}) =~ m{<p class="reason">([^<\t\n]*)</p>};
     return \%r;
 }
 
@@ -551,6 +552,14 @@ my @refused_bad = grep { !ok2xx($_) && (($_->{status} // 0) != 503 || ($_->{retr
     grep { $_->{method} eq 'POST' || $_->{phase} eq 'd-maintenance' } @$recs;
 is(scalar @refused_bad, 0, 'every refused request got 503 with a Retry-After')
     or diag($fmt->(@refused_bad));
+
+my %said = ('a-readonly' => 'Database upgrade', 'd-maintenance' => 'Widening the primary key');
+for my $p (sort keys %said) {
+    my @r = grep { ($_->{status} // 0) == 503 } @{ $in{$p} };
+    my @bad = grep { ($_->{reason} // '') ne $said{$p} } @r;
+    is(scalar @bad, 0, "$p: every refusal (" . @r . ") shows the reason '$said{$p}'")
+        or diag($fmt->(@bad) . "; reasons: " . join ', ', map { $_->{reason} // 'none' } @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
+}
 
 my @refused_b = grep { $_->{method} eq 'POST' && !ok2xx($_) } @{ $in{'b-hold'} };
 is(scalar @refused_b, 0, 'no write was refused in the hold window') or diag($fmt->(@refused_b));
