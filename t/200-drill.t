@@ -57,6 +57,7 @@ my $OwnerPid = $$;
 my $Tmp = tempdir('upkeep-drill-XXXXXX', TMPDIR => 1);
 chmod 0755, $Tmp;                 # the CGI (www-data) reaches the socket
 my (%Child, @Workers);            # name => pid of mariadbd / haproxy; load workers
+$SIG{INT} = $SIG{TERM} = sub { exit 130 };    # END stops what we started
 
 END {
     if ($$ == $OwnerPid) {
