@@ -114,6 +114,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->retry_after = -1;
     dc->page = NULL;
     dc->hold_max_ms = -1;
+    dc->refresh = -1;
     return dc;
 }
 
@@ -144,6 +145,7 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->page = add->page ? add->page : base->page;
     dc->hold_max_ms = add->hold_max_ms != -1 ? add->hold_max_ms
                                              : base->hold_max_ms;
+    dc->refresh = add->refresh != -1 ? add->refresh : base->refresh;
     return dc;
 }
 
@@ -208,6 +210,18 @@ int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
 {
     return dc->hold_max_ms == -1 ? UPKEEP_DEFAULT_HOLD_MAX_MS
                                  : dc->hold_max_ms;
+}
+
+/* Default: when the client is told to retry, but never faster than
+ * UPKEEP_MIN_REFRESH: a window about to end (Retry-After: 1) must not make
+ * every open tab reload every second. */
+int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after)
+{
+    if (dc->refresh != -1) {
+        return dc->refresh;
+    }
+    return retry_after < UPKEEP_MIN_REFRESH ? UPKEEP_MIN_REFRESH
+                                            : retry_after;
 }
 
 /* Default: a quarter of the worker slots, so reads keep being served. */
@@ -365,6 +379,28 @@ static const char *set_retry_after(cmd_parms *cmd, void *dcv,
         return apr_psprintf(cmd->pool, "UpkeepRetryAfter: '%s' %s", arg, why);
     }
     dc->retry_after = (int)apr_time_sec(t);
+    return NULL;
+}
+
+static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_interval_time_t t;
+    const char *why;
+
+    if (ap_cstr_casecmp(arg, "off") == 0) {
+        dc->refresh = 0;
+        return NULL;
+    }
+    why = upkeep_parse_duration(arg, &t);
+    if (!why && (t < apr_time_from_sec(UPKEEP_MIN_REFRESH)
+                 || t > apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX))) {
+        why = "must be off or between 5s and 1d";
+    }
+    if (why) {
+        return apr_psprintf(cmd->pool, "UpkeepRefresh: '%s' %s", arg, why);
+    }
+    dc->refresh = (int)apr_time_sec(t);
     return NULL;
 }
 
@@ -574,6 +610,9 @@ const command_rec upkeep_cmds[] = {
                   "Default Retry-After of refusals (default: 60s)"),
     AP_INIT_TAKE1("UpkeepPage", set_page, NULL, DIR_CTX,
                   "Template file of the maintenance page"),
+    AP_INIT_TAKE1("UpkeepRefresh", set_refresh, NULL, DIR_CTX,
+                  "Seconds after which the maintenance page reloads itself, "
+                  "or off (default: the Retry-After, at least 5s)"),
     AP_INIT_TAKE1("UpkeepHoldMax", set_hold_max, NULL, DIR_CTX,
                   "Longest wait of a held write (default 10s)"),
     AP_INIT_TAKE1("UpkeepHoldLimit", set_server_value, NULL, RSRC_CONF,
