@@ -363,62 +363,69 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
     }
 }
 
+/* A directive's duration argument, within [min, max]; else an error
+ * naming the directive, the value and "must be " + range. */
+static const char *duration_arg(cmd_parms *cmd, const char *arg,
+                                apr_interval_time_t min,
+                                apr_interval_time_t max, const char *range,
+                                apr_interval_time_t *out)
+{
+    const char *why = upkeep_parse_duration(arg, out);
+
+    if (!why && (*out < min || *out > max)) {
+        why = apr_pstrcat(cmd->temp_pool, "must be ", range, NULL);
+    }
+    return why ? apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg,
+                              why)
+               : NULL;
+}
+
 static const char *set_retry_after(cmd_parms *cmd, void *dcv,
                                    const char *arg)
 {
     upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
-    const char *why = upkeep_parse_duration(arg, &t);
+    const char *err = duration_arg(cmd, arg, apr_time_from_sec(1),
+                                   apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
+                                   "between 1s and 1d", &t);
 
-    if (!why && (t < APR_USEC_PER_SEC
-                 || t > (apr_interval_time_t)UPKEEP_RETRY_AFTER_MAX
-                        * APR_USEC_PER_SEC)) {
-        why = "must be between 1s and 1d";
+    if (!err) {
+        dc->retry_after = (int)apr_time_sec(t);
     }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepRetryAfter: '%s' %s", arg, why);
-    }
-    dc->retry_after = (int)apr_time_sec(t);
-    return NULL;
+    return err;
 }
 
 static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
 {
     upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
-    const char *why;
+    const char *err;
 
     if (ap_cstr_casecmp(arg, "off") == 0) {
         dc->refresh = 0;
         return NULL;
     }
-    why = upkeep_parse_duration(arg, &t);
-    if (!why && (t < apr_time_from_sec(UPKEEP_MIN_REFRESH)
-                 || t > apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX))) {
-        why = "must be off or between 5s and 1d";
+    err = duration_arg(cmd, arg, apr_time_from_sec(UPKEEP_MIN_REFRESH),
+                       apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
+                       "off or between 5s and 1d", &t);
+    if (!err) {
+        dc->refresh = (int)apr_time_sec(t);
     }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepRefresh: '%s' %s", arg, why);
-    }
-    dc->refresh = (int)apr_time_sec(t);
-    return NULL;
+    return err;
 }
 
 static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
 {
     upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
-    const char *why = upkeep_parse_duration(arg, &t);
+    const char *err = duration_arg(cmd, arg, apr_time_from_msec(1),
+                                   apr_time_from_msec(UPKEEP_HOLD_MAX_MS),
+                                   "between 1ms and 5m", &t);
 
-    if (!why && (t < apr_time_from_msec(1)
-                 || t > apr_time_from_msec(UPKEEP_HOLD_MAX_MS))) {
-        why = "must be between 1ms and 5m";
+    if (!err) {
+        dc->hold_max_ms = (int)apr_time_as_msec(t);
     }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepHoldMax: '%s' %s", arg, why);
-    }
-    dc->hold_max_ms = (int)apr_time_as_msec(t);
-    return NULL;
+    return err;
 }
 
 static const char *set_server_value(cmd_parms *cmd, void *dummy,
