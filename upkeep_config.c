@@ -118,6 +118,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->allow_writes = NULL;
     dc->readonly_status = -1;
     dc->announce = -1;
+    dc->refresh = -1;
     return dc;
 }
 
@@ -152,6 +153,7 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->readonly_status = add->readonly_status != -1 ? add->readonly_status
                                                      : base->readonly_status;
     dc->announce = add->announce != -1 ? add->announce : base->announce;
+    dc->refresh = add->refresh != -1 ? add->refresh : base->refresh;
     return dc;
 }
 
@@ -234,6 +236,18 @@ const char *upkeep_conf_safe_methods(apr_pool_t *p,
 {
     return dc->safe_methods ? apr_array_pstrcat(p, dc->safe_methods, ',')
                             : "GET,HEAD,OPTIONS";
+}
+
+/* Default: when the client is told to retry, but never faster than
+ * UPKEEP_MIN_REFRESH: a window about to end (Retry-After: 1) must not make
+ * every open tab reload every second. */
+int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after)
+{
+    if (dc->refresh != -1) {
+        return dc->refresh;
+    }
+    return retry_after < UPKEEP_MIN_REFRESH ? UPKEEP_MIN_REFRESH
+                                            : retry_after;
 }
 
 /* Default: a quarter of the worker slots, so reads keep being served. */
@@ -379,40 +393,69 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
     }
 }
 
+/* A directive's duration argument, within [min, max]; else an error
+ * naming the directive, the value and "must be " + range. */
+static const char *duration_arg(cmd_parms *cmd, const char *arg,
+                                apr_interval_time_t min,
+                                apr_interval_time_t max, const char *range,
+                                apr_interval_time_t *out)
+{
+    const char *why = upkeep_parse_duration(arg, out);
+
+    if (!why && (*out < min || *out > max)) {
+        why = apr_pstrcat(cmd->temp_pool, "must be ", range, NULL);
+    }
+    return why ? apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg,
+                              why)
+               : NULL;
+}
+
 static const char *set_retry_after(cmd_parms *cmd, void *dcv,
                                    const char *arg)
 {
     upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
-    const char *why = upkeep_parse_duration(arg, &t);
+    const char *err = duration_arg(cmd, arg, apr_time_from_sec(1),
+                                   apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
+                                   "between 1s and 1d", &t);
 
-    if (!why && (t < APR_USEC_PER_SEC
-                 || t > (apr_interval_time_t)UPKEEP_RETRY_AFTER_MAX
-                        * APR_USEC_PER_SEC)) {
-        why = "must be between 1s and 1d";
+    if (!err) {
+        dc->retry_after = (int)apr_time_sec(t);
     }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepRetryAfter: '%s' %s", arg, why);
+    return err;
+}
+
+static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_interval_time_t t;
+    const char *err;
+
+    if (ap_cstr_casecmp(arg, "off") == 0) {
+        dc->refresh = 0;
+        return NULL;
     }
-    dc->retry_after = (int)apr_time_sec(t);
-    return NULL;
+    err = duration_arg(cmd, arg, apr_time_from_sec(UPKEEP_MIN_REFRESH),
+                       apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
+                       "off or between 5s and 1d", &t);
+    if (!err) {
+        dc->refresh = (int)apr_time_sec(t);
+    }
+    return err;
 }
 
 static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
 {
     upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
-    const char *why = upkeep_parse_duration(arg, &t);
+    const char *err = duration_arg(cmd, arg, apr_time_from_msec(1),
+                                   apr_time_from_msec(UPKEEP_HOLD_MAX_MS),
+                                   "between 1ms and 5m", &t);
 
-    if (!why && (t < apr_time_from_msec(1)
-                 || t > apr_time_from_msec(UPKEEP_HOLD_MAX_MS))) {
-        why = "must be between 1ms and 5m";
+    if (!err) {
+        dc->hold_max_ms = (int)apr_time_as_msec(t);
     }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepHoldMax: '%s' %s", arg, why);
-    }
-    dc->hold_max_ms = (int)apr_time_as_msec(t);
-    return NULL;
+    return err;
 }
 
 static const char *set_readonly_status(cmd_parms *cmd, void *dcv,
@@ -651,6 +694,9 @@ const command_rec upkeep_cmds[] = {
                   "Default Retry-After of refusals (default: 60s)"),
     AP_INIT_TAKE1("UpkeepPage", set_page, NULL, DIR_CTX,
                   "Template file of the maintenance page"),
+    AP_INIT_TAKE1("UpkeepRefresh", set_refresh, NULL, DIR_CTX,
+                  "Seconds after which the maintenance page reloads itself, "
+                  "or off (default: the Retry-After, at least 5s)"),
     AP_INIT_TAKE1("UpkeepHoldMax", set_hold_max, NULL, DIR_CTX,
                   "Longest wait of a held write (default 10s)"),
     AP_INIT_TAKE1("UpkeepHoldLimit", set_server_value, NULL, RSRC_CONF,

@@ -23,24 +23,47 @@ static const struct {
     { "since",       UPKEEP_FIELD_SINCE },
     { "scope",       UPKEEP_FIELD_SCOPE },
     { "mode",        UPKEEP_FIELD_MODE },
+    { "refresh",     UPKEEP_FIELD_REFRESH },
 };
 
 #define NPLACEHOLDERS (sizeof(placeholders) / sizeof(placeholders[0]))
 
 static void push_segment(apr_array_header_t *segs, upkeep_field_e field,
-                         const char *text)
+                         const char *text, char section)
 {
     upkeep_segment_t *seg = apr_array_push(segs);
 
     seg->field = field;
     seg->text = text;
+    seg->section = section;
+    seg->end = 0;
 }
+
+static const char *unknown_placeholder(apr_pool_t *p, const char *source,
+                                       int line, const char *name, int len)
+{
+    const char *known = placeholders[0].name;
+    apr_size_t i;
+
+    for (i = 1; i < NPLACEHOLDERS; i++) {
+        known = apr_pstrcat(p, known, ", ", placeholders[i].name, NULL);
+    }
+    return apr_psprintf(p, "%s line %d: unknown placeholder {{%.*s}} "
+                        "(known: %s)", source, line, len, name, known);
+}
+
+/* An open {{#name}} or {{^name}}: where, for its {{/name}}. */
+typedef struct {
+    int segment;
+    int line;
+} open_section_t;
 
 const char *upkeep_template_parse(apr_pool_t *p, const char *source,
                                   const char *text,
                                   const upkeep_template_t **out)
 {
     upkeep_template_t *t = apr_pcalloc(p, sizeof(*t));
+    apr_array_header_t *open = apr_array_make(p, 4, sizeof(open_section_t));
     const char *lit = text, *c = text;
     int line = 1;
 
@@ -48,6 +71,7 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
     t->segments = apr_array_make(p, 16, sizeof(upkeep_segment_t));
     while (*c) {
         const char *name, *end;
+        char section = 0;
         apr_size_t i, len;
 
         if (*c == '\n') {
@@ -57,8 +81,12 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
             c++;
             continue;
         }
-        /* {{identifier}} is a placeholder; any other "{{" is text. */
+        /* {{identifier}}, {{#identifier}}, {{^identifier}} and
+         * {{/identifier}} are placeholders; any other "{{" is text. */
         name = c + 2;
+        if (*name == '#' || *name == '^' || *name == '/') {
+            section = *name++;
+        }
         for (end = name; apr_isalnum(*end) || *end == '_'; end++)
             ;
         if (end == name || end[0] != '}' || end[1] != '}') {
@@ -73,57 +101,188 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
             }
         }
         if (i == NPLACEHOLDERS) {
-            return apr_psprintf(p, "%s line %d: unknown placeholder "
-                                "{{%.*s}} (known: reason, retry_after, "
-                                "until, until_http, since, scope, mode)",
-                                source, line, (int)len, name);
+            return unknown_placeholder(p, source, line, name, (int)len);
         }
         if (c > lit) {
             push_segment(t->segments, UPKEEP_FIELD_LITERAL,
-                         apr_pstrmemdup(p, lit, (apr_size_t)(c - lit)));
+                         apr_pstrmemdup(p, lit, (apr_size_t)(c - lit)), 0);
         }
-        push_segment(t->segments, placeholders[i].field, NULL);
+        if (section == '/') {
+            open_section_t *o = apr_array_pop(open);
+            upkeep_segment_t *start;
+
+            if (!o) {
+                return apr_psprintf(p, "%s line %d: {{/%s}} closes no "
+                                    "section", source, line,
+                                    placeholders[i].name);
+            }
+            start = &APR_ARRAY_IDX(t->segments, o->segment,
+                                   upkeep_segment_t);
+            if (start->field != placeholders[i].field) {
+                return apr_psprintf(p, "%s line %d: {{/%s}} does not close "
+                                    "{{%c%s}} of line %d", source, line,
+                                    placeholders[i].name, start->section,
+                                    start->text, o->line);
+            }
+            start->end = t->segments->nelts;
+        }
+        else if (section) {
+            open_section_t *o = apr_array_push(open);
+
+            o->segment = t->segments->nelts;
+            o->line = line;
+        }
+        push_segment(t->segments, placeholders[i].field,
+                     section ? placeholders[i].name : NULL, section);
         c = lit = end + 2;
     }
+    if (open->nelts) {
+        const open_section_t *o = &APR_ARRAY_IDX(open, open->nelts - 1,
+                                                 open_section_t);
+        const upkeep_segment_t *start = &APR_ARRAY_IDX(
+            t->segments, o->segment, upkeep_segment_t);
+
+        return apr_psprintf(p, "%s line %d: {{%c%s}} is not closed "
+                            "(with {{/%s}})", source, o->line,
+                            start->section, start->text, start->text);
+    }
     if (c > lit) {
-        push_segment(t->segments, UPKEEP_FIELD_LITERAL, apr_pstrdup(p, lit));
+        push_segment(t->segments, UPKEEP_FIELD_LITERAL, apr_pstrdup(p, lit),
+                     0);
     }
     *out = t;
     return NULL;
 }
 
-/* Self-contained: no external assets, readable without CSS or JS. */
+/*
+ * The built-in pages: self-contained (no external fonts, images or
+ * scripts, so they work when everything behind httpd is down and leak no
+ * visitor to a third party), readable without CSS or JS, light and dark.
+ * The script only adds a countdown, the end in the visitor's time zone,
+ * and on the maintenance page a reload when the countdown reaches zero.
+ * The read-only page never reloads itself: it answers a write, and the
+ * visitor's form would be lost.
+ */
+#define PAGE_HEAD \
+    "<!DOCTYPE html>\n" \
+    "<html lang=\"en\">\n" \
+    "<head>\n" \
+    "<meta charset=\"utf-8\">\n" \
+    "<meta name=\"viewport\" content=\"width=device-width, " \
+    "initial-scale=1\">\n" \
+    "<meta name=\"robots\" content=\"noindex\">\n"
+
+#define PAGE_STYLE \
+    "<style>\n" \
+    ":root{color-scheme:light dark;--bg:#eef1f5;--card:#fff;" \
+    "--fg:#16191d;--muted:#434c57;--accent:#1d5fbf;--line:#d3dae3}\n" \
+    "@media (prefers-color-scheme:dark){:root{--bg:#101317;" \
+    "--card:#1b1f25;--fg:#eceff3;--muted:#b6bfca;--accent:#80b4ff;" \
+    "--line:#2f353e}}\n" \
+    "*{box-sizing:border-box}\n" \
+    "body{margin:0;min-height:100vh;display:grid;place-items:center;" \
+    "padding:1rem;background:var(--bg);color:var(--fg);" \
+    "font:1.0625rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto," \
+    "\"Helvetica Neue\",Arial,sans-serif}\n" \
+    "main{width:100%;max-width:36rem;background:var(--card);" \
+    "border:1px solid var(--line);border-radius:12px;" \
+    "box-shadow:0 10px 30px rgba(0,0,0,.08);" \
+    "padding:clamp(1.25rem,6vw,2.75rem)}\n" \
+    "svg{display:block;width:3rem;height:3rem;color:var(--accent);" \
+    "margin-bottom:1rem}\n" \
+    "h1{margin:0 0 .75rem;font-size:clamp(1.6rem,5vw,2.1rem);" \
+    "line-height:1.2}\n" \
+    "p{margin:.75rem 0}\n" \
+    "main>:last-child{margin-bottom:0}\n" \
+    ".reason{font-size:1.2rem}\n" \
+    ".when{color:var(--muted)}\n" \
+    "time,#countdown{color:var(--fg);font-weight:600}\n" \
+    "#countdown{font-variant-numeric:tabular-nums}\n" \
+    "</style>\n"
+
+/* Counts down from the server's figure (data-left), not from the
+ * visitor's clock, which may be wrong; Retry-After stops at a day, so a
+ * longer window falls back to the clock. */
+#define PAGE_SCRIPT \
+    "<script>\n" \
+    "(function(){\n" \
+    "var c=document.getElementById('countdown');if(!c)return;\n" \
+    "var t=document.querySelector('time'),left=+c.getAttribute('data-left')," \
+    "t0=Date.now(),re=document.querySelector('meta[http-equiv=refresh]');\n" \
+    "if(t){var u=Date.parse(t.getAttribute('datetime'));\n" \
+    "if(left>=86400&&u>t0)left=Math.round((u-t0)/1000);\n" \
+    "t.title=t.textContent;t.textContent=new Date(u).toLocaleString([]," \
+    "{weekday:'long',month:'long',day:'numeric',hour:'numeric'," \
+    "minute:'2-digit',timeZoneName:'short'});}\n" \
+    "function fmt(s){var d=Math.floor(s/86400),h=Math.floor(s%86400/3600)," \
+    "m=Math.floor(s%3600/60);s%=60;\n" \
+    "return d?d+' d '+h+' h':h?h+' h '+m+' min':m?m+' min '+s+' s'" \
+    ":s+(s==1?' second':' seconds');}\n" \
+    "function tick(){var s=Math.max(0,Math.ceil((t0+left*1000-Date.now())" \
+    "/1000));c.textContent=fmt(s);\n" \
+    "if(s>0)return setTimeout(tick,1000);\n" \
+    "if(re)setTimeout(function(){location.replace(location.href)}," \
+    "Math.max(0,t0+" APR_STRINGIFY(UPKEEP_MIN_REFRESH) "000-Date.now()));}\n" \
+    "if(c.parentNode.hidden)c.parentNode.hidden=false;tick();\n" \
+    "})();\n" \
+    "</script>\n"
+
 static const char default_maintenance_page[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head>\n"
-    "<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, "
-    "initial-scale=1\">\n"
-    "<meta http-equiv=\"refresh\" content=\"{{retry_after}}\">\n"
+    PAGE_HEAD
+    "{{#refresh}}<meta http-equiv=\"refresh\" content=\"{{refresh}}\">\n"
+    "{{/refresh}}"
     "<title>Down for maintenance</title>\n"
-    "<style>body{font-family:system-ui,sans-serif;max-width:36rem;"
-    "margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a;"
-    "background:#fff}h1{font-size:1.6rem}</style>\n"
+    PAGE_STYLE
     "</head>\n"
     "<body>\n"
     "<main>\n"
+    "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" fill=\"none\" "
+    "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\">"
+    "<circle cx=\"12\" cy=\"12\" r=\"10\"/><path d=\"M12 6.5V12l3.5 2\"/>"
+    "</svg>\n"
     "<h1>We&#39;ll be back soon</h1>\n"
     "<p class=\"reason\">{{reason}}</p>\n"
-    "<p>This page will try again in {{retry_after}} seconds.</p>\n"
+    "{{#until}}"
+    "<p class=\"when\">Expected back by <time datetime=\"{{until}}\">"
+    "{{until_http}}</time>.</p>\n"
+    "<p class=\"when\" hidden>Time left: <span id=\"countdown\" "
+    "data-left=\"{{retry_after}}\"></span></p>\n"
+    "{{/until}}"
+    "{{^until}}"
+    "<p class=\"when\">We&#39;ll be back shortly. "
+    "{{#refresh}}This page will try again in <span id=\"countdown\" "
+    "data-left=\"{{refresh}}\">{{refresh}} seconds</span>.{{/refresh}}"
+    "{{^refresh}}Please try again in {{retry_after}} seconds.{{/refresh}}"
+    "</p>\n"
+    "{{/until}}"
     "</main>\n"
+    PAGE_SCRIPT
     "</body>\n"
     "</html>\n";
 
 static const char default_readonly_page[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head><meta charset=\"utf-8\"><title>Read-only mode</title></head>\n"
+    PAGE_HEAD
+    "<title>Read-only mode</title>\n"
+    PAGE_STYLE
+    "</head>\n"
     "<body>\n"
+    "<main>\n"
+    "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" fill=\"none\" "
+    "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\">"
+    "<circle cx=\"12\" cy=\"12\" r=\"10\"/><path d=\"M10 8.5v7M14 8.5v7\"/>"
+    "</svg>\n"
     "<h1>Changes are paused</h1>\n"
     "<p>The site is read-only for a short while, so this change was not "
     "saved. Please try again in {{retry_after}} seconds.</p>\n"
     "<p class=\"reason\">{{reason}}</p>\n"
+    "{{#until}}"
+    "<p class=\"when\">Changes are expected to work again by "
+    "<time datetime=\"{{until}}\">{{until_http}}</time>.</p>\n"
+    "<p class=\"when\" hidden>Time left: <span id=\"countdown\" "
+    "data-left=\"{{retry_after}}\"></span></p>\n"
+    "{{/until}}"
+    "</main>\n"
+    PAGE_SCRIPT
     "</body>\n"
     "</html>\n";
 
@@ -175,6 +334,69 @@ static const char *escape_html(apr_pool_t *p, const char *s)
     return apr_array_pstrcat(p, parts, '\0');
 }
 
+/* What one refusal fills a template with. */
+typedef struct {
+    request_rec *r;
+    const char *scope;
+    int mode;
+    const upkeep_record_t *rec;
+    int retry_after;
+    int refresh;                /* 0: off */
+} page_values_t;
+
+/* Whether {{#field}} shows its text ({{^field}} the opposite). */
+static int field_is_set(const page_values_t *pv, upkeep_field_e field)
+{
+    switch (field) {
+    case UPKEEP_FIELD_REASON:
+        return pv->rec->reason[0] != '\0';
+    case UPKEEP_FIELD_UNTIL:
+    case UPKEEP_FIELD_UNTIL_HTTP:
+        return pv->rec->until != 0;
+    case UPKEEP_FIELD_SINCE:
+        return pv->rec->since != 0;
+    case UPKEEP_FIELD_REFRESH:
+        return pv->refresh > 0;
+    default:
+        return 1;
+    }
+}
+
+static const char *field_value(const page_values_t *pv,
+                               upkeep_field_e field)
+{
+    apr_pool_t *p = pv->r->pool;
+    const upkeep_record_t *rec = pv->rec;
+    char *date;
+
+    switch (field) {
+    case UPKEEP_FIELD_LITERAL:
+        break;
+    case UPKEEP_FIELD_REASON:
+        return escape_html(p, reason_of(rec, pv->mode));
+    case UPKEEP_FIELD_RETRY_AFTER:
+        return apr_itoa(p, pv->retry_after);
+    case UPKEEP_FIELD_UNTIL:
+        return upkeep_iso_time(p, rec->until);
+    case UPKEEP_FIELD_UNTIL_HTTP:
+        if (rec->until) {
+            date = apr_palloc(p, APR_RFC822_DATE_LEN);
+            apr_rfc822_date(date, apr_time_from_sec(rec->until));
+            return date;
+        }
+        break;
+    case UPKEEP_FIELD_SINCE:
+        return upkeep_iso_time(p, rec->since);
+    case UPKEEP_FIELD_SCOPE:
+        return pv->scope;
+    case UPKEEP_FIELD_MODE:
+        return upkeep_mode_name(pv->mode);
+    case UPKEEP_FIELD_REFRESH:
+        return pv->refresh > 0 ? apr_itoa(p, pv->refresh) : "";
+    }
+    return "";
+}
+
 const char *upkeep_template_render(request_rec *r,
                                    const upkeep_template_t *t,
                                    const char *scope, int mode,
@@ -183,48 +405,38 @@ const char *upkeep_template_render(request_rec *r,
 {
     const apr_array_header_t *segs = t->segments;
     struct iovec *iov = apr_palloc(r->pool, sizeof(*iov) * segs->nelts);
-    int i;
+    page_values_t pv;
+    int i, n = 0;
 
+    pv.r = r;
+    pv.scope = scope;
+    pv.mode = mode;
+    pv.rec = rec;
+    pv.retry_after = retry_after;
+    pv.refresh = upkeep_conf_refresh(
+        ap_get_module_config(r->per_dir_config, &upkeep_module),
+        retry_after);
     for (i = 0; i < segs->nelts; i++) {
         const upkeep_segment_t *seg = &APR_ARRAY_IDX(segs, i,
                                                      upkeep_segment_t);
-        const char *v = "";
-        char *date;
+        const char *v;
 
-        switch (seg->field) {
-        case UPKEEP_FIELD_LITERAL:
-            v = seg->text;
-            break;
-        case UPKEEP_FIELD_REASON:
-            v = escape_html(r->pool, reason_of(rec, mode));
-            break;
-        case UPKEEP_FIELD_RETRY_AFTER:
-            v = apr_itoa(r->pool, retry_after);
-            break;
-        case UPKEEP_FIELD_UNTIL:
-            v = upkeep_iso_time(r->pool, rec->until);
-            break;
-        case UPKEEP_FIELD_UNTIL_HTTP:
-            if (rec->until) {
-                date = apr_palloc(r->pool, APR_RFC822_DATE_LEN);
-                apr_rfc822_date(date, apr_time_from_sec(rec->until));
-                v = date;
-            }
-            break;
-        case UPKEEP_FIELD_SINCE:
-            v = upkeep_iso_time(r->pool, rec->since);
-            break;
-        case UPKEEP_FIELD_SCOPE:
-            v = scope;
-            break;
-        case UPKEEP_FIELD_MODE:
-            v = upkeep_mode_name(mode);
-            break;
+        if (seg->section == '/') {
+            continue;
         }
-        iov[i].iov_base = (void *)v;
-        iov[i].iov_len = strlen(v);
+        if (seg->section) {
+            if (field_is_set(&pv, seg->field) != (seg->section == '#')) {
+                i = seg->end;
+            }
+            continue;
+        }
+        v = seg->field == UPKEEP_FIELD_LITERAL ? seg->text
+                                               : field_value(&pv, seg->field);
+        iov[n].iov_base = (void *)v;
+        iov[n].iov_len = strlen(v);
+        n++;
     }
-    return apr_pstrcatv(r->pool, iov, segs->nelts, NULL);
+    return apr_pstrcatv(r->pool, iov, n, NULL);
 }
 
 /* --- refusals that fit the client ------------------------------------- */

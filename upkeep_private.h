@@ -25,6 +25,8 @@ extern module AP_MODULE_DECLARE_DATA upkeep_module;
 #define UPKEEP_DEFAULT_RETRY_AFTER 60
 #define UPKEEP_DEFAULT_HOLD_MAX_MS 10000
 #define UPKEEP_DEFAULT_ANNOUNCE    3600   /* seconds ahead of a window */
+/* A refusal page never reloads itself more often than this. */
+#define UPKEEP_MIN_REFRESH 5
 
 /* A parsed page template: literal text and placeholders, in order. */
 typedef enum {
@@ -35,12 +37,16 @@ typedef enum {
     UPKEEP_FIELD_UNTIL_HTTP,
     UPKEEP_FIELD_SINCE,
     UPKEEP_FIELD_SCOPE,
-    UPKEEP_FIELD_MODE
+    UPKEEP_FIELD_MODE,
+    UPKEEP_FIELD_REFRESH
 } upkeep_field_e;
 
 typedef struct {
     upkeep_field_e field;
     const char *text;           /* UPKEEP_FIELD_LITERAL only */
+    char section;               /* '#' shown if set, '^' if not, '/' end;
+                                   0: a value */
+    int end;                    /* '#', '^': index of the matching '/' */
 } upkeep_segment_t;
 
 typedef struct {
@@ -80,6 +86,8 @@ typedef struct {
     int readonly_status;                /* UpkeepReadOnlyStatus; -1: unset */
     int announce;                       /* UpkeepAnnounce, seconds (0: off);
                                            -1: unset */
+    int refresh;                        /* UpkeepRefresh seconds, 0: off;
+                                           -1: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -108,6 +116,8 @@ int upkeep_conf_announce(const upkeep_dir_conf *dc);
 /* "GET,HEAD,OPTIONS" or the UpkeepSafeMethods list: an Allow value */
 const char *upkeep_conf_safe_methods(apr_pool_t *p,
                                      const upkeep_dir_conf *dc);
+/* Seconds after which a refusal page reloads itself; 0: never. */
+int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 extern int upkeep_health_configured;
