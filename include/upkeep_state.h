@@ -60,6 +60,11 @@
 #define UPKEEP_CLUSTER_CONF      "cluster.conf"
 #define UPKEEP_CLUSTER_SUFFIX    ".cluster"
 #define UPKEEP_DRAIN_FILE        "drain"
+/* Written by httpd at startup for `upkeepctl bypass-url` (staff bypass):
+ *     scopes NAME...        every scope httpd's configuration names
+ *     url SCOPE URL         one per virtual host with UpkeepBypassSecret
+ *                           and scope, the token included */
+#define UPKEEP_BYPASS_CONF       "bypass.conf"
 
 /* Bump UPKEEP_LIVE_FORMAT whenever upkeep_live_t or upkeep_record_t
  * changes: httpd then replaces an old live file instead of misreading it.
