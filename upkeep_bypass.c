@@ -146,8 +146,8 @@ static void hide_token(request_rec *r, const char *path)
     r->parsed_uri.path = r->uri;
     r->parsed_uri.query = NULL;
     r->args = NULL;
-    r->the_request = apr_pstrcat(r->pool, r->method, " ", path,
-                                 r->protocol ? " " : "", r->protocol, NULL);
+    r->the_request = apr_pstrcat(r->pool, r->method, " ", path, " ",
+                                 r->protocol, NULL);
 }
 
 /* Quick handler: before the gate and in every mode, so the URL works in
@@ -174,14 +174,14 @@ static int bypass_handler(request_rec *r, int lookup_uri)
     }
     token = r->parsed_uri.path + n;
     hide_token(r, path);
-    for (i = 0; i < upkeep_scope_count(); i++) {
-        if (strlen(token) == BYPASS_TOKEN_LEN
-            && upkeep_mac_equal(token, sc->bypass->tokens[i],
-                                BYPASS_TOKEN_LEN)) {
+    for (i = 0; strlen(token) == BYPASS_TOKEN_LEN
+                && i < upkeep_scope_count(); i++) {
+        if (upkeep_mac_equal(token, sc->bypass->tokens[i],
+                             BYPASS_TOKEN_LEN)) {
             break;
         }
     }
-    if (i == upkeep_scope_count()) {
+    if (strlen(token) != BYPASS_TOKEN_LEN || i == upkeep_scope_count()) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0153: a staff bypass "
                       "URL with a wrong or outdated token: 404");
         return HTTP_NOT_FOUND;

@@ -27,7 +27,7 @@ frob
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain or undrain\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain, undrain or bypass-url\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -45,7 +45,7 @@ Maintenance
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain or undrain\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain, undrain or bypass-url\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /

@@ -97,6 +97,12 @@ like($err, qr/no staff bypass for scope 'backend'/, '... saying so');
 is($rc, 2, 'bypass-url with a mode option is a usage error');
 my $perms = sprintf '%04o', (stat "$sr/state/bypass.conf")[2] & 07777;
 is($perms, $> == 0 ? '0640' : $perms, 'bypass.conf is not world-readable');
+SKIP: {
+    skip 'needs root', 2 unless $> == 0;
+    ($rc, $out, $err) = ctl({ user => 'nobody' }, 'bypass-url');
+    is($rc, 1, 'bypass-url by someone outside the control group exits 1');
+    like($err, qr/permission denied: cannot read \S*bypass\.conf/, '... permission denied');
+}
 
 # --- the URL sets the cookie, in maintenance too -------------------------
 ctl_ok('maintenance', '--reason', 'upgrade');
@@ -152,6 +158,7 @@ is($res->{status}, 404, 'a wrong token gets 404 in maintenance, not the 503 page
 ok(!defined $res->{headers}{'set-cookie'}, '... and no cookie');
 is(get('GET', '/.upkeep/bypass/')->{status}, 404, 'no token: 404');
 like(error_log_since($log_off), qr/UPK0153: a staff bypass URL with a wrong or outdated token: 404/, 'UPK0153 at info');
+unlike(error_log_since($log_off), qr/\Q$wrong\E/, '... without the token');
 ok(wait_for(2, sub { index(do { local $/; open my $f, '<', "$sr/logs/access.log"; <$f> }, '/.upkeep/bypass/ HTTP/1.1" 404') >= 0 }),
    'the 404 is logged without the token');
 unlike(do { local $/; open my $f, '<', "$sr/logs/access.log"; <$f> }, qr/\Q$wrong\E/, 'a wrong token is not logged either');
