@@ -225,31 +225,49 @@ static int has_bypass_cookie(void *data, const char *key, const char *value)
     return strstr(value, BYPASS_COOKIE) == NULL;
 }
 
+/* One cookie-pair: ours are taken, the others kept. */
+static void sort_pair(cookie_split_t *cs, char *pair)
+{
+    char *end;
+
+    while (apr_isspace(*pair)) {
+        pair++;
+    }
+    for (end = pair + strlen(pair); end > pair && apr_isspace(end[-1]);
+         end--) {
+        end[-1] = '\0';
+    }
+    if (!*pair) {
+        return;
+    }
+    if (strncmp(pair, BYPASS_COOKIE, sizeof(BYPASS_COOKIE) - 1) == 0) {
+        cs->taken = cs->taken ? apr_pstrcat(cs->p, cs->taken, ";", pair, NULL)
+                              : pair;
+    }
+    else {
+        APR_ARRAY_PUSH(cs->keep, const char *) = pair;
+    }
+}
+
 static int split_cookies(void *data, const char *key, const char *value)
 {
     cookie_split_t *cs = data;
-    char *copy = apr_pstrdup(cs->p, value), *pair, *last, *end;
+    char *copy = apr_pstrdup(cs->p, value), *pair, *last, *part, *rest;
 
     (void)key;
     for (pair = apr_strtok(copy, ";", &last); pair;
          pair = apr_strtok(NULL, ";", &last)) {
-        while (apr_isspace(*pair)) {
-            pair++;
-        }
-        for (end = pair + strlen(pair); end > pair && apr_isspace(end[-1]);
-             end--) {
-            end[-1] = '\0';
-        }
-        if (!*pair) {
-            continue;
-        }
-        if (strncmp(pair, BYPASS_COOKIE, sizeof(BYPASS_COOKIE) - 1) == 0) {
-            cs->taken = cs->taken ? apr_pstrcat(cs->p, cs->taken, ";", pair,
-                                                NULL)
-                                  : pair;
+        char *ours = strstr(pair, BYPASS_COOKIE);
+
+        /* httpd joins repeated Cookie headers with ", " */
+        if (ours && ours > pair && strchr(pair, ',')) {
+            for (part = apr_strtok(pair, ",", &rest); part;
+                 part = apr_strtok(NULL, ",", &rest)) {
+                sort_pair(cs, part);
+            }
         }
         else {
-            APR_ARRAY_PUSH(cs->keep, const char *) = pair;
+            sort_pair(cs, pair);
         }
     }
     return 1;
