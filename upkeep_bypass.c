@@ -278,7 +278,7 @@ static int split_cookies(void *data, const char *key, const char *value)
 static int bypass_strip(request_rec *r)
 {
     const upkeep_server_conf *sc;
-    cookie_split_t cs;
+    cookie_split_t *cs;
 
     if (!bypass_configured) {
         return DECLINED;
@@ -288,25 +288,28 @@ static int bypass_strip(request_rec *r)
                                     "Cookie", NULL)) {
         return DECLINED;
     }
-    cs.p = r->pool;
-    cs.keep = apr_array_make(r->pool, 4, sizeof(const char *));
-    cs.taken = NULL;
-    apr_table_do(split_cookies, &cs, r->headers_in, "Cookie", NULL);
-    if (!cs.taken) {
+    /* in the pool, not on the stack: the common path above then needs
+     * no stack frame */
+    cs = apr_pcalloc(r->pool, sizeof(*cs));
+    cs->p = r->pool;
+    cs->keep = apr_array_make(r->pool, 4, sizeof(const char *));
+    apr_table_do(split_cookies, cs, r->headers_in, "Cookie", NULL);
+    if (!cs->taken) {
         return DECLINED;
     }
     apr_table_unset(r->headers_in, "Cookie");
-    if (cs.keep->nelts) {
-        const char *rest = APR_ARRAY_IDX(cs.keep, 0, const char *);
+    if (cs->keep->nelts) {
+        const char *rest = APR_ARRAY_IDX(cs->keep, 0, const char *);
         int i;
 
-        for (i = 1; i < cs.keep->nelts; i++) {
+        for (i = 1; i < cs->keep->nelts; i++) {
             rest = apr_pstrcat(r->pool, rest, "; ",
-                               APR_ARRAY_IDX(cs.keep, i, const char *), NULL);
+                               APR_ARRAY_IDX(cs->keep, i, const char *),
+                               NULL);
         }
         apr_table_setn(r->headers_in, "Cookie", rest);
     }
-    apr_table_setn(r->notes, BYPASS_NOTE, cs.taken);
+    apr_table_setn(r->notes, BYPASS_NOTE, cs->taken);
     return DECLINED;
 }
 
