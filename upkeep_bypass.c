@@ -318,7 +318,7 @@ static int bypass_strip(request_rec *r)
 static const char *check_cookie(request_rec *r, const upkeep_server_conf *sc,
                                 const char *scope, char *value, int *level)
 {
-    char *expiry = strchr(value, ':'), *mac = NULL, *end;
+    char *expiry = strchr(value, ':'), *mac = NULL;
     const char *want;
     apr_int64_t t, now = apr_time_sec(r->request_time);
 
@@ -341,7 +341,8 @@ static const char *check_cookie(request_rec *r, const upkeep_server_conf *sc,
         return "has a bad signature (forged, or signed with an earlier "
                "UpkeepBypassSecret)";
     }
-    t = apr_strtoi64(expiry, &end, 10);
+    /* signed by us: digits */
+    t = apr_strtoi64(expiry, NULL, 10);
     *level = APLOG_DEBUG;
     if (t <= now) {
         return "has expired";
