@@ -42,7 +42,7 @@ static const char usage_text[] =
     "  drain                  this node's health check answers 503, so the\n"
     "                         load balancer takes it out (never --cluster)\n"
     "  undrain                its health check answers 200 again\n"
-    "  bypass-url             print the staff bypass URL of the scope\n"
+    "  bypass-url [--json]    print the staff bypass URL of the scope\n"
     "                         (UpkeepBypassSecret), one per virtual host\n"
     "\n"
     "options for hold, readonly and maintenance:\n"
@@ -304,10 +304,10 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
                    a->command);
     }
     if (is_bypass_command(a->command)
-        && (a->cluster || a->wait || a->timeout || a->hold_max || a->json
+        && (a->cluster || a->wait || a->timeout || a->hold_max
             || a->memcached || a->secret_file || a->reason || a->retry_after
             || a->duration)) {
-        fail_usage("bypass-url takes only --scope and --state-dir");
+        fail_usage("bypass-url takes only --scope, --state-dir and --json");
     }
     if (is_drain_command(a->command) && a->cluster) {
         fail_usage("%s is node-local: --cluster %s would take every node out "
@@ -328,8 +328,9 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
     if ((a->memcached || a->secret_file) && !a->cluster) {
         fail_usage("--memcached and --secret-file go with --cluster");
     }
-    if (a->json && strcmp(a->command, "status") != 0) {
-        fail_usage("--json only goes with status");
+    if (a->json && strcmp(a->command, "status") != 0
+        && !is_bypass_command(a->command)) {
+        fail_usage("--json only goes with status and bypass-url");
     }
     if (strcmp(a->command, "status") == 0 || is_drain_command(a->command)
         || strcmp(a->command, "normal") == 0) {
@@ -657,6 +658,7 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
                                    NULL);
     const char *known = NULL;
     char buf[65536], *line, *last;
+    const char *json = "";
     apr_size_t len = 0;
     apr_file_t *f;
     apr_status_t rv;
@@ -698,10 +700,18 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
                  "version of mod_upkeep? restart httpd)", path, lineno);
         }
         *url++ = '\0';
-        if (strcmp(line + 4, scope) == 0) {
+        if (strcmp(line + 4, scope) == 0 && a->json) {
+            json = apr_pstrcat(p, json, printed++ ? "," : "",
+                               upkeep_json_str(p, url), NULL);
+        }
+        else if (strcmp(line + 4, scope) == 0) {
             printf("%s\n", url);
             printed++;
         }
+    }
+    if (printed && a->json) {
+        printf("{\"scope\":%s,\"urls\":[%s]}\n", upkeep_json_str(p, scope),
+               json);
     }
     if (printed) {
         return EXIT_SUCCESS;

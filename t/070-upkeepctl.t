@@ -675,7 +675,7 @@ maintenance --json
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: --json only goes with status \(see upkeepctl --help\)\n\z
+\Aupkeepctl: --json only goes with status and bypass-url \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -693,7 +693,7 @@ Retry-After: 17
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: --json only goes with status \(see upkeepctl --help\)\n\z
+\Aupkeepctl: --json only goes with status and bypass-url \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /

@@ -93,6 +93,8 @@ like($err, qr/unknown scope 'nosuch': httpd's configuration names default backen
 ($rc, $out, $err) = ctl('--scope', 'backend', 'bypass-url');
 is($rc, 1, 'bypass-url of a scope without UpkeepBypassSecret exits 1');
 like($err, qr/no staff bypass for scope 'backend'/, '... saying so');
+is(ctl_ok('bypass-url', '--json'), qq({"scope":"default","urls":["http://localhost:$port/.upkeep/bypass/$token"]}\n),
+   'bypass-url --json');
 ($rc, $out, $err) = ctl('bypass-url', '--reason', 'x');
 is($rc, 2, 'bypass-url with a mode option is a usage error');
 my $perms = sprintf '%04o', (stat "$sr/state/bypass.conf")[2] & 07777;
