@@ -91,7 +91,8 @@ typedef enum {
     UPKEEP_COUNT_HELD,          /* a write started waiting in hold */
     UPKEEP_COUNT_RELEASED,      /* a held write went on after the hold */
     UPKEEP_COUNT_TIMED_OUT,     /* a held write waited out its max */
-    UPKEEP_COUNT_BYPASSED,      /* an exemption let it through */
+    UPKEEP_COUNT_BYPASSED,      /* an exemption or a staff bypass cookie
+                                   let it through */
     UPKEEP_COUNTER_COUNT
 } upkeep_counter_e;
 

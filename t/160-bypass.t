@@ -47,6 +47,10 @@ EOF
     config => <<"EOF",
 UpkeepBypassSecret $secret_file
 ProxyPass /proxied/ http://127.0.0.1:$backend/cgi-bin/
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep Off
+</Location>
 <Location /api>
     UpkeepScope api
 </Location>
@@ -136,12 +140,17 @@ unlike($access, qr/\Q$token\E/, 'the access log never has the token');
 unlike(error_log_since($log_off), qr/\Q$token\E/, 'nor the error log');
 like(error_log_since($log_off), qr/UPK0154: staff bypass cookie set for scope 'default'/, 'UPK0154 is logged');
 
+my $metric = qr/^upkeep_requests_total\{scope="default",mode="maintenance",outcome="bypassed"\} (\d+)$/m;
+my ($bypassed) = get('GET', '/upkeep-status?metrics')->{body} =~ $metric;
 $res = get('GET', '/', $cookie);
 is($res->{status}, 200, 'maintenance: GET with the cookie is served');
 is($res->{body}, "hello\n", '... the real page');
 is(get('POST', '/cgi-bin/cookie.cgi', $cookie, 'a=1')->{status}, 200, 'maintenance: POST with the cookie is served');
 is(get('GET', '/', "other=1; $cookie")->{status}, 200, 'the cookie counts among other cookies');
 like(error_log_since($log_off), qr/UPK0150: GET \/ passes with a staff bypass cookie/, 'UPK0150 at debug');
+my ($bypassed_now) = get('GET', '/upkeep-status?metrics')->{body} =~ $metric;
+# three requests with the cookie, and the second status request (exempt)
+is($bypassed_now - $bypassed, 4, 'the status page counts them as bypassed');
 
 # --- the backend never sees it --------------------------------------------
 $res = get('GET', '/cgi-bin/cookie.cgi', "a=1; $cookie; b=2");
