@@ -52,9 +52,6 @@ static int bypass_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* cmd->info of the three directives */
-enum { BYPASS_SECRET, BYPASS_TTL, BYPASS_PATH };
-
 const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
 {
     upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
@@ -65,7 +62,7 @@ const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
 
     (void)dummy;
     switch ((int)(apr_uintptr_t)cmd->info) {
-    case BYPASS_SECRET:
+    case UPKEEP_BYPASS_SECRET:
         /* Read now, as root: children only ever hold it in memory. */
         b = apr_pcalloc(cmd->pool, sizeof(*b));
         b->file = ap_server_root_relative(cmd->pool, arg);
@@ -80,7 +77,7 @@ const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
         sc->bypass = b;
         bypass_configured = 1;
         return NULL;
-    case BYPASS_TTL:
+    case UPKEEP_BYPASS_TTL:
         why = upkeep_parse_duration(arg, &t);
         if (!why && (t < BYPASS_TTL_MIN || t > BYPASS_TTL_MAX)) {
             why = "must be between 1m and 30d";

@@ -609,13 +609,14 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepMemcachedTimeout", set_cluster,
                   (void *)CLUSTER_TIMEOUT, RSRC_CONF, "Connect, send and "
                   "receive timeout towards memcached (default 200ms)"),
-    AP_INIT_TAKE1("UpkeepBypassSecret", upkeep_set_bypass, NULL, RSRC_CONF,
-                  "File with the secret of the staff bypass URL and cookie"),
-    AP_INIT_TAKE1("UpkeepBypassTTL", upkeep_set_bypass, (void *)1,
-                  RSRC_CONF, "Lifetime of a staff bypass cookie (default "
+    AP_INIT_TAKE1("UpkeepBypassSecret", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_SECRET, RSRC_CONF, "File with the "
+                  "secret of the staff bypass URL and cookie"),
+    AP_INIT_TAKE1("UpkeepBypassTTL", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_TTL, RSRC_CONF, "Lifetime of a staff bypass cookie (default "
                   "12h)"),
-    AP_INIT_TAKE1("UpkeepBypassPath", upkeep_set_bypass, (void *)2,
-                  RSRC_CONF, "URL path of the staff bypass (default "
+    AP_INIT_TAKE1("UpkeepBypassPath", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_PATH, RSRC_CONF, "URL path of the staff bypass (default "
                   "/.upkeep/bypass/)"),
     { NULL, { NULL }, NULL, 0, NO_ARGS, NULL }
 };

@@ -144,6 +144,8 @@ upkeep_live_t *upkeep_live(void);
 upkeep_slot_t *upkeep_scope_slot(int scope);
 
 /* upkeep_bypass.c: the staff bypass (UpkeepBypassSecret) */
+enum { UPKEEP_BYPASS_SECRET, UPKEEP_BYPASS_TTL, UPKEEP_BYPASS_PATH };
+/* The setter of the three directives (cmd->info: which one). */
 const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg);
 void upkeep_bypass_register_hooks(apr_pool_t *p);
 /* Derives the tokens and writes STATE_DIR/bypass.conf (post_config). */
