@@ -53,6 +53,7 @@ static int is_state_file(const char *name)
     return strcmp(name, UPKEEP_LOCK_FILE) == 0
            || strcmp(name, UPKEEP_LIVE_FILE) == 0
            || strcmp(name, UPKEEP_CLUSTER_CONF) == 0
+           || strcmp(name, UPKEEP_BYPASS_CONF) == 0
            || upkeep_has_suffix(name, UPKEEP_STATE_SUFFIX, NULL)
            || upkeep_has_suffix(name, UPKEEP_CLUSTER_SUFFIX, NULL);
 }
@@ -105,9 +106,11 @@ static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
             continue;
         }
         path = apr_pstrcat(ptemp, dir, "/", fi.name, NULL);
-        /* cluster.conf is httpd's to write; the group only reads it */
+        /* cluster.conf and bypass.conf are httpd's to write; the group
+         * only reads them */
         if (chown(path, 0, gid) != 0
             || chmod(path, strcmp(fi.name, UPKEEP_CLUSTER_CONF) == 0
+                           || strcmp(fi.name, UPKEEP_BYPASS_CONF) == 0
                            ? 0640 : 0660) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
                          "UPK0008: cannot set owner and mode of %s", path);
@@ -372,6 +375,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
     rv = record_cluster_conf(pconf, ptemp, dir, s);
+    if (rv == APR_SUCCESS) {
+        rv = upkeep_bypass_record(pconf, ptemp, dir, s);
+    }
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -822,7 +828,8 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
     }
     if (!gate_applies(r, dc)
         || (mode != UPKEEP_MODE_MAINTENANCE && dc->allow_writes
-            && path_listed(r, dc->allow_writes, &canon))) {
+            && path_listed(r, dc->allow_writes, &canon))
+        || upkeep_bypass_allows(r, scope)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "UPK0103: %s %s is exempt", r->method, r->uri);
         count(scope, UPKEEP_COUNT_BYPASSED, mode);
@@ -926,7 +933,6 @@ static void upkeep_child_status(server_rec *s, pid_t pid,
 
 static void upkeep_register_hooks(apr_pool_t *p)
 {
-    (void)p;
     ap_hook_child_init(upkeep_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_status(upkeep_child_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -941,6 +947,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
                                 APR_HOOK_MIDDLE);
     ap_register_output_filter("UPKEEP_REFUSAL", refusal_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
+    upkeep_bypass_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */

@@ -65,8 +65,9 @@ const char *upkeep_cluster_check_prefix(const char *prefix)
     return NULL;
 }
 
-const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
-                                       upkeep_cluster_conf_t *cc)
+const char *upkeep_secret_read(apr_pool_t *p, const char *path,
+                               unsigned char key[UPKEEP_SECRET_MAX],
+                               apr_size_t *key_len)
 {
     char buf[UPKEEP_SECRET_MAX + 2];
     apr_size_t len = 0;
@@ -93,10 +94,35 @@ const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
         return apr_psprintf(p, "%s holds fewer than %d bytes: too weak a "
                             "secret", path, UPKEEP_SECRET_MIN);
     }
-    memcpy(cc->secret, buf, len);
-    cc->secret_len = len;
-    cc->secret_file = path;
+    memcpy(key, buf, len);
+    *key_len = len;
     return NULL;
+}
+
+void upkeep_hmac_sha256(const unsigned char *key, apr_size_t key_len,
+                        const void *msg, apr_size_t len,
+                        unsigned char mac[UPKEEP_MAC_LEN])
+{
+    unsigned int maclen = 0;
+
+    HMAC(EVP_sha256(), key, (int)key_len, msg, len, mac, &maclen);
+}
+
+int upkeep_mac_equal(const void *a, const void *b, apr_size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
+                                       upkeep_cluster_conf_t *cc)
+{
+    const char *why = upkeep_secret_read(p, path, cc->secret,
+                                         &cc->secret_len);
+
+    if (!why) {
+        cc->secret_file = path;
+    }
+    return why;
 }
 
 /* --- cluster.conf ---------------------------------------------------- */
@@ -205,14 +231,12 @@ static void value_mac(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
                                    cc->key_prefix, "\n", NULL);
     apr_size_t hlen = strlen(head);
     unsigned char *msg = apr_palloc(p, hlen + len);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    unsigned char mac[UPKEEP_MAC_LEN];
 
     memcpy(msg, head, hlen);
     memcpy(msg + hlen, text, len);
-    HMAC(EVP_sha256(), cc->secret, (int)cc->secret_len, msg, hlen + len,
-         mac, &maclen);
-    apr_escape_hex(hex, mac, maclen, 0, NULL);
+    upkeep_hmac_sha256(cc->secret, cc->secret_len, msg, hlen + len, mac);
+    apr_escape_hex(hex, mac, sizeof(mac), 0, NULL);
 }
 
 const char *upkeep_value_encode(apr_pool_t *p,
@@ -252,7 +276,7 @@ int upkeep_value_ours(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     }
     upkeep_value_sign(p, cc, scope, &copy);
     return strlen(rec->signature) == SIG_HEX
-           && CRYPTO_memcmp(copy.signature, rec->signature, SIG_HEX) == 0;
+           && upkeep_mac_equal(copy.signature, rec->signature, SIG_HEX);
 }
 
 apr_status_t upkeep_value_decode(apr_pool_t *p,
@@ -288,7 +312,7 @@ apr_status_t upkeep_value_decode(apr_pool_t *p,
         }
         value_mac(p, cc, value, text_len, want);
         if (value + len - sig != SIG_HEX + 1 || sig[SIG_HEX] != '\n'
-            || CRYPTO_memcmp(sig, want, SIG_HEX) != 0) {
+            || !upkeep_mac_equal(sig, want, SIG_HEX)) {
             apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX,
                          "has a bad signature (forged, truncated, or signed "
                          "with another secret)");

@@ -73,6 +73,9 @@ void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->timeout_ms = -1;
     sc->health_path = NULL;
     sc->hold_limit = -1;
+    sc->bypass = NULL;
+    sc->bypass_ttl = -1;
+    sc->bypass_path = NULL;
     return sc;
 }
 
@@ -99,6 +102,11 @@ void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                        : base->health_path;
     sc->hold_limit = add->hold_limit != -1 ? add->hold_limit
                                            : base->hold_limit;
+    sc->bypass = add->bypass ? add->bypass : base->bypass;
+    sc->bypass_ttl = add->bypass_ttl != -1 ? add->bypass_ttl
+                                           : base->bypass_ttl;
+    sc->bypass_path = add->bypass_path ? add->bypass_path
+                                       : base->bypass_path;
     return sc;
 }
 
@@ -724,5 +732,14 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepMemcachedTimeout", set_cluster,
                   (void *)CLUSTER_TIMEOUT, RSRC_CONF, "Connect, send and "
                   "receive timeout towards memcached (default 200ms)"),
+    AP_INIT_TAKE1("UpkeepBypassSecret", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_SECRET, RSRC_CONF, "File with the "
+                  "secret of the staff bypass URL and cookie"),
+    AP_INIT_TAKE1("UpkeepBypassTTL", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_TTL, RSRC_CONF, "Lifetime of a staff bypass cookie (default "
+                  "12h)"),
+    AP_INIT_TAKE1("UpkeepBypassPath", upkeep_set_bypass,
+                  (void *)UPKEEP_BYPASS_PATH, RSRC_CONF, "URL path of the staff bypass (default "
+                  "/.upkeep/bypass/)"),
     { NULL, { NULL }, NULL, 0, NO_ARGS, NULL }
 };

@@ -57,6 +57,15 @@ typedef struct {
 #define UPKEEP_DEFAULT_SYNC_INTERVAL apr_time_from_sec(1)
 #define UPKEEP_MIN_SYNC_INTERVAL     apr_time_from_msec(100)
 
+/* UpkeepBypassSecret: read at startup; the tokens (one per scope, in the
+ * scope registry's order) are derived in post_config. */
+typedef struct {
+    const char *file;
+    unsigned char key[UPKEEP_SECRET_MAX];
+    apr_size_t key_len;
+    const char **tokens;
+} upkeep_bypass_secret_t;
+
 /* Global only: the main server's copy is the one used. */
 typedef struct {
     const char *state_dir;      /* NULL: unset */
@@ -70,6 +79,10 @@ typedef struct {
     int timeout_ms;             /* -1: unset */
     const char *health_path;    /* UpkeepHealthCheck (per vhost) */
     int hold_limit;             /* UpkeepHoldLimit; -1: unset */
+    upkeep_bypass_secret_t *bypass;     /* UpkeepBypassSecret (per vhost);
+                                           NULL: no staff bypass */
+    apr_interval_time_t bypass_ttl;     /* UpkeepBypassTTL; -1: unset */
+    const char *bypass_path;            /* UpkeepBypassPath; NULL: unset */
 } upkeep_server_conf;
 
 typedef struct {
@@ -153,6 +166,17 @@ int upkeep_window_announced(request_rec *r, upkeep_record_t *rec);
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);
 upkeep_slot_t *upkeep_scope_slot(int scope);
+
+/* upkeep_bypass.c: the staff bypass (UpkeepBypassSecret) */
+enum { UPKEEP_BYPASS_SECRET, UPKEEP_BYPASS_TTL, UPKEEP_BYPASS_PATH };
+/* The setter of the three directives (cmd->info: which one). */
+const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg);
+void upkeep_bypass_register_hooks(apr_pool_t *p);
+/* Derives the tokens and writes STATE_DIR/bypass.conf (post_config). */
+apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                  const char *dir, server_rec *s);
+/* Whether r carries a valid bypass cookie for scope (the gate). */
+int upkeep_bypass_allows(request_rec *r, int scope);
 
 /* upkeep_page.c */
 const char *upkeep_template_parse(apr_pool_t *p, const char *source,

@@ -175,7 +175,8 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
     }
     ap_rputs("# HELP upkeep_requests_total Requests the gate refused, held, "
              "released after a hold, timed out in a hold, or let through by "
-             "an exemption.\n# TYPE upkeep_requests_total counter\n", r);
+             "an exemption or a staff bypass cookie.\n"
+             "# TYPE upkeep_requests_total counter\n", r);
     for (i = 0; i < n; i++) {
         for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
             for (m = 0; m < UPKEEP_MODE_COUNT; m++) {

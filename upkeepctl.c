@@ -43,6 +43,8 @@ static const char usage_text[] =
     "                         load balancer takes it out (never --cluster)\n"
     "  undrain                its health check answers 200 again\n"
     "  cancel                 remove a scheduled window that has not started\n"
+    "  bypass-url [--json]    print the staff bypass URL of the scope\n"
+    "                         (UpkeepBypassSecret), one per virtual host\n"
     "\n"
     "options for hold, readonly and maintenance:\n"
     "  --reason TEXT          shown to users (UTF-8, at most 511 bytes)\n"
@@ -273,6 +275,12 @@ static int is_plain_command(const char *command)
            || strcmp(command, "normal") == 0 || strcmp(command, "cancel") == 0;
 }
 
+/* Commands that change nothing and take no mode options. */
+static int is_bypass_command(const char *command)
+{
+    return strcmp(command, "bypass-url") == 0;
+}
+
 static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
                        ctl_args_t *a)
 {
@@ -315,11 +323,17 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
             fail_usage("unexpected argument '%s'", argv[os->ind]);
         }
     }
-    if (!is_plain_command(a->command)
+    if (!is_plain_command(a->command) && !is_bypass_command(a->command)
         && upkeep_mode_from_name(a->command) == UPKEEP_MODE_COUNT) {
         fail_usage("unknown command '%s' (expected status, normal, hold, "
-                   "readonly, maintenance, drain, undrain or cancel)",
+                   "readonly, maintenance, drain, undrain, cancel or bypass-url)",
                    a->command);
+    }
+    if (is_bypass_command(a->command)
+        && (a->cluster || a->wait || a->timeout || a->hold_max
+            || a->memcached || a->secret_file || a->reason || a->retry_after
+            || a->duration)) {
+        fail_usage("bypass-url takes only --scope, --state-dir and --json");
     }
     if (is_drain_command(a->command) && a->cluster) {
         fail_usage("%s is node-local: --cluster %s would take every node out "
@@ -338,8 +352,9 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
     if ((a->memcached || a->secret_file) && !a->cluster) {
         fail_usage("--memcached and --secret-file go with --cluster");
     }
-    if (a->json && strcmp(a->command, "status") != 0) {
-        fail_usage("--json only goes with status");
+    if (a->json && strcmp(a->command, "status") != 0
+        && !is_bypass_command(a->command)) {
+        fail_usage("--json only goes with status and bypass-url");
     }
     if (a->at && a->wait) {
         fail_usage("--wait does not go with --at: the window starts later");
@@ -714,6 +729,82 @@ static const char *flip_summary(apr_pool_t *p, const ctl_args_t *a,
                             upkeep_iso_time(p, rec->until));
     }
     return a->command;
+}
+
+/* What httpd recorded at startup in STATE_DIR/bypass.conf: the token is
+ * there, so this needs no secret, and it is the one httpd accepts. */
+static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
+{
+    const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
+    const char *path = apr_pstrcat(p, a->state_dir, "/" UPKEEP_BYPASS_CONF,
+                                   NULL);
+    const char *known = NULL;
+    char buf[65536], *line, *last;
+    const char *json = "";
+    apr_size_t len = 0;
+    apr_file_t *f;
+    apr_status_t rv;
+    int printed = 0, lineno = 0;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        fail("no staff bypass: httpd has no UpkeepBypassSecret (no %s; "
+             "httpd writes it at startup)", path);
+    }
+    if (APR_STATUS_IS_EACCES(rv)) {
+        fail("permission denied: cannot read %s (run as root or as a member "
+             "of its group, see UpkeepControlGroup)", path);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(f, buf, sizeof(buf) - 1, &len);
+        apr_file_close(f);
+        rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+    }
+    if (rv != APR_SUCCESS) {
+        fail("cannot read %s: %pm", path, &rv);
+    }
+    buf[len] = '\0';
+    for (line = apr_strtok(buf, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        char *url;
+
+        lineno++;
+        if (line[0] == '#') {
+            continue;
+        }
+        if (strncmp(line, "scopes ", 7) == 0) {
+            known = line + 7;
+            continue;
+        }
+        url = strncmp(line, "url ", 4) == 0 ? strchr(line + 4, ' ') : NULL;
+        if (!url) {
+            fail("%s: line %d is not understood (written by another "
+                 "version of mod_upkeep? restart httpd)", path, lineno);
+        }
+        *url++ = '\0';
+        if (strcmp(line + 4, scope) == 0 && a->json) {
+            json = apr_pstrcat(p, json, printed++ ? "," : "",
+                               upkeep_json_str(p, url), NULL);
+        }
+        else if (strcmp(line + 4, scope) == 0) {
+            printf("%s\n", url);
+            printed++;
+        }
+    }
+    if (printed && a->json) {
+        printf("{\"scope\":%s,\"urls\":[%s]}\n", upkeep_json_str(p, scope),
+               json);
+    }
+    if (printed) {
+        return EXIT_SUCCESS;
+    }
+    if (known && strstr(apr_pstrcat(p, " ", known, " ", NULL),
+                        apr_pstrcat(p, " ", scope, " ", NULL))) {
+        fail("no staff bypass for scope '%s': no virtual host with "
+             "UpkeepBypassSecret uses it", scope);
+    }
+    fail("unknown scope '%s': httpd's configuration names %s", scope,
+         known ? known : "none");
 }
 
 static int flip(apr_pool_t *p, const ctl_args_t *a)
@@ -1153,6 +1244,9 @@ int main(int argc, const char *const *argv)
     }
     if (is_drain_command(args.command)) {
         return drain(p, &args);
+    }
+    if (is_bypass_command(args.command)) {
+        return bypass_url(p, &args);
     }
     return flip(p, &args);  /* modes, and cancel */
 }

@@ -46,6 +46,21 @@ const char *upkeep_cluster_check_prefix(const char *prefix);
 const char *upkeep_cluster_read_secret(apr_pool_t *p, const char *path,
                                        upkeep_cluster_conf_t *cc);
 
+/* --- secrets and MACs, shared by the cluster values and the staff
+ * bypass (mod_upkeep's upkeep_bypass.c) ---------------------------------- */
+#define UPKEEP_MAC_LEN 32                 /* HMAC-SHA256 */
+
+/* Reads a secret file of UPKEEP_SECRET_MIN..UPKEEP_SECRET_MAX bytes
+ * (trailing newlines dropped) into key; NULL or why not, naming path. */
+const char *upkeep_secret_read(apr_pool_t *p, const char *path,
+                               unsigned char key[UPKEEP_SECRET_MAX],
+                               apr_size_t *key_len);
+void upkeep_hmac_sha256(const unsigned char *key, apr_size_t key_len,
+                        const void *msg, apr_size_t len,
+                        unsigned char mac[UPKEEP_MAC_LEN]);
+/* Constant-time comparison of n bytes: 1 when equal. */
+int upkeep_mac_equal(const void *a, const void *b, apr_size_t n);
+
 /* STATE_DIR/cluster.conf, written by httpd for upkeepctl. */
 const char *upkeep_cluster_conf_encode(apr_pool_t *p,
                                        const upkeep_cluster_conf_t *cc);

@@ -61,6 +61,11 @@
 #define UPKEEP_CLUSTER_CONF      "cluster.conf"
 #define UPKEEP_CLUSTER_SUFFIX    ".cluster"
 #define UPKEEP_DRAIN_FILE        "drain"
+/* Written by httpd at startup for `upkeepctl bypass-url` (staff bypass):
+ *     scopes NAME...        every scope httpd's configuration names
+ *     url SCOPE URL         one per virtual host with UpkeepBypassSecret
+ *                           and scope, the token included */
+#define UPKEEP_BYPASS_CONF       "bypass.conf"
 
 /* Bump UPKEEP_LIVE_FORMAT whenever upkeep_live_t or upkeep_record_t
  * changes: httpd then replaces an old live file instead of misreading it.
@@ -87,7 +92,8 @@ typedef enum {
     UPKEEP_COUNT_HELD,          /* a write started waiting in hold */
     UPKEEP_COUNT_RELEASED,      /* a held write went on after the hold */
     UPKEEP_COUNT_TIMED_OUT,     /* a held write waited out its max */
-    UPKEEP_COUNT_BYPASSED,      /* an exemption let it through */
+    UPKEEP_COUNT_BYPASSED,      /* an exemption or a staff bypass cookie
+                                   let it through */
     UPKEEP_COUNTER_COUNT
 } upkeep_counter_e;
 

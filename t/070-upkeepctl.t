@@ -27,7 +27,7 @@ frob
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain, undrain or cancel\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'frob' \(expected status, normal, hold, readonly, maintenance, drain, undrain, cancel or bypass-url\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -45,7 +45,7 @@ Maintenance
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain, undrain or cancel\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, hold, readonly, maintenance, drain, undrain, cancel or bypass-url\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -675,7 +675,7 @@ maintenance --json
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: --json only goes with status \(see upkeepctl --help\)\n\z
+\Aupkeepctl: --json only goes with status and bypass-url \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -693,7 +693,7 @@ Retry-After: 17
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: --json only goes with status \(see upkeepctl --help\)\n\z
+\Aupkeepctl: --json only goes with status and bypass-url \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
