@@ -694,14 +694,18 @@ static int upkeep_post_read_request(request_rec *r)
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
-    upkeep_record_t rec;
-    int mode = UPKEEP_MODE_NORMAL;
+    const char *normal = upkeep_mode_names[UPKEEP_MODE_NORMAL];
 
-    if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
-        mode = read_mode(r, scope, &rec);
-    }
     drop_client_headers(r);
-    tell_app(r, mode, &rec, 1);
+    if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
+        upkeep_record_t rec;
+
+        tell_app(r, read_mode(r, scope, &rec), &rec, 1);
+        return DECLINED;
+    }
+    /* a quiet normal mode: no record on this stack, no header */
+    apr_table_addn(r->subprocess_env, "UPKEEP_MODE", normal);
+    ap_set_module_config(r->request_config, &upkeep_module, (void *)normal);
     return DECLINED;
 }
 
