@@ -274,7 +274,7 @@ maintenance --for 10m
 --- request
 GET /
 --- error_code: 503
---- response_body_like: try again in (59\d|600) seconds
+--- response_body_like: data-left="(59\d|600)"
 
 
 

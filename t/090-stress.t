@@ -156,7 +156,9 @@ sub client {
                   : $body =~ m{<title>Read-only mode</title>} ? 'readonly' : 'other';
             ($reason) = $body =~ m{<p class="reason">(.*?)</p>}s;
             $reason = defined $reason ? html_unescape($reason) : "\0(no reason element)";
-            ($body_retry) = $body =~ /try again in (\d+) seconds/;
+            # the wait the page shows: its countdown, else its text
+            ($body_retry) = $body =~ /data-left="(\d+)"/;
+            ($body_retry) = $body =~ /try again in (\d+) seconds/ unless defined $body_retry;
             $body_retry //= 'none';
         }
         $seen{join "\0", $method, $status, $kind, $reason, $h->{'retry-after'} // '',
