@@ -226,11 +226,13 @@ const char *upkeep_parse_time(const char *text, int64_t now, int64_t *out)
         if (!take_digits(&c, 2, &oh)) {
             return form;
         }
-        if (*c == ':') {
-            c++;
-        }
-        if (*c && !take_digits(&c, 2, &om)) {
-            return form;
+        /* +HH, +HHMM or +HH:MM: anything after HH is the minutes, so
+         * "+01:" is refused rather than read as +01:00 */
+        if (*c) {
+            c += *c == ':';
+            if (!take_digits(&c, 2, &om)) {
+                return form;
+            }
         }
     }
     else {

@@ -15,9 +15,9 @@
  * error naming its line; values are HTML-escaped (& < > " and ').  The
  * built-in pages are rendered with the same record too.
  *
- * upkeep_page.c is module code, built here without httpd: the only httpd
- * symbol it links against, ap_escape_html2, is stubbed below and escapes
- * for real, as httpd does.
+ * upkeep_page.c is module code, built here without httpd: the httpd
+ * symbols it links against, ap_escape_html2 and ap_cstr_casecmpn, are
+ * stubbed below and work for real, as httpd's do.
  */
 
 #include <time.h>
@@ -60,6 +60,24 @@ AP_DECLARE(char *) ap_escape_html2(apr_pool_t *p, const char *s, int toasc)
     }
     *o = '\0';
     return out;
+}
+
+/* httpd's ap_cstr_casecmpn: at most n bytes, ASCII case folded whatever
+ * the locale (upkeep_negotiate() matches Accept media types with it). */
+AP_DECLARE(int) ap_cstr_casecmpn(const char *s1, const char *s2, apr_size_t n)
+{
+    const unsigned char *a = (const unsigned char *)s1;
+    const unsigned char *b = (const unsigned char *)s2;
+
+    for (; n; n--, a++, b++) {
+        int ca = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
+        int cb = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
+
+        if (ca != cb || !ca) {
+            return ca - cb;
+        }
+    }
+    return 0;
 }
 
 /* --- reference ------------------------------------------------------- */
