@@ -3,6 +3,8 @@
 # accepts haproxy.cfg.example; and the single-server example runs for real,
 # serving conf/maintenance.html (its UpkeepPage) in maintenance mode.  The
 # cluster example and the HAProxy fragment run for real in t/200-drill.t.
+# conf/maintenance.html is what conf/make-maintenance-html makes of the
+# built-in page, and renders as the built-in page does.
 use lib 't/lib';
 use Test::Upkeep;
 use Test::More;
@@ -87,9 +89,67 @@ SKIP: {
     is($?, 0, 'haproxy -c accepts conf/haproxy.cfg.example') or diag($out);
 }
 
+# ------------------------------------------------------------ conf/maintenance.html is generated
+# The first line that differs, for a diagnostic shorter than two pages.
+sub first_difference {
+    my ($got, $want) = @_;
+    my @g = split /\n/, $got, -1;
+    my @w = split /\n/, $want, -1;
+    for my $i (0 .. ($#g > $#w ? $#g : $#w)) {
+        next if ($g[$i] // "\0") eq ($w[$i] // "\0");
+        return sprintf "line %d:\n  got:  %s\n  want: %s", $i + 1,
+            $g[$i] // '(end of text)', $w[$i] // '(end of text)';
+    }
+    return 'no difference';
+}
+
+sub make_page {
+    my ($script) = @_;
+    my $out = `'$script' - 2>&1`;
+    return ($? >> 8, $out);
+}
+
+{
+    my ($rc, $made) = make_page("$Root/conf/make-maintenance-html");
+    is($rc, 0, 'conf/make-maintenance-html runs') or diag($made);
+    my $file = slurp("$Root/conf/maintenance.html");
+    ok($made eq $file, 'conf/maintenance.html is what conf/make-maintenance-html makes of the built-in page')
+        or diag("conf/maintenance.html differs from the built-in page: run conf/make-maintenance-html\n"
+                . "and commit conf/maintenance.html. First difference, "
+                . first_difference($file, $made));
+    like($made, qr/\A<!DOCTYPE html>\n<!--\n[^{]*?conf\/make-maintenance-html.*?-->\n<html /s,
+         '... its header comment right after the DOCTYPE (no quirks mode), naming the script');
+
+    # A change to the built-in page shows in what the script makes: the
+    # check above fails until conf/maintenance.html is regenerated.
+    my $tree = "$Tmp/tree";
+    make_path("$tree/conf", "$tree/include");
+    system('cp', "$Root/upkeep_private.h", $tree) == 0 or die 'cp';
+    system('cp', glob("$Root/include/*.h"), "$tree/include/") == 0 or die 'cp';
+    system('cp', "$Root/conf/make-maintenance-html", "$tree/conf/") == 0 or die 'cp';
+    my $c = slurp("$Root/upkeep_page.c");
+    $c =~ s/"<h1>We&#39;ll be back soon<\/h1>\\n"/"<h1>Back \\"soon\\"\\tnow<\/h1>\\n"/ or die 'no <h1> in upkeep_page.c';
+    spew("$tree/upkeep_page.c", $c);
+    ($rc, my $changed) = make_page("$tree/conf/make-maintenance-html");
+    is($rc, 0, 'the script runs on a changed built-in page') or diag($changed);
+    like($changed, qr{\n<h1>Back "soon"\tnow</h1>\n}, '... whose change (and its C escapes) it copies');
+    isnt($changed, $file, '... so it no longer matches conf/maintenance.html');
+
+    # Without the page in upkeep_page.c, it says so and writes nothing.
+    $c =~ s/default_maintenance_page/default_page/g;
+    spew("$tree/upkeep_page.c", $c);
+    spew("$tree/conf/maintenance.html", "old\n");
+    my $err = `'$tree/conf/make-maintenance-html' 2>&1`;
+    isnt($?, 0, 'the script fails when upkeep_page.c has no default_maintenance_page');
+    like($err // '', qr/no default_maintenance_page initializer/, '... saying so');
+    is(slurp("$tree/conf/maintenance.html"), "old\n", '... and leaves the old file alone');
+}
+
 # ------------------------------------------------------------ the single-server example, running
 # Its <VirtualHost> on the harness's address (name-based: Host:
-# www.example.com), its DocumentRoot in the servroot.
+# www.example.com), its DocumentRoot in the servroot.  The harness's own
+# vhost (Host: localhost) serves the built-in page, and conf/maintenance.html
+# under /file, for the comparison at the end.
 start_server('');
 my $Docroot = servroot() . '/htdocs/example';
 for (['index.html', "example home\n"], ['static/style.css', "body{}\n"], ['login/index.html', "login form\n"],
@@ -99,7 +159,17 @@ for (['index.html', "example home\n"], ['static/style.css', "body{}\n"], ['login
 }
 my $site = localized(slurp("$Root/conf/example-single-server.conf"), docroot => $Docroot);
 $site =~ s/<VirtualHost \*:80>/<VirtualHost 127.0.0.1:\$ServerPort>/ or die 'no <VirtualHost *:80>';
-start_server({ main_config => $site });
+start_server({ main_config => $site, config => <<"EOC" });
+    <Location /file>
+        UpkeepPage $Root/conf/maintenance.html
+    </Location>
+    <Location /norefresh>
+        UpkeepRefresh off
+    </Location>
+    <Location /norefresh/file>
+        UpkeepPage $Root/conf/maintenance.html
+    </Location>
+EOC
 
 sub get {
     my ($path, $method) = @_;
@@ -124,7 +194,8 @@ flip('maintenance', '--reason', 'Back at 10:30 <UTC> & later', '--for', '10m');
          'the page is conf/maintenance.html (UpkeepPage of the example)');
     like($r->{body}, qr{<p class="reason">Back at 10:30 &lt;UTC&gt; &amp; later</p>}, '... with the reason, HTML-escaped');
     like($r->{body}, qr{<meta http-equiv="refresh" content="$ra">}, '... refreshing after Retry-After');
-    like($r->{body}, qr{try again in $ra seconds}, '... and saying when');
+    like($r->{body}, qr{Expected back by <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">}, '... and saying when');
+    like($r->{body}, qr{data-left="$ra"}, '... counting down from Retry-After');
     unlike($r->{body}, qr/\{\{/, '... every placeholder filled in');
     is(get('/static/style.css')->{status}, 200, 'UpkeepExempt /static: the page assets load');
     is(get('/login/')->{status}, 200, '<Location /login> Upkeep Off: the login form loads');
@@ -145,6 +216,38 @@ flip('--scope', 'shop', 'maintenance');
 is(get('/shop/')->{status}, 503, 'upkeepctl --scope shop maintenance takes /shop down');
 is(get('/')->{status}, 200, '... and only /shop');
 flip('--scope', 'shop', 'normal');
+
+# ------------------------------------------------------------ conf/maintenance.html = the built-in page
+# Served as UpkeepPage, conf/maintenance.html answers what the built-in page
+# answers, but for its header comment: with and without an end, with and
+# without UpkeepRefresh (every section of the page).
+sub builtin_and_file {
+    my ($dir) = @_;
+    my ($builtin, $file);
+    # Retry-After counts down with --for: compare two answers of one second.
+    for (1 .. 5) {
+        $builtin = http_get('GET', "$dir/");
+        $file = http_get('GET', "$dir/file/");
+        last if ($builtin->{headers}{'retry-after'} // '') eq ($file->{headers}{'retry-after'} // '');
+    }
+    return ($builtin, $file);
+}
+
+for my $case (['--reason', 'Back at 10:30 <UTC> & later', '--for', '30m'], []) {
+    flip('maintenance', @$case);
+    for my $dir ('', '/norefresh') {
+        my $what = "maintenance " . (@$case ? "@$case" : "without --reason or --for") . ($dir ? ', UpkeepRefresh off' : '');
+        my ($builtin, $file) = builtin_and_file($dir);
+        is($builtin->{status}, 503, "$what: the built-in page is a 503");
+        is($file->{status}, 503, "... so is UpkeepPage conf/maintenance.html");
+        is($file->{headers}{'retry-after'}, $builtin->{headers}{'retry-after'}, '... with the same Retry-After');
+        my $body = $file->{body};
+        ok($body =~ s/\A(<!DOCTYPE html>\n)<!--\n.*?\n-->\n/$1/s, '... the file with its header comment');
+        ok($body eq $builtin->{body}, '... and otherwise the same text as the built-in page')
+            or diag('First difference, ' . first_difference($body, $builtin->{body}));
+    }
+    flip('normal');
+}
 
 my @crash = fatal_log_lines(0);
 is(scalar @crash, 0, 'no crash in the error log') or diag(join "\n", @crash);
