@@ -364,8 +364,8 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* Seconds a refused client should wait: until the window ends when one
  * is set, else what upkeepctl asked for, else the configured default. */
-static int retry_after_of(const request_rec *r, const upkeep_dir_conf *dc,
-                          const upkeep_record_t *rec)
+int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
+                       const upkeep_record_t *rec)
 {
     if (rec->until) {
         int64_t left = rec->until - apr_time_sec(r->request_time);
@@ -493,7 +493,7 @@ static void count(int scope, int counter, int mode);
 static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                   int mode, const upkeep_record_t *rec)
 {
-    int retry_after = retry_after_of(r, dc, rec);
+    int retry_after = upkeep_retry_after(r, dc, rec);
     const upkeep_template_t *page = upkeep_default_page(mode);
     const char *scope = upkeep_scope_name(scope_index);
 
@@ -775,6 +775,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
     /* first: a health check must not wait for any other module */
     ap_hook_quick_handler(upkeep_health_check, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(upkeep_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    upkeep_banner_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */

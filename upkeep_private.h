@@ -75,6 +75,8 @@ typedef struct {
     int retry_after;                    /* seconds; -1: unset */
     const upkeep_template_t *page;      /* NULL: unset */
     int hold_max_ms;                    /* UpkeepHoldMax; -1: unset */
+    const upkeep_template_t *banner;    /* UpkeepBanner; NULL: unset,
+                                           &upkeep_banner_off: off */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -125,6 +127,18 @@ void upkeep_track_child_exited(pid_t pid);
 /* upkeep_status.c: the health check and the status handler */
 int upkeep_health_check(request_rec *r, int lookup_uri);
 int upkeep_status_handler(request_rec *r);
+
+/* mod_upkeep.c: Retry-After of r: the window's end, upkeepctl's
+ * --retry-after, or UpkeepRetryAfter */
+int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
+                       const upkeep_record_t *rec);
+
+/* upkeep_banner.c: the banner of pages while writes are paused */
+extern const upkeep_template_t upkeep_banner_off;
+void upkeep_banner_register_hooks(apr_pool_t *p);
+/* The one place that decides whether r gets a banner: its template and
+ * the mode it speaks of, or NULL. */
+const upkeep_template_t *upkeep_banner_wanted(request_rec *r, int *mode);
 
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);
