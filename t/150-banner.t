@@ -6,17 +6,38 @@
 # banner (mod_deflate).
 use lib 't/lib';
 use Test::Upkeep;
-run_tests();
-__DATA__
 
-=== TEST 1: readonly: a static page gets the default banner with the reason right after <body ...>
---- user_files
+# A page whose <body> has an attribute (99 bytes), the same page with the
+# banner "<p>B</p>", and a CGI that sends "<bo" and "dy>" with pauses
+# between, so they reach the filter in separate reads.
+our $Page = <<'EOF';
 >>> page.html
 <!DOCTYPE html>
 <html><head><title>t</title></head>
 <body class="x">
 <p>content</p>
 </body></html>
+EOF
+(our $PageB = $Page) =~ s/\A>>> page\.html\n//;
+$PageB =~ s/(<body class="x">)/$1<p>B<\/p>/;
+our $SplitCgi = <<'EOF';
+>>> cgi-bin/split.cgi
+#!/usr/bin/perl
+$| = 1;
+print "Content-Type: text/html; charset=utf-8\r\n\r\n";
+print "<html><head><title>t</title></head><bo";
+select(undef, undef, undef, 0.2);
+print "dy>";
+select(undef, undef, undef, 0.2);
+print "<p>rest</p></body></html>\n";
+EOF
+
+run_tests();
+__DATA__
+
+=== TEST 1: readonly: a static page gets the default banner with the reason right after <body ...>
+--- user_files eval
+$main::Page
 --- ctl
 readonly --reason "Database <upgrade>"
 --- request
@@ -28,13 +49,8 @@ GET /page.html
 
 
 === TEST 2: readonly without a reason: the default banner says changes are paused, nothing more
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- request
@@ -48,13 +64,8 @@ GET /page.html
 
 
 === TEST 3: hold: pages get the banner too
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 hold --reason "Schema change"
 --- request
@@ -66,13 +77,8 @@ GET /page.html
 
 
 === TEST 4: normal: the page goes out as it is, with its Content-Length and ETag
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- request
 GET /page.html
 --- error_code: 200
@@ -90,13 +96,8 @@ ETag: ^(?:W/)?"[^"]*[0-9a-f]"$
 
 
 === TEST 5: maintenance: the refusal page carries no banner
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 maintenance --reason "Upgrade"
 --- request
@@ -112,13 +113,8 @@ upkeep-banner
 === TEST 6: maintenance: an exempt page is served without a banner
 --- config
 UpkeepExempt /page.html
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 maintenance
 --- request
@@ -132,13 +128,8 @@ upkeep-banner
 
 
 === TEST 7: readonly: the refusal of a write carries no banner
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- request
@@ -172,13 +163,8 @@ Content-Length: 32
 === TEST 9: readonly: Content-Length of a static page is the new length, and the ETag no longer names the plain page
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- request
@@ -189,25 +175,16 @@ Content-Length: 107
 !Transfer-Encoding
 --- response_headers_like
 ETag: ^(?:W/)?"[^"]*-upkeep"$
---- response_body
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x"><p>B</p>
-<p>content</p>
-</body></html>
+--- response_body eval
+$main::PageB
 
 
 
 === TEST 10: readonly: HEAD gets the Content-Length GET would, and no body
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- request
@@ -223,13 +200,8 @@ Content-Length: 107
 === TEST 11: readonly: an HTTP/1.0 client gets the whole page with a correct Content-Length
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- raw_request eval
@@ -245,13 +217,8 @@ Content-Length: 107
 === TEST 12: readonly: two pages on one keep-alive connection both get the banner, framed right
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- raw_request eval
@@ -262,13 +229,8 @@ readonly
 
 
 === TEST 13: readonly: a Range request gets the plain page's bytes (206), no banner
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- request
@@ -343,13 +305,8 @@ UpkeepBanner "<p>B</p>"
 <Location /page.html>
     SetOutputFilter DEFLATE
 </Location>
---- user_files
->>> page.html
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x">
-<p>content</p>
-</body></html>
+--- user_files eval
+$main::Page
 --- ctl
 readonly
 --- curl: --compressed
@@ -359,12 +316,8 @@ readonly
 Content-Encoding: gzip
 --- response_headers_like
 ETag: -upkeep-gzip"$
---- response_body
-<!DOCTYPE html>
-<html><head><title>t</title></head>
-<body class="x"><p>B</p>
-<p>content</p>
-</body></html>
+--- response_body eval
+$main::PageB
 
 
 
@@ -375,16 +328,8 @@ LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
 --- config
 UpkeepBanner "<p>B</p>"
 AddOutputFilterByType DEFLATE text/html
---- user_files
->>> cgi-bin/split.cgi
-#!/usr/bin/perl
-$| = 1;
-print "Content-Type: text/html; charset=utf-8\r\n\r\n";
-print "<html><head><title>t</title></head><bo";
-select(undef, undef, undef, 0.2);
-print "dy>";
-select(undef, undef, undef, 0.2);
-print "<p>rest</p></body></html>\n";
+--- user_files eval
+$main::SplitCgi
 --- ctl
 readonly
 --- curl: --compressed
@@ -446,16 +391,8 @@ ProxyPass /app/ http://127.0.0.1:$ServerPort/cgi-bin/
 <Location /cgi-bin>
     UpkeepBanner off
 </Location>
---- user_files
->>> cgi-bin/split.cgi
-#!/usr/bin/perl
-$| = 1;
-print "Content-Type: text/html\r\n\r\n";
-print "<html><head><title>t</title></head><bo";
-select(undef, undef, undef, 0.2);
-print "dy>";
-select(undef, undef, undef, 0.2);
-print "<p>rest</p></body></html>\n";
+--- user_files eval
+$main::SplitCgi
 --- ctl
 readonly
 --- request
