@@ -658,3 +658,18 @@ GET /page.html
 --- error_code: 200
 --- response_body
 <html><body><p>site</p></body></html>
+
+
+
+=== TEST 37: readonly: over HTTP/2 (h2c), a CGI's page split across reads gets the banner
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files eval
+$main::SplitCgi
+--- ctl
+readonly
+--- curl: --http2-prior-knowledge
+--- curl_path: /cgi-bin/split.cgi
+--- error_code: 200
+--- response_body
+<html><head><title>t</title></head><body><p>B</p><p>rest</p></body></html>
