@@ -66,25 +66,31 @@ static int banner_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-const upkeep_template_t *upkeep_banner_wanted(request_rec *r, int *mode)
+/* Every request asks, so a quiet normal mode answers with one load, as
+ * in the gate. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     upkeep_slot_t *slot = upkeep_scope_slot(upkeep_conf_scope(dc));
+    upkeep_banner_t *b;
     const char *name;
+    int mode;
 
-    /* a quiet normal mode: one load, as in the gate */
     if (!slot || upkeep_slot_quiet(slot)
         || dc->banner == &upkeep_banner_off) {
         return NULL;
     }
     /* the mode the gate settled on for this request and its scope */
     name = apr_table_get(r->subprocess_env, "UPKEEP_MODE");
-    *mode = name ? upkeep_mode_from_name(name) : UPKEEP_MODE_NORMAL;
-    if (*mode != UPKEEP_MODE_READONLY && *mode != UPKEEP_MODE_HOLD) {
+    mode = name ? upkeep_mode_from_name(name) : UPKEEP_MODE_NORMAL;
+    if (mode != UPKEEP_MODE_READONLY && mode != UPKEEP_MODE_HOLD) {
         return NULL;
     }
-    return dc->banner ? dc->banner : default_banner[0];
+    b = apr_palloc(r->pool, sizeof(*b));
+    b->tmpl = dc->banner ? dc->banner : default_banner[0];
+    b->mode = mode;
+    return b;
 }
 
 /* Scanner states: where in the markup the last byte left us. */
@@ -102,8 +108,7 @@ typedef enum {
 } scan_state_e;
 
 typedef struct {
-    const upkeep_template_t *tmpl;
-    int mode;
+    const upkeep_banner_t *banner;
     int started;            /* the response was checked and its headers
                                fixed */
     scan_state_e state;
@@ -298,7 +303,7 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
-    const upkeep_template_t *t = ctx->tmpl;
+    const upkeep_template_t *t = ctx->banner->tmpl;
     upkeep_record_t rec;
     int mode, layer;
 
@@ -309,8 +314,9 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
     if (t == default_banner[0] && rec.reason[0]) {
         t = default_banner[1];
     }
-    return upkeep_template_render(r, t, upkeep_scope_name(scope), ctx->mode,
-                                  &rec, upkeep_retry_after(r, dc, &rec));
+    return upkeep_template_render(r, t, upkeep_scope_name(scope),
+                                  ctx->banner->mode, &rec,
+                                  upkeep_retry_after(r, dc, &rec));
 }
 
 /* Passes the buckets before `upto` (with a FLUSH when asked) and keeps
@@ -429,22 +435,17 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
 static void banner_insert_filter(request_rec *r)
 {
+    const upkeep_banner_t *b;
     banner_ctx *ctx;
-    const upkeep_template_t *t;
-    int mode;
 
     /* the banner belongs to the page, not to its parts; and never to
      * other sites' pages relayed by a forward proxy */
-    if (r->main || r->proxyreq == PROXYREQ_PROXY) {
-        return;
-    }
-    t = upkeep_banner_wanted(r, &mode);
-    if (!t) {
+    if (r->main || r->proxyreq == PROXYREQ_PROXY
+        || !(b = upkeep_banner_wanted(r))) {
         return;
     }
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-    ctx->tmpl = t;
-    ctx->mode = mode;
+    ctx->banner = b;
     ap_add_output_filter_handle(banner_filter_handle, ctx, r, r->connection);
 }
 

@@ -136,9 +136,13 @@ int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
 /* upkeep_banner.c: the banner of pages while writes are paused */
 extern const upkeep_template_t upkeep_banner_off;
 void upkeep_banner_register_hooks(apr_pool_t *p);
-/* The one place that decides whether r gets a banner: its template and
- * the mode it speaks of, or NULL. */
-const upkeep_template_t *upkeep_banner_wanted(request_rec *r, int *mode);
+/* What r's banner shows: a template and the mode it speaks of. */
+typedef struct {
+    const upkeep_template_t *tmpl;
+    int mode;
+} upkeep_banner_t;
+/* The one place that decides whether r gets a banner: NULL for none. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r);
 
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);
