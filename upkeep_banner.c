@@ -93,132 +93,14 @@ const upkeep_banner_t *upkeep_banner_wanted(request_rec *r)
     return b;
 }
 
-/* Scanner states: where in the markup the last byte left us. */
-typedef enum {
-    S_TEXT,         /* outside any tag we care about */
-    S_LT,           /* after '<' */
-    S_NAME,         /* inside "<body": `n` bytes of it matched */
-    S_AFTER_NAME,   /* after "<body": a delimiter must follow */
-    S_ATTRS,        /* inside the body tag */
-    S_EQ,           /* after an attribute's '=' */
-    S_QUOTED,       /* inside a quoted attribute value */
-    S_BANG,         /* after "<!" */
-    S_BANG_DASH,    /* after "<!-" */
-    S_COMMENT       /* inside a comment: `n` dashes just seen */
-} scan_state_e;
-
 typedef struct {
     const upkeep_banner_t *banner;
     int started;            /* the response was checked and its headers
                                fixed */
-    scan_state_e state;
-    int n;
-    char quote;
+    upkeep_body_scan_t scan;
     apr_size_t scanned;
     apr_bucket_brigade *rest;
 } banner_ctx;
-
-/* Feeds `len` bytes to the scanner.  Returns the offset just past the
- * '>' of the first <body> tag outside comments, or -1 when it is not in
- * these bytes (the state carries over to the next ones). */
-static apr_ssize_t scan(banner_ctx *ctx, const char *data, apr_size_t len)
-{
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        char c = data[i];
-
-        switch (ctx->state) {
-        case S_TEXT: {
-            const char *lt = memchr(data + i, '<', len - i);
-
-            if (!lt) {
-                return -1;
-            }
-            i = (apr_size_t)(lt - data);
-            ctx->state = S_LT;
-            break;
-        }
-        case S_LT:
-            if (c == '!') {
-                ctx->state = S_BANG;
-            }
-            else if (c == 'b' || c == 'B') {
-                ctx->state = S_NAME;
-                ctx->n = 2;
-            }
-            else if (c != '<') {
-                ctx->state = S_TEXT;
-            }
-            break;
-        case S_NAME:
-            if (apr_tolower(c) != "<body"[ctx->n]) {
-                ctx->state = c == '<' ? S_LT : S_TEXT;
-            }
-            else if (++ctx->n == 5) {
-                ctx->state = S_AFTER_NAME;
-            }
-            break;
-        case S_AFTER_NAME:
-            /* <body>, <body class=...>, <body/>; not <bodyx> */
-            if (c == '>') {
-                return (apr_ssize_t)i + 1;
-            }
-            ctx->state = apr_isspace(c) || c == '/' ? S_ATTRS
-                         : c == '<' ? S_LT : S_TEXT;
-            break;
-        case S_ATTRS:
-            if (c == '>') {
-                return (apr_ssize_t)i + 1;
-            }
-            if (c == '=') {
-                ctx->state = S_EQ;
-            }
-            break;
-        case S_EQ:
-            /* only a value that starts with a quote is quoted:
-             * <body class=a"b> ends at its '>' */
-            if (c == '"' || c == '\'') {
-                ctx->quote = c;
-                ctx->state = S_QUOTED;
-            }
-            else if (c == '>') {
-                return (apr_ssize_t)i + 1;
-            }
-            else if (!apr_isspace(c)) {
-                ctx->state = S_ATTRS;
-            }
-            break;
-        case S_QUOTED:
-            if (c == ctx->quote) {
-                ctx->state = S_ATTRS;
-            }
-            break;
-        case S_BANG:
-            ctx->state = c == '-' ? S_BANG_DASH : c == '<' ? S_LT : S_TEXT;
-            break;
-        case S_BANG_DASH:
-            if (c == '-') {
-                /* as if "--" were seen: "<!-->" is a whole comment */
-                ctx->state = S_COMMENT;
-                ctx->n = 2;
-            }
-            else {
-                ctx->state = c == '<' ? S_LT : S_TEXT;
-            }
-            break;
-        case S_COMMENT:
-            if (c == '>' && ctx->n >= 2) {
-                ctx->state = S_TEXT;
-            }
-            else {
-                ctx->n = c == '-' ? ctx->n + 1 : 0;
-            }
-            break;
-        }
-    }
-    return -1;
-}
 
 static int is_html(const char *type)
 {
@@ -407,7 +289,7 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (len > BANNER_SCAN_MAX - ctx->scanned) {
             len = BANNER_SCAN_MAX - ctx->scanned;
         }
-        at = scan(ctx, data, len);
+        at = upkeep_body_scan(&ctx->scan, data, len);
         if (at >= 0) {
             const char *text = render(r, ctx);
 

@@ -144,6 +144,22 @@ typedef struct {
 /* The one place that decides whether r gets a banner: NULL for none. */
 const upkeep_banner_t *upkeep_banner_wanted(request_rec *r);
 
+/* upkeep_html.c: the first <body> tag of HTML that arrives in pieces.
+ * Zero the state before the first piece. */
+typedef struct {
+    int state;
+    int n;
+    char quote;
+    int end_tag;            /* the tag is an end tag */
+    int name_len;           /* of the tag's name; longer names: max + 1 */
+    char name[10];          /* the tag's name, lower case */
+} upkeep_body_scan_t;
+/* Feeds `len` bytes to the scanner.  Returns the offset just past the
+ * '>' of the first <body> tag outside comments, or -1 when it is not in
+ * these bytes (the state carries over to the next ones). */
+apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *scan, const char *data,
+                             apr_size_t len);
+
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);
 upkeep_slot_t *upkeep_scope_slot(int scope);

@@ -573,7 +573,25 @@ GET /page.html
 
 
 
-=== TEST 32: readonly: application/xhtml+xml pages get the banner
+=== TEST 32: readonly: "<body>" in another tag's attribute value, a script, a style, a title, a doctype or a comment (closed by "--!>", as browsers read it) is not the body tag
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files
+>>> page.html
+<!DOCTYPE html "<body>"><html><head><title>a <body> b</title><meta name="d" content='<body class="a">'><meta content=x<body>
+<style>p::before { content: "<body>" }</style><script>var s = "</scripts><body>";</script ><!-- <body> --!></head><body data-x="1"><p>content</p></body></html>
+--- ctl
+readonly
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body
+<!DOCTYPE html "<body>"><html><head><title>a <body> b</title><meta name="d" content='<body class="a">'><meta content=x<body>
+<style>p::before { content: "<body>" }</style><script>var s = "</scripts><body>";</script ><!-- <body> --!></head><body data-x="1"><p>B</p><p>content</p></body></html>
+
+
+
+=== TEST 33: readonly: application/xhtml+xml pages get the banner
 --- config
 UpkeepBanner "<p>B</p>"
 --- user_files
@@ -592,7 +610,7 @@ Content-Type: application/xhtml+xml
 
 
 
-=== TEST 33: readonly: a response marked Cache-Control: no-transform goes out as it is
+=== TEST 34: readonly: a response marked Cache-Control: no-transform goes out as it is
 --- config
 UpkeepBanner "<p>B</p>"
 --- user_files
@@ -610,7 +628,7 @@ GET /cgi-bin/nt.cgi
 
 
 
-=== TEST 34: readonly: an error page (404) gets no banner
+=== TEST 35: readonly: an error page (404) gets no banner
 --- config
 UpkeepBanner "<p>B</p>"
 --- ctl
@@ -623,7 +641,7 @@ GET /nothere.html
 
 
 
-=== TEST 35: the banner follows the scope of the page: a read-only shop, a normal site
+=== TEST 36: the banner follows the scope of the page: a read-only shop, a normal site
 --- config
 UpkeepBanner "<p>B</p>"
 <Location /shop>
@@ -642,7 +660,7 @@ GET /shop/page.html
 
 
 
-=== TEST 36: ... and a page outside the read-only scope gets none
+=== TEST 37: ... and a page outside the read-only scope gets none
 --- config
 UpkeepBanner "<p>B</p>"
 <Location /shop>
@@ -661,7 +679,7 @@ GET /page.html
 
 
 
-=== TEST 37: readonly: over HTTP/2 (h2c), a CGI's page split across reads gets the banner
+=== TEST 38: readonly: over HTTP/2 (h2c), a CGI's page split across reads gets the banner
 --- config
 UpkeepBanner "<p>B</p>"
 --- user_files eval
