@@ -155,8 +155,8 @@ typedef struct {
     char name[10];          /* the tag's name, lower case */
 } upkeep_body_scan_t;
 /* Feeds `len` bytes to the scanner.  Returns the offset just past the
- * '>' of the first <body> tag outside comments, or -1 when it is not in
- * these bytes (the state carries over to the next ones). */
+ * '>' of the first <body> tag a browser would see (upkeep_html.c), or -1
+ * when it is not in these bytes (the state carries over to the next). */
 apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *scan, const char *data,
                              apr_size_t len);
 
