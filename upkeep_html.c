@@ -14,8 +14,6 @@
 
 #include <string.h>
 
-#include "apr_lib.h"
-
 #include "upkeep_private.h"
 
 /* Scanner states: where in the markup the last byte left us. */
@@ -46,6 +44,35 @@ static const char *const raw_text[] = {
     "script", "style", "title", "textarea", "xmp", "iframe", "noembed",
     "noframes", "noscript"
 };
+
+/* HTML's own character classes, ASCII only, whatever the locale; and
+ * cheaper than <ctype.h>'s calls, byte by byte. */
+static int html_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+}
+
+static int html_alpha(char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static char html_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+/* Moves *i to the next `c` in the piece; 0 when there is none. */
+static int skip_to(const char *data, apr_size_t len, apr_size_t *i, char c)
+{
+    const char *p = memchr(data + *i, c, len - *i);
+
+    if (!p) {
+        return 0;
+    }
+    *i = (apr_size_t)(p - data);
+    return 1;
+}
 
 static int name_is(const upkeep_body_scan_t *st, const char *name)
 {
@@ -83,7 +110,7 @@ static void name_add(upkeep_body_scan_t *st, char c)
 {
     /* a longer name is none we look for: it keeps a length of max + 1 */
     if (st->name_len < (int)sizeof(st->name)) {
-        st->name[st->name_len] = (char)apr_tolower(c);
+        st->name[st->name_len] = html_lower(c);
     }
     if (st->name_len <= (int)sizeof(st->name)) {
         st->name_len++;
@@ -97,23 +124,19 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
 
     for (i = 0; i < len; i++) {
         char c = data[i];
-        int space = apr_isspace(c);
+        int space = html_space(c);
 
         switch (st->state) {
-        case S_TEXT: {
-            const char *lt = memchr(data + i, '<', len - i);
-
-            if (!lt) {
+        case S_TEXT:
+            if (!skip_to(data, len, &i, '<')) {
                 return -1;
             }
-            i = (apr_size_t)(lt - data);
             st->state = S_LT;
             break;
-        }
         case S_LT:
             st->end_tag = 0;
             st->name_len = 0;
-            if (apr_isalpha(c)) {
+            if (html_alpha(c)) {
                 name_add(st, c);
                 st->state = S_TAG_NAME;
             }
@@ -123,7 +146,7 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
             }
             break;
         case S_END_OPEN:
-            if (apr_isalpha(c)) {
+            if (html_alpha(c)) {
                 st->end_tag = 1;
                 name_add(st, c);
                 st->state = S_TAG_NAME;
@@ -183,9 +206,10 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
             }
             break;
         case S_QUOTED:
-            if (c == st->quote) {
-                st->state = S_BEFORE_ATTR;
+            if (!skip_to(data, len, &i, st->quote)) {
+                return -1;
             }
+            st->state = S_BEFORE_ATTR;
             break;
         case S_BANG:
             st->state = c == '-' ? S_BANG_DASH : c == '>' ? S_TEXT : S_BOGUS;
@@ -195,9 +219,10 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
                         : S_BOGUS;
             break;
         case S_BOGUS:
-            if (c == '>') {
-                st->state = S_TEXT;
+            if (!skip_to(data, len, &i, '>')) {
+                return -1;
             }
+            st->state = S_TEXT;
             break;
         case S_COMMENT_START:
         case S_COMMENT_START_DASH:
@@ -216,7 +241,14 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
             }
             break;
         case S_COMMENT:
-            if (st->n >= 2 && c == '>') {
+            /* only dashes can start its end */
+            if (st->n == 0) {
+                if (!skip_to(data, len, &i, '-')) {
+                    return -1;
+                }
+                st->n = 1;
+            }
+            else if (st->n >= 2 && c == '>') {
                 st->state = S_TEXT;
             }
             else if (st->n >= 2 && c == '!') {
@@ -233,18 +265,15 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
         case S_RAW:
             /* n: 0 nothing, 1 "<", 2 + k "</" and k bytes of the name */
             if (st->n == 0) {
-                const char *lt = memchr(data + i, '<', len - i);
-
-                if (!lt) {
+                if (!skip_to(data, len, &i, '<')) {
                     return -1;
                 }
-                i = (apr_size_t)(lt - data);
                 st->n = 1;
             }
             else if (st->n == 1 && c == '/') {
                 st->n = 2;
             }
-            else if (st->n >= 2 && apr_tolower(c) == st->name[st->n - 2]) {
+            else if (st->n >= 2 && html_lower(c) == st->name[st->n - 2]) {
                 if (++st->n - 2 == st->name_len) {
                     st->state = S_RAW_END;
                 }
