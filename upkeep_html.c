@@ -36,13 +36,21 @@ typedef enum {
     S_COMMENT_BANG,     /* after "--!" in a comment */
     S_RAW,              /* in raw text: `n` bytes of "</NAME" matched */
     S_RAW_END,          /* after "</NAME": a delimiter makes it the end */
-    S_PLAINTEXT         /* after <plaintext>: all the rest is text */
+    S_PLAINTEXT,        /* after <plaintext>: all the rest is text */
+    S_FOUND             /* tag_end(): that was the body tag */
 } scan_state_e;
 
-/* Elements whose content is text up to their end tag. */
-static const char *const raw_text[] = {
-    "script", "style", "title", "textarea", "xmp", "iframe", "noembed",
-    "noframes", "noscript"
+/* Elements whose content is text up to their end tag (and plaintext:
+ * all the rest). */
+static const struct {
+    const char *name;
+    int len;
+    scan_state_e state;
+} text_elements[] = {
+    { "script", 6, S_RAW }, { "style", 5, S_RAW }, { "title", 5, S_RAW },
+    { "textarea", 8, S_RAW }, { "xmp", 3, S_RAW }, { "iframe", 6, S_RAW },
+    { "noembed", 7, S_RAW }, { "noframes", 8, S_RAW },
+    { "noscript", 8, S_RAW }, { "plaintext", 9, S_PLAINTEXT }
 };
 
 /* HTML's own character classes, ASCII only, whatever the locale; and
@@ -74,36 +82,26 @@ static int skip_to(const char *data, apr_size_t len, apr_size_t *i, char c)
     return 1;
 }
 
-static int name_is(const upkeep_body_scan_t *st, const char *name)
-{
-    return (apr_size_t)st->name_len == strlen(name)
-           && memcmp(st->name, name, (apr_size_t)st->name_len) == 0;
-}
-
-/* The '>' of a tag: 1 if it closed <body ...>, else the state after it. */
-static int tag_end(upkeep_body_scan_t *st)
+/* The state after a tag's '>': S_FOUND when it closed <body ...>. */
+static scan_state_e tag_end(const upkeep_body_scan_t *st)
 {
     apr_size_t i;
 
-    st->state = S_TEXT;
     if (st->end_tag) {
-        return 0;
+        return S_TEXT;
     }
-    if (name_is(st, "body")) {
-        return 1;
+    if (st->name_len == 4 && memcmp(st->name, "body", 4) == 0) {
+        return S_FOUND;
     }
-    if (name_is(st, "plaintext")) {
-        st->state = S_PLAINTEXT;
-        return 0;
-    }
-    for (i = 0; i < sizeof(raw_text) / sizeof(raw_text[0]); i++) {
-        if (name_is(st, raw_text[i])) {
-            st->state = S_RAW;
-            st->n = 0;
-            break;
+    for (i = 0; i < sizeof(text_elements) / sizeof(text_elements[0]); i++) {
+        if (st->name_len == text_elements[i].len
+            && st->name[0] == text_elements[i].name[0]
+            && memcmp(st->name, text_elements[i].name,
+                      (apr_size_t)st->name_len) == 0) {
+            return text_elements[i].state;
         }
     }
-    return 0;
+    return S_TEXT;
 }
 
 static void name_add(upkeep_body_scan_t *st, char c)
@@ -117,184 +115,186 @@ static void name_add(upkeep_body_scan_t *st, char c)
     }
 }
 
+/* state and n live in registers while the piece is scanned */
 apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *st, const char *data,
                              apr_size_t len)
 {
+    scan_state_e state = (scan_state_e)st->state;
+    int n = st->n;
+    apr_ssize_t found = -1;
     apr_size_t i;
 
     for (i = 0; i < len; i++) {
         char c = data[i];
         int space = html_space(c);
 
-        switch (st->state) {
+        switch (state) {
         case S_TEXT:
             if (!skip_to(data, len, &i, '<')) {
-                return -1;
+                goto leave;
             }
-            st->state = S_LT;
+            state = S_LT;
             break;
         case S_LT:
             st->end_tag = 0;
             st->name_len = 0;
             if (html_alpha(c)) {
                 name_add(st, c);
-                st->state = S_TAG_NAME;
+                state = S_TAG_NAME;
             }
             else {
-                st->state = c == '/' ? S_END_OPEN : c == '!' ? S_BANG
-                            : c == '?' ? S_BOGUS : c == '<' ? S_LT : S_TEXT;
+                state = c == '/' ? S_END_OPEN : c == '!' ? S_BANG
+                        : c == '?' ? S_BOGUS : c == '<' ? S_LT : S_TEXT;
             }
             break;
         case S_END_OPEN:
             if (html_alpha(c)) {
                 st->end_tag = 1;
                 name_add(st, c);
-                st->state = S_TAG_NAME;
+                state = S_TAG_NAME;
             }
             else {
-                st->state = c == '>' ? S_TEXT : S_BOGUS;
+                state = c == '>' ? S_TEXT : S_BOGUS;
             }
             break;
         case S_TAG_NAME:
-            if (c == '>') {
-                if (tag_end(st)) {
-                    return (apr_ssize_t)i + 1;
-                }
-            }
-            else if (space || c == '/') {
-                st->state = S_BEFORE_ATTR;
-            }
-            else {
-                name_add(st, c);
-            }
-            break;
         case S_BEFORE_ATTR:
         case S_ATTR_NAME:
+        case S_EQ:
         case S_UNQUOTED:
             if (c == '>') {
-                if (tag_end(st)) {
-                    return (apr_ssize_t)i + 1;
+                state = tag_end(st);
+                if (state == S_FOUND) {
+                    found = (apr_ssize_t)i + 1;
+                    goto leave;
+                }
+                n = 0;
+            }
+            else if (state == S_TAG_NAME) {
+                if (space || c == '/') {
+                    state = S_BEFORE_ATTR;
+                }
+                else {
+                    name_add(st, c);
                 }
             }
-            else if (st->state == S_UNQUOTED) {
-                st->state = space ? S_BEFORE_ATTR : S_UNQUOTED;
+            else if (state == S_EQ) {
+                if (c == '"' || c == '\'') {
+                    st->quote = c;
+                    state = S_QUOTED;
+                }
+                else if (!space) {
+                    state = S_UNQUOTED;
+                }
+            }
+            else if (state == S_UNQUOTED) {
+                state = space ? S_BEFORE_ATTR : S_UNQUOTED;
             }
             else if (c == '/') {
-                st->state = S_BEFORE_ATTR;
+                state = S_BEFORE_ATTR;
             }
-            else if (st->state == S_ATTR_NAME) {
+            else if (state == S_ATTR_NAME) {
                 /* "=" starts a value only after a name: <p =x> is a
                  * name "=x" */
-                st->state = c == '=' ? S_EQ : S_ATTR_NAME;
+                state = c == '=' ? S_EQ : S_ATTR_NAME;
             }
             else if (!space) {
-                st->state = S_ATTR_NAME;
-            }
-            break;
-        case S_EQ:
-            if (c == '"' || c == '\'') {
-                st->quote = c;
-                st->state = S_QUOTED;
-            }
-            else if (c == '>') {
-                if (tag_end(st)) {
-                    return (apr_ssize_t)i + 1;
-                }
-            }
-            else if (!space) {
-                st->state = S_UNQUOTED;
+                state = S_ATTR_NAME;
             }
             break;
         case S_QUOTED:
             if (!skip_to(data, len, &i, st->quote)) {
-                return -1;
+                goto leave;
             }
-            st->state = S_BEFORE_ATTR;
+            state = S_BEFORE_ATTR;
             break;
         case S_BANG:
-            st->state = c == '-' ? S_BANG_DASH : c == '>' ? S_TEXT : S_BOGUS;
+            state = c == '-' ? S_BANG_DASH : c == '>' ? S_TEXT : S_BOGUS;
             break;
         case S_BANG_DASH:
-            st->state = c == '-' ? S_COMMENT_START : c == '>' ? S_TEXT
-                        : S_BOGUS;
+            state = c == '-' ? S_COMMENT_START : c == '>' ? S_TEXT : S_BOGUS;
             break;
         case S_BOGUS:
             if (!skip_to(data, len, &i, '>')) {
-                return -1;
+                goto leave;
             }
-            st->state = S_TEXT;
+            state = S_TEXT;
             break;
         case S_COMMENT_START:
         case S_COMMENT_START_DASH:
             /* "<!-->" and "<!--->" are whole comments */
             if (c == '>') {
-                st->state = S_TEXT;
+                state = S_TEXT;
             }
             else if (c == '-') {
-                st->n = 2;
-                st->state = st->state == S_COMMENT_START
-                            ? S_COMMENT_START_DASH : S_COMMENT;
+                n = 2;
+                state = state == S_COMMENT_START ? S_COMMENT_START_DASH
+                                                 : S_COMMENT;
             }
             else {
-                st->n = 0;
-                st->state = S_COMMENT;
+                n = 0;
+                state = S_COMMENT;
             }
             break;
         case S_COMMENT:
             /* only dashes can start its end */
-            if (st->n == 0) {
+            if (n == 0) {
                 if (!skip_to(data, len, &i, '-')) {
-                    return -1;
+                    goto leave;
                 }
-                st->n = 1;
+                n = 1;
             }
-            else if (st->n >= 2 && c == '>') {
-                st->state = S_TEXT;
+            else if (n >= 2 && c == '>') {
+                state = S_TEXT;
             }
-            else if (st->n >= 2 && c == '!') {
-                st->state = S_COMMENT_BANG;
+            else if (n >= 2 && c == '!') {
+                state = S_COMMENT_BANG;
             }
             else {
-                st->n = c == '-' ? st->n + (st->n < 2) : 0;
+                n = c == '-' ? n + (n < 2) : 0;
             }
             break;
         case S_COMMENT_BANG:
-            st->state = c == '>' ? S_TEXT : S_COMMENT;
-            st->n = c == '-' ? 1 : 0;
+            state = c == '>' ? S_TEXT : S_COMMENT;
+            n = c == '-' ? 1 : 0;
             break;
         case S_RAW:
             /* n: 0 nothing, 1 "<", 2 + k "</" and k bytes of the name */
-            if (st->n == 0) {
+            if (n == 0) {
                 if (!skip_to(data, len, &i, '<')) {
-                    return -1;
+                    goto leave;
                 }
-                st->n = 1;
+                n = 1;
             }
-            else if (st->n == 1 && c == '/') {
-                st->n = 2;
+            else if (n == 1 && c == '/') {
+                n = 2;
             }
-            else if (st->n >= 2 && html_lower(c) == st->name[st->n - 2]) {
-                if (++st->n - 2 == st->name_len) {
-                    st->state = S_RAW_END;
+            else if (n >= 2 && html_lower(c) == st->name[n - 2]) {
+                if (++n - 2 == st->name_len) {
+                    state = S_RAW_END;
                 }
             }
             else {
-                st->n = c == '<';
+                n = c == '<';
             }
             break;
         case S_RAW_END:
             if (space || c == '/' || c == '>') {
                 st->end_tag = 1;
-                st->state = c == '>' ? S_TEXT : S_BEFORE_ATTR;
+                state = c == '>' ? S_TEXT : S_BEFORE_ATTR;
             }
             else {
-                st->state = S_RAW;
-                st->n = c == '<';
+                state = S_RAW;
+                n = c == '<';
             }
             break;
         case S_PLAINTEXT:
-            return -1;
+        case S_FOUND:
+            goto leave;
         }
     }
-    return -1;
+leave:
+    st->state = (int)state;
+    st->n = n;
+    return found;
 }
