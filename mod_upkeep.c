@@ -395,8 +395,8 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* Seconds a refused client should wait: until the window ends when one
  * is set, else what upkeepctl asked for, else the configured default. */
-static int retry_after_of(const request_rec *r, const upkeep_dir_conf *dc,
-                          const upkeep_record_t *rec)
+int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
+                       const upkeep_record_t *rec)
 {
     if (rec->until) {
         int64_t left = rec->until - apr_time_sec(r->request_time);
@@ -561,7 +561,7 @@ static void insert_refusal_filter(request_rec *r)
 static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                   int mode, const upkeep_record_t *rec)
 {
-    int retry_after = retry_after_of(r, dc, rec);
+    int retry_after = upkeep_retry_after(r, dc, rec);
     int status = mode == UPKEEP_MODE_READONLY
                  ? upkeep_conf_readonly_status(dc) : HTTP_SERVICE_UNAVAILABLE;
     const upkeep_template_t *page = upkeep_default_page(mode);
@@ -952,6 +952,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
     ap_register_output_filter("UPKEEP_REFUSAL", refusal_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     upkeep_bypass_register_hooks(p);
+    upkeep_banner_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: upkeep_private.h already does APLOG_USE_MODULE. */

@@ -127,6 +127,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->readonly_status = -1;
     dc->announce = -1;
     dc->refresh = -1;
+    dc->banner = NULL;
     return dc;
 }
 
@@ -162,6 +163,7 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                      : base->readonly_status;
     dc->announce = add->announce != -1 ? add->announce : base->announce;
     dc->refresh = add->refresh != -1 ? add->refresh : base->refresh;
+    dc->banner = add->banner ? add->banner : base->banner;
     return dc;
 }
 
@@ -533,9 +535,13 @@ static const char *set_server_value(cmd_parms *cmd, void *dummy,
 /* Templates are small; a bigger file is almost certainly a mistake. */
 #define UPKEEP_PAGE_MAX (256 * 1024)
 
-static const char *set_page(cmd_parms *cmd, void *dcv, const char *arg)
+/* A template file (relative to ServerRoot), read and parsed at startup;
+ * errors name the directive and the file.  `hint` ends a read error. */
+static const char *load_template(cmd_parms *cmd, const char *arg,
+                                 const char *hint,
+                                 const upkeep_template_t **out)
 {
-    upkeep_dir_conf *dc = dcv;
+    const char *directive = cmd->cmd->name;
     const char *path = ap_server_root_relative(cmd->temp_pool, arg);
     apr_file_t *f;
     apr_finfo_t fi;
@@ -544,31 +550,58 @@ static const char *set_page(cmd_parms *cmd, void *dcv, const char *arg)
     const char *err;
 
     if (!path) {
-        return apr_psprintf(cmd->pool, "UpkeepPage: invalid path '%s'", arg);
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", directive,
+                            arg);
     }
     rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
     if (rv == APR_SUCCESS) {
         rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
     }
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "UpkeepPage: cannot read '%s': %pm",
-                            path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm%s",
+                            directive, path, &rv, hint);
     }
     if (fi.size > UPKEEP_PAGE_MAX) {
         apr_file_close(f);
-        return apr_psprintf(cmd->pool, "UpkeepPage: '%s' is larger than "
-                            "%d bytes", path, UPKEEP_PAGE_MAX);
+        return apr_psprintf(cmd->pool, "%s: '%s' is larger than %d bytes",
+                            directive, path, UPKEEP_PAGE_MAX);
     }
     text = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
     rv = apr_file_read_full(f, text, (apr_size_t)fi.size, NULL);
     apr_file_close(f);
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "UpkeepPage: cannot read '%s': %pm",
-                            path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm",
+                            directive, path, &rv);
     }
     text[fi.size] = '\0';
-    err = upkeep_template_parse(cmd->pool, path, text, &dc->page);
-    return err ? apr_pstrcat(cmd->pool, "UpkeepPage: ", err, NULL) : NULL;
+    err = upkeep_template_parse(cmd->pool, path, text, out);
+    return err ? apr_pstrcat(cmd->pool, directive, ": ", err, NULL) : NULL;
+}
+
+static const char *set_page(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    return load_template(cmd, arg, "", &dc->page);
+}
+
+/* UpkeepBanner off | <html...> | FILE: HTML starts with '<', as no file
+ * name an admin writes does. */
+static const char *set_banner(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    const char *err;
+
+    if (strcasecmp(arg, "off") == 0) {
+        dc->banner = &upkeep_banner_off;
+        return NULL;
+    }
+    if (arg[0] != '<') {
+        return load_template(cmd, arg, " (a banner given as text must "
+                             "start with '<')", &dc->banner);
+    }
+    err = upkeep_template_parse(cmd->pool, "inline text", arg, &dc->banner);
+    return err ? apr_pstrcat(cmd->pool, "UpkeepBanner: ", err, NULL) : NULL;
 }
 
 static const char *set_state_dir(cmd_parms *cmd, void *dummy,
@@ -705,6 +738,10 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepRefresh", set_refresh, NULL, DIR_CTX,
                   "Seconds after which the maintenance page reloads itself, "
                   "or off (default: the Retry-After, at least 5s)"),
+    AP_INIT_TAKE1("UpkeepBanner", set_banner, NULL, DIR_CTX,
+                  "Banner inserted after <body> of HTML pages while writes "
+                  "are paused: HTML text (starting with '<'), a template "
+                  "file, or off"),
     AP_INIT_TAKE1("UpkeepHoldMax", set_hold_max, NULL, DIR_CTX,
                   "Longest wait of a held write (default 10s)"),
     AP_INIT_TAKE1("UpkeepHoldLimit", set_server_value, NULL, RSRC_CONF,

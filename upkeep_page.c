@@ -24,6 +24,8 @@ static const struct {
     { "scope",       UPKEEP_FIELD_SCOPE },
     { "mode",        UPKEEP_FIELD_MODE },
     { "refresh",     UPKEEP_FIELD_REFRESH },
+    { "starts",      UPKEEP_FIELD_STARTS },
+    { "starts_http", UPKEEP_FIELD_STARTS_HTTP },
 };
 
 #define NPLACEHOLDERS (sizeof(placeholders) / sizeof(placeholders[0]))
@@ -355,6 +357,9 @@ static int field_is_set(const page_values_t *pv, upkeep_field_e field)
         return pv->rec->until != 0;
     case UPKEEP_FIELD_SINCE:
         return pv->rec->since != 0;
+    case UPKEEP_FIELD_STARTS:
+    case UPKEEP_FIELD_STARTS_HTTP:
+        return pv->rec->starts != 0;
     case UPKEEP_FIELD_REFRESH:
         return pv->refresh > 0;
     default:
@@ -362,12 +367,24 @@ static int field_is_set(const page_values_t *pv, upkeep_field_e field)
     }
 }
 
+/* An HTTP-date ("Sun, 22 Nov 2026 04:30:00 GMT"); "" for 0. */
+static const char *http_date(apr_pool_t *p, int64_t t)
+{
+    char *date;
+
+    if (!t) {
+        return "";
+    }
+    date = apr_palloc(p, APR_RFC822_DATE_LEN);
+    apr_rfc822_date(date, apr_time_from_sec(t));
+    return date;
+}
+
 static const char *field_value(const page_values_t *pv,
                                upkeep_field_e field)
 {
     apr_pool_t *p = pv->r->pool;
     const upkeep_record_t *rec = pv->rec;
-    char *date;
 
     switch (field) {
     case UPKEEP_FIELD_LITERAL:
@@ -379,12 +396,11 @@ static const char *field_value(const page_values_t *pv,
     case UPKEEP_FIELD_UNTIL:
         return upkeep_iso_time(p, rec->until);
     case UPKEEP_FIELD_UNTIL_HTTP:
-        if (rec->until) {
-            date = apr_palloc(p, APR_RFC822_DATE_LEN);
-            apr_rfc822_date(date, apr_time_from_sec(rec->until));
-            return date;
-        }
-        break;
+        return http_date(p, rec->until);
+    case UPKEEP_FIELD_STARTS:
+        return upkeep_iso_time(p, rec->starts);
+    case UPKEEP_FIELD_STARTS_HTTP:
+        return http_date(p, rec->starts);
     case UPKEEP_FIELD_SINCE:
         return upkeep_iso_time(p, rec->since);
     case UPKEEP_FIELD_SCOPE:

@@ -38,7 +38,9 @@ typedef enum {
     UPKEEP_FIELD_SINCE,
     UPKEEP_FIELD_SCOPE,
     UPKEEP_FIELD_MODE,
-    UPKEEP_FIELD_REFRESH
+    UPKEEP_FIELD_REFRESH,
+    UPKEEP_FIELD_STARTS,
+    UPKEEP_FIELD_STARTS_HTTP
 } upkeep_field_e;
 
 typedef struct {
@@ -101,6 +103,8 @@ typedef struct {
                                            -1: unset */
     int refresh;                        /* UpkeepRefresh seconds, 0: off;
                                            -1: unset */
+    const upkeep_template_t *banner;    /* UpkeepBanner; NULL: unset,
+                                           &upkeep_banner_off: off */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -162,6 +166,39 @@ int upkeep_status_handler(request_rec *r);
 /* mod_upkeep.c: the window of r's scope that UpkeepAnnounce says to
  * announce now (its record in *rec), or 0. */
 int upkeep_window_announced(request_rec *r, upkeep_record_t *rec);
+/* mod_upkeep.c: Retry-After of r: the window's end, upkeepctl's
+ * --retry-after, or UpkeepRetryAfter */
+int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
+                       const upkeep_record_t *rec);
+
+/* upkeep_banner.c: the banner of pages while writes are paused */
+extern const upkeep_template_t upkeep_banner_off;
+void upkeep_banner_register_hooks(apr_pool_t *p);
+/* What r's banner shows: a template and the mode it speaks of; for the
+ * announcement of a scheduled window, that window's record. */
+typedef struct {
+    const upkeep_template_t *tmpl;
+    int mode;
+    const upkeep_record_t *window;      /* NULL: writes are paused now */
+} upkeep_banner_t;
+/* The one place that decides whether r gets a banner: NULL for none. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r);
+
+/* upkeep_html.c: the first <body> tag of HTML that arrives in pieces.
+ * Zero the state before the first piece. */
+typedef struct {
+    int state;
+    int n;
+    char quote;
+    int end_tag;            /* the tag is an end tag */
+    int name_len;           /* of the tag's name; longer names: max + 1 */
+    char name[10];          /* the tag's name, lower case */
+} upkeep_body_scan_t;
+/* Feeds `len` bytes to the scanner.  Returns the offset just past the
+ * '>' of the first <body> tag a browser would see (upkeep_html.c), or -1
+ * when it is not in these bytes (the state carries over to the next). */
+apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *scan, const char *data,
+                             apr_size_t len);
 
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);

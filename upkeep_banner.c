@@ -1,0 +1,384 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_banner.c: a banner right after <body> of HTML pages while writes
+ * are paused (readonly and hold), in front of any backend.  An output
+ * filter finds the <body> tag as the response streams past, wherever
+ * bucket and brigade boundaries split it, inserts the banner and steps
+ * out of the chain; nothing is buffered.
+ */
+
+/* first: APR's ring macros then use offsetof, not a NULL-pointer
+ * subtraction that clang rejects */
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "upkeep_private.h"
+
+#define BANNER_FILTER "UPKEEP_BANNER"
+
+/* A page whose <body> comes later than this gets no banner: the filter
+ * stops looking rather than scan a large non-page to its end. */
+#define BANNER_SCAN_MAX (64 * 1024)
+
+/* The address is the value of UpkeepBanner off. */
+const upkeep_template_t upkeep_banner_off;
+
+static ap_filter_rec_t *banner_filter_handle;
+
+/* Short, self-contained (inline style, no assets, no script), announced
+ * politely to screen readers.  [0]: no reason given, [1]: with one. */
+#define BANNER_OPEN \
+    "<div id=\"upkeep-banner\" role=\"status\" style=\"box-sizing:" \
+    "border-box;margin:0;padding:.6em 1em;border-bottom:1px solid " \
+    "#d4a72c;background:#fff8c5;color:#1f2328;font:15px/1.4 " \
+    "system-ui,sans-serif;text-align:center\">"
+#define BANNER_TAIL \
+    " You can keep browsing, but nothing can be saved right now.</div>\n"
+
+static const char *const default_banner_text[2] = {
+    BANNER_OPEN "<strong>Changes are paused.</strong>" BANNER_TAIL,
+    BANNER_OPEN "<strong>Changes are paused</strong> ({{reason}})."
+    BANNER_TAIL,
+};
+static const upkeep_template_t *default_banner[2];
+
+/* Ahead of a scheduled window (UpkeepAnnounce): [0] maintenance, [1]
+ * writes paused (read-only, hold).  The times are HTTP-dates, which read
+ * without a script; the reason when one was given. */
+#define ANNOUNCE_WHEN \
+    " from <time datetime=\"{{starts}}\">{{starts_http}}</time>" \
+    "{{#until}} until <time datetime=\"{{until}}\">{{until_http}}</time>" \
+    "{{/until}}.{{#reason}} ({{reason}}){{/reason}}</div>\n"
+
+static const char *const default_announce_text[2] = {
+    BANNER_OPEN "<strong>Scheduled maintenance:</strong> this site will be "
+    "unavailable" ANNOUNCE_WHEN,
+    BANNER_OPEN "<strong>Scheduled maintenance:</strong> changes will be "
+    "paused" ANNOUNCE_WHEN,
+};
+static const upkeep_template_t *default_announce[2];
+
+static int banner_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    int i;
+
+    (void)plog;
+    (void)ptemp;
+    /* Constant text: the parse cannot fail. */
+    for (i = 0; i < 2; i++) {
+        upkeep_template_parse(pconf, "built-in banner",
+                              default_banner_text[i], &default_banner[i]);
+        upkeep_template_parse(pconf, "built-in banner",
+                              default_announce_text[i],
+                              &default_announce[i]);
+    }
+    return OK;
+}
+
+/* Every request asks, so a quiet normal mode answers with one load, as
+ * in the gate. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_slot_t *slot = upkeep_scope_slot(upkeep_conf_scope(dc));
+    upkeep_banner_t *b;
+    const char *name;
+    int mode;
+
+    if (!slot || upkeep_slot_quiet(slot)
+        || dc->banner == &upkeep_banner_off) {
+        return NULL;
+    }
+    /* the mode the gate settled on for this request and its scope */
+    name = apr_table_get(r->subprocess_env, "UPKEEP_MODE");
+    mode = name ? upkeep_mode_from_name(name) : UPKEEP_MODE_NORMAL;
+    if (mode == UPKEEP_MODE_READONLY || mode == UPKEEP_MODE_HOLD) {
+        b = apr_palloc(r->pool, sizeof(*b));
+        b->tmpl = dc->banner ? dc->banner : default_banner[0];
+        b->mode = mode;
+        b->window = NULL;
+        return b;
+    }
+    /* A window ahead: the built-in announcement, whatever UpkeepBanner
+     * says of paused writes (its text would tell users they are paused
+     * now); UpkeepBanner off or UpkeepAnnounce off silence it. */
+    if (mode == UPKEEP_MODE_NORMAL) {
+        upkeep_record_t *rec = apr_palloc(r->pool, sizeof(*rec));
+
+        if (upkeep_window_announced(r, rec)) {
+            b = apr_palloc(r->pool, sizeof(*b));
+            b->tmpl = default_announce[rec->mode != UPKEEP_MODE_MAINTENANCE];
+            b->mode = rec->mode;
+            b->window = rec;
+            return b;
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    const upkeep_banner_t *banner;
+    int started;            /* the response was checked and its headers
+                               fixed */
+    upkeep_body_scan_t scan;
+    apr_size_t scanned;
+    apr_bucket_brigade *rest;
+} banner_ctx;
+
+static int is_html(const char *type)
+{
+    static const char *const types[] = { "text/html",
+                                         "application/xhtml+xml" };
+    apr_size_t i, n;
+
+    for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++) {
+        n = strlen(types[i]);
+        if (strncasecmp(type, types[i], n) == 0
+            && (type[n] == '\0' || type[n] == ';' || apr_isspace(type[n]))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *header_out(const request_rec *r, const char *name)
+{
+    const char *v = apr_table_get(r->headers_out, name);
+
+    return v ? v : apr_table_get(r->err_headers_out, name);
+}
+
+/* Why this response must go out as it is, or NULL when it gets a banner:
+ * only a whole, unencoded HTML page may change. */
+static const char *unfit(request_rec *r, apr_bucket_brigade *bb)
+{
+    const char *enc = r->content_encoding ? r->content_encoding
+                                          : header_out(r, "Content-Encoding");
+    const char *cc = header_out(r, "Cache-Control");
+
+    if (r->status != HTTP_OK) {
+        return "not a 200";
+    }
+    if (!is_html(r->content_type)) {
+        return "not HTML";
+    }
+    if (enc && strcasecmp(enc, "identity") != 0) {
+        return "encoded";
+    }
+    /* the byte-range filter comes later: a banner would shift the ranges
+     * of a download resumed across a flip */
+    if (apr_table_get(r->headers_in, "Range")
+        || header_out(r, "Content-Range")) {
+        return "a range";
+    }
+    if (cc && ap_find_token(r->pool, cc, "no-transform")) {
+        return "no-transform";
+    }
+    /* a HEAD whose handler made no body: nothing to measure */
+    if (APR_BUCKET_IS_EOS(APR_BRIGADE_FIRST(bb))) {
+        return "no body";
+    }
+    return NULL;
+}
+
+/* The body changes length and content: httpd works the length out again
+ * (Content-Length when it sees the whole body at once, else chunks), and
+ * the ETag stops naming the plain representation, so no cache serves one
+ * for the other once the mode is back to normal. */
+static void fix_headers(request_rec *r)
+{
+    const char *etag = apr_table_get(r->headers_out, "ETag");
+    apr_size_t n = etag ? strlen(etag) : 0;
+
+    apr_table_unset(r->headers_out, "Content-Length");
+    apr_table_unset(r->headers_out, "Content-MD5");
+    if (n >= 2 && etag[n - 1] == '"') {
+        apr_table_setn(r->headers_out, "ETag",
+                       apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, etag,
+                                                           n - 1),
+                                   "-upkeep\"", NULL));
+    }
+    else if (etag) {
+        apr_table_unset(r->headers_out, "ETag");
+    }
+}
+
+static const char *render(request_rec *r, const banner_ctx *ctx)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    int scope = upkeep_conf_scope(dc);
+    const upkeep_template_t *t = ctx->banner->tmpl;
+    upkeep_record_t rec;
+    int mode, layer;
+
+    if (ctx->banner->window) {
+        rec = *ctx->banner->window;
+    }
+    else {
+        /* a slot back in normal mode leaves rec as it is */
+        memset(&rec, 0, sizeof(rec));
+        upkeep_slot_read(upkeep_scope_slot(scope),
+                         apr_time_sec(r->request_time), &mode, &layer, &rec,
+                         0);
+    }
+    if (t == default_banner[0] && rec.reason[0]) {
+        t = default_banner[1];
+    }
+    return upkeep_template_render(r, t, upkeep_scope_name(scope),
+                                  ctx->banner->mode, &rec,
+                                  upkeep_retry_after(r, dc, &rec));
+}
+
+/* Passes the buckets before `upto` (with a FLUSH when asked) and keeps
+ * the others in bb. */
+static apr_status_t pass_before(ap_filter_t *f, apr_bucket_brigade *bb,
+                                apr_bucket *upto, int flush)
+{
+    banner_ctx *ctx = f->ctx;
+    apr_status_t rv;
+
+    ctx->rest = apr_brigade_split_ex(bb, upto, ctx->rest);
+    if (flush) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(
+                                        f->c->bucket_alloc));
+    }
+    rv = ap_pass_brigade(f->next, bb);
+    apr_brigade_cleanup(bb);
+    APR_BRIGADE_CONCAT(bb, ctx->rest);
+    return rv;
+}
+
+/* Steps out of the chain and lets the rest of the response through. */
+static apr_status_t done(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    banner_ctx *ctx = f->ctx;
+    request_rec *r = f->r;
+    apr_bucket *e;
+    apr_status_t rv;
+
+    if (APR_BRIGADE_EMPTY(bb)) {
+        return APR_SUCCESS;
+    }
+    if (!ctx->started) {
+        const char *why = unfit(r, bb);
+
+        if (why) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "UPK0143: no "
+                          "banner for %s: %s", r->uri, why);
+            return done(f, bb);
+        }
+        ctx->started = 1;
+        ctx->rest = apr_brigade_create(r->pool, f->c->bucket_alloc);
+        fix_headers(r);
+    }
+    e = APR_BRIGADE_FIRST(bb);
+    while (e != APR_BRIGADE_SENTINEL(bb)) {
+        const char *data;
+        apr_size_t len;
+        apr_ssize_t at;
+
+        if (APR_BUCKET_IS_EOS(e)) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "UPK0142: no "
+                          "<body> tag in %s: no banner", r->uri);
+            return done(f, bb);
+        }
+        if (APR_BUCKET_IS_FLUSH(e)) {
+            /* the backend wants what it sent so far on the wire */
+            e = APR_BUCKET_NEXT(e);
+            rv = pass_before(f, bb, e, 0);
+            if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(bb)) {
+                return rv;
+            }
+            e = APR_BRIGADE_FIRST(bb);
+            continue;
+        }
+        if (APR_BUCKET_IS_METADATA(e)) {
+            e = APR_BUCKET_NEXT(e);
+            continue;
+        }
+        rv = apr_bucket_read(e, &data, &len, APR_NONBLOCK_READ);
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            /* a slow backend: send what came so far before waiting */
+            rv = pass_before(f, bb, e, 1);
+            if (rv == APR_SUCCESS) {
+                e = APR_BRIGADE_FIRST(bb);
+                rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
+            }
+        }
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (len > BANNER_SCAN_MAX - ctx->scanned) {
+            len = BANNER_SCAN_MAX - ctx->scanned;
+        }
+        at = upkeep_body_scan(&ctx->scan, data, len);
+        if (at >= 0) {
+            const char *text = render(r, ctx);
+
+            if ((apr_size_t)at < len) {
+                apr_bucket_split(e, (apr_size_t)at);
+            }
+            APR_BUCKET_INSERT_AFTER(e, apr_bucket_pool_create(
+                                           text, strlen(text), r->pool,
+                                           f->c->bucket_alloc));
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "UPK0140: banner "
+                          "inserted into %s", r->uri);
+            return done(f, bb);
+        }
+        ctx->scanned += len;
+        if (ctx->scanned >= BANNER_SCAN_MAX) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0141: no "
+                          "<body> tag in the first %d bytes of %s: no "
+                          "banner", BANNER_SCAN_MAX, r->uri);
+            return done(f, bb);
+        }
+        e = APR_BUCKET_NEXT(e);
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void banner_insert_filter(request_rec *r)
+{
+    const upkeep_banner_t *b;
+    banner_ctx *ctx;
+
+    /* the banner belongs to the page, not to its parts; and never to
+     * other sites' pages relayed by a forward proxy */
+    if (r->main || r->proxyreq == PROXYREQ_PROXY
+        || !(b = upkeep_banner_wanted(r))) {
+        return;
+    }
+    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->banner = b;
+    ap_add_output_filter_handle(banner_filter_handle, ctx, r, r->connection);
+}
+
+void upkeep_banner_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(banner_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(banner_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Below AP_FTYPE_CONTENT_SET, whatever order filters are added in:
+     * after every resource filter (SSI, mod_substitute) and before any
+     * compression (mod_deflate, mod_brotli), which would hide <body>. */
+    banner_filter_handle = ap_register_output_filter(
+        BANNER_FILTER, banner_filter, NULL, AP_FTYPE_CONTENT_SET - 1);
+}
