@@ -120,6 +120,38 @@ ctl('normal');
     ok_ctl('normal');
 }
 
+# ------------------------------------- the banner announces a window ahead
+{
+    start_server("<Location /quiet>\n    UpkeepAnnounce off\n</Location>\n"
+               . "<Location /short>\n    UpkeepAnnounce 10m\n</Location>\n");
+    make_path(servroot() . '/htdocs/quiet', servroot() . '/htdocs/short');
+    for my $f ('page.html', 'quiet/page.html', 'short/page.html') {
+        open my $fh, '>', servroot() . "/htdocs/$f" or die $!;
+        print $fh "<html><head><title>t</title></head><body>\n<p>content</p>\n</body></html>\n";
+    }
+    is(http_get('GET', '/page.html')->{body}, "<html><head><title>t</title></head><body>\n<p>content</p>\n</body></html>\n",
+       'no window: the page as it is');
+    ok_ctl('maintenance', '--at', '+30m', '--for', '1h', '--reason', 'Database <move>');
+    my $r = http_get('GET', '/page.html');
+    is($r->{status}, 200, 'a window ahead: the page is served');
+    like($r->{body}, qr{<body><div id="upkeep-banner" role="status"[^>]*><strong>Scheduled maintenance:</strong> this site will be unavailable from <time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)">\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT</time> until <time datetime="\d{4}-[^"]+">[^<]+</time>\. \(Database &lt;move&gt;\)</div>\n\n<p>content</p>},
+         'within UpkeepAnnounce (1h) the banner announces the window: start, end, reason');
+    my ($starts) = $r->{body} =~ /<time datetime="([^"]+)"/;
+    is($starts, scope_json(status_json(), 'default')->{local}{starts}, 'the announced start is the window\'s');
+    unlike(http_get('GET', '/quiet/page.html')->{body}, qr/upkeep-banner/, 'UpkeepAnnounce off: no announcement');
+    unlike(http_get('GET', '/short/page.html')->{body}, qr/upkeep-banner/, 'UpkeepAnnounce 10m: a window 30m ahead is not announced yet');
+    ok_ctl('readonly', '--at', '+5m');
+    like(http_get('GET', '/short/page.html')->{body}, qr{<strong>Scheduled maintenance:</strong> changes will be paused from <time[^>]*>[^<]+</time>\.</div>},
+         'a read-only window 5m ahead: announced within UpkeepAnnounce 10m, no end, no reason');
+    ok_ctl('cancel');
+    unlike(http_get('GET', '/page.html')->{body}, qr/upkeep-banner/, 'cancelled: no announcement');
+    ok_ctl('readonly', '--at', '+2s', '--for', '1h');
+    ok(wait_for(6, sub { http_get('GET', '/page.html')->{body} =~ /<strong>Changes are paused\.<\/strong>/ }),
+       'once the read-only window starts, the banner says changes are paused');
+    ok_ctl('normal');
+    start_server('');
+}
+
 # ------------------------------------------------------------ bad arguments
 for my $case (
     [qr/--at '2020-01-01T00:00:00Z' is not in the future/, 'maintenance', '--at', '2020-01-01T00:00:00Z'],
