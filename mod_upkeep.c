@@ -697,6 +697,7 @@ static int upkeep_post_read_request(request_rec *r)
     const char *normal = upkeep_mode_names[UPKEEP_MODE_NORMAL];
 
     drop_client_headers(r);
+    upkeep_bypass_strip(r);
     if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
         upkeep_record_t rec;
 
@@ -916,6 +917,16 @@ upkeep_slot_t *upkeep_scope_slot(int scope)
     return scope_slots[scope];
 }
 
+/* The module's own URLs, answered before any other module: the health
+ * check, then the staff bypass path.  One hook for both, as every request
+ * pays for each hook a module registers. */
+static int upkeep_quick_handler(request_rec *r, int lookup_uri)
+{
+    int rv = upkeep_health_check(r, lookup_uri);
+
+    return rv == DECLINED ? upkeep_bypass_handler(r, lookup_uri) : rv;
+}
+
 static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
@@ -945,7 +956,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
                               APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);
     /* first: a health check must not wait for any other module */
-    ap_hook_quick_handler(upkeep_health_check, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_quick_handler(upkeep_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(upkeep_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(insert_refusal_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);

@@ -147,11 +147,11 @@ static void hide_token(request_rec *r, const char *path)
                                  r->protocol, NULL);
 }
 
-/* Quick handler: before the gate and in every mode, so the URL works in
- * maintenance too.  A wrong token gets a plain 404 in every mode: the
+/* Part of the module's quick handler: before the gate and in every mode,
+ * so the URL works in maintenance too.  A wrong token gets a plain 404 in every mode: the
  * path is documented and no secret, and a stale link should say so
  * rather than show the maintenance page as if it had worked. */
-static int bypass_handler(request_rec *r, int lookup_uri)
+int upkeep_bypass_handler(request_rec *r, int lookup_uri)
 {
     const upkeep_server_conf *sc;
     const char *path, *token, *scope, *expiry, *cookie;
@@ -271,19 +271,20 @@ static int split_cookies(void *data, const char *key, const char *value)
 }
 
 /* The cookie never reaches a backend (CGI, mod_proxy, PHP): taken out of
- * the request in every mode, kept in r->notes for the gate. */
-static int bypass_strip(request_rec *r)
+ * the request in every mode, kept in r->notes for the gate.  Called from
+ * the module's post_read_request hook. */
+void upkeep_bypass_strip(request_rec *r)
 {
     const upkeep_server_conf *sc;
     cookie_split_t *cs;
 
     if (!bypass_configured) {
-        return DECLINED;
+        return;
     }
     sc = ap_get_module_config(r->server->module_config, &upkeep_module);
     if (!sc->bypass || apr_table_do(has_bypass_cookie, NULL, r->headers_in,
                                     "Cookie", NULL)) {
-        return DECLINED;
+        return;
     }
     /* in the pool, not on the stack: the common path above then needs
      * no stack frame */
@@ -292,7 +293,7 @@ static int bypass_strip(request_rec *r)
     cs->keep = apr_array_make(r->pool, 4, sizeof(const char *));
     apr_table_do(split_cookies, cs, r->headers_in, "Cookie", NULL);
     if (!cs->taken) {
-        return DECLINED;
+        return;
     }
     apr_table_unset(r->headers_in, "Cookie");
     if (cs->keep->nelts) {
@@ -307,7 +308,7 @@ static int bypass_strip(request_rec *r)
         apr_table_setn(r->headers_in, "Cookie", rest);
     }
     apr_table_setn(r->notes, BYPASS_NOTE, cs->taken);
-    return DECLINED;
+    return;
 }
 
 /* NULL when value (SCOPE:EXPIRY:MAC) is a valid cookie for scope, else
@@ -515,6 +516,4 @@ void upkeep_bypass_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_pre_config(bypass_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_read_request(bypass_strip, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_quick_handler(bypass_handler, NULL, NULL, APR_HOOK_FIRST);
 }

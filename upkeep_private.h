@@ -212,6 +212,10 @@ void upkeep_bypass_register_hooks(apr_pool_t *p);
 /* Derives the tokens and writes STATE_DIR/bypass.conf (post_config). */
 apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
                                   const char *dir, server_rec *s);
+/* Answers UpkeepBypassPath/TOKEN (the quick handler), else DECLINED. */
+int upkeep_bypass_handler(request_rec *r, int lookup_uri);
+/* Takes the bypass cookies out of the request (post_read_request). */
+void upkeep_bypass_strip(request_rec *r);
 /* Whether r carries a valid bypass cookie for scope (the gate). */
 int upkeep_bypass_allows(request_rec *r, int scope);
 
