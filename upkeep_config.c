@@ -435,23 +435,42 @@ static const char *set_retry_after(cmd_parms *cmd, void *dcv,
     return err;
 }
 
-static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
+/* "off" (0) or a whole number of seconds in [min, max]. */
+static const char *seconds_or_off(cmd_parms *cmd, const char *arg,
+                                  apr_interval_time_t min,
+                                  apr_interval_time_t max, const char *range,
+                                  int *out)
 {
-    upkeep_dir_conf *dc = dcv;
     apr_interval_time_t t;
     const char *err;
 
     if (ap_cstr_casecmp(arg, "off") == 0) {
-        dc->refresh = 0;
+        *out = 0;
         return NULL;
     }
-    err = duration_arg(cmd, arg, apr_time_from_sec(UPKEEP_MIN_REFRESH),
-                       apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
-                       "off or between 5s and 1d", &t);
+    err = duration_arg(cmd, arg, min, max, range, &t);
     if (!err) {
-        dc->refresh = (int)apr_time_sec(t);
+        *out = (int)apr_time_sec(t);
     }
     return err;
+}
+
+static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    return seconds_or_off(cmd, arg, apr_time_from_sec(UPKEEP_MIN_REFRESH),
+                          apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
+                          "off or between 5s and 1d", &dc->refresh);
+}
+
+static const char *set_announce(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    return seconds_or_off(cmd, arg, apr_time_from_sec(1),
+                          apr_time_from_sec(UPKEEP_FOR_MAX),
+                          "off or between 1s and 30d", &dc->announce);
 }
 
 static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
@@ -479,29 +498,6 @@ static const char *set_readonly_status(cmd_parms *cmd, void *dcv,
                             "one of 503, 405, 409, 423", arg);
     }
     dc->readonly_status = atoi(arg);
-    return NULL;
-}
-
-static const char *set_announce(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    upkeep_dir_conf *dc = dcv;
-    apr_interval_time_t t;
-    const char *why;
-
-    if (ap_cstr_casecmp(arg, "off") == 0) {
-        dc->announce = 0;
-        return NULL;
-    }
-    why = upkeep_parse_duration(arg, &t);
-    if (!why && (t < APR_USEC_PER_SEC
-                 || t > (apr_interval_time_t)UPKEEP_FOR_MAX
-                        * APR_USEC_PER_SEC)) {
-        why = "must be between 1s and 30d, or off";
-    }
-    if (why) {
-        return apr_psprintf(cmd->pool, "UpkeepAnnounce: '%s' %s", arg, why);
-    }
-    dc->announce = (int)apr_time_sec(t);
     return NULL;
 }
 

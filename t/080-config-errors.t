@@ -443,6 +443,24 @@ UPK0005: .*default\.state line 1 ends in a carriage return
 
 
 
+=== TEST 93b: UpkeepAnnounce with a bad duration
+--- must_die
+--- config
+UpkeepAnnounce soon
+--- startup_error_like
+UpkeepAnnounce: 'soon' is not a duration
+
+
+
+=== TEST 93c: UpkeepAnnounce beyond 30 days
+--- must_die
+--- config
+UpkeepAnnounce 31d
+--- startup_error_like
+UpkeepAnnounce: '31d' must be off or between 1s and 30d
+
+
+
 === TEST 94: the server starts again after the refused configurations
 --- request
 GET /
