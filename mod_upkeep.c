@@ -697,7 +697,9 @@ static int upkeep_post_read_request(request_rec *r)
     const char *normal = upkeep_mode_names[UPKEEP_MODE_NORMAL];
 
     drop_client_headers(r);
-    upkeep_bypass_strip(r);
+    if (upkeep_bypass_configured) {
+        upkeep_bypass_strip(r);
+    }
     if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
         upkeep_record_t rec;
 
@@ -829,6 +831,7 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         if (!safe) {
             count_inflight(r, scope);
         }
+        upkeep_banner_offer(r, mode);
         return DECLINED;
     }
     if (!gate_applies(r, dc)
@@ -841,6 +844,7 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         if (!safe) {
             count_inflight(r, scope);
         }
+        upkeep_banner_offer(r, mode);
         return DECLINED;
     }
     if (mode == UPKEEP_MODE_HOLD) {

@@ -85,24 +85,17 @@ static int banner_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Every request asks, so a quiet normal mode answers with one load, as
- * in the gate. */
-const upkeep_banner_t *upkeep_banner_wanted(request_rec *r)
+/* The gate asks, for requests it let through while the scope is not
+ * quietly normal: a quiet site never gets here. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
-    upkeep_slot_t *slot = upkeep_scope_slot(upkeep_conf_scope(dc));
     upkeep_banner_t *b;
-    const char *name;
-    int mode;
 
-    if (!slot || upkeep_slot_quiet(slot)
-        || dc->banner == &upkeep_banner_off) {
+    if (dc->banner == &upkeep_banner_off) {
         return NULL;
     }
-    /* the mode the gate settled on for this request and its scope */
-    name = apr_table_get(r->subprocess_env, "UPKEEP_MODE");
-    mode = name ? upkeep_mode_from_name(name) : UPKEEP_MODE_NORMAL;
     if (mode == UPKEEP_MODE_READONLY || mode == UPKEEP_MODE_HOLD) {
         b = apr_palloc(r->pool, sizeof(*b));
         b->tmpl = dc->banner ? dc->banner : default_banner[0];
@@ -355,7 +348,12 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
-static void banner_insert_filter(request_rec *r)
+/* Called by the gate rather than from an insert_filter hook, so that a
+ * healthy site pays nothing for the banner.  Filters added this early
+ * stay with the request through a DirectoryIndex sub-request's fast
+ * redirect, and an internal redirect (which starts the request's filters
+ * anew) passes the gate again. */
+void upkeep_banner_offer(request_rec *r, int mode)
 {
     const upkeep_banner_t *b;
     banner_ctx *ctx;
@@ -363,7 +361,7 @@ static void banner_insert_filter(request_rec *r)
     /* the banner belongs to the page, not to its parts; and never to
      * other sites' pages relayed by a forward proxy */
     if (r->main || r->proxyreq == PROXYREQ_PROXY
-        || !(b = upkeep_banner_wanted(r))) {
+        || !(b = upkeep_banner_wanted(r, mode))) {
         return;
     }
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
@@ -375,7 +373,6 @@ void upkeep_banner_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_pre_config(banner_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_insert_filter(banner_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     /* Below AP_FTYPE_CONTENT_SET, whatever order filters are added in:
      * after every resource filter (SSI, mod_substitute) and before any
      * compression (mod_deflate, mod_brotli), which would hide <body>. */

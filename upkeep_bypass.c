@@ -40,7 +40,7 @@
 
 /* Set when any server has UpkeepBypassSecret: without one, no request
  * does any bypass work at all.  Reset with every configuration read. */
-static int bypass_configured;
+int upkeep_bypass_configured;
 
 static int bypass_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
@@ -48,7 +48,7 @@ static int bypass_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    bypass_configured = 0;
+    upkeep_bypass_configured = 0;
     return OK;
 }
 
@@ -75,7 +75,7 @@ const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
             return apr_psprintf(cmd->pool, "%s: %s", name, why);
         }
         sc->bypass = b;
-        bypass_configured = 1;
+        upkeep_bypass_configured = 1;
         return NULL;
     case UPKEEP_BYPASS_TTL:
         why = upkeep_parse_duration(arg, &t);
@@ -159,7 +159,8 @@ int upkeep_bypass_handler(request_rec *r, int lookup_uri)
     apr_size_t n;
     int i;
 
-    if (!bypass_configured || lookup_uri || r->main || !r->parsed_uri.path) {
+    if (!upkeep_bypass_configured || lookup_uri || r->main
+        || !r->parsed_uri.path) {
         return DECLINED;
     }
     sc = ap_get_module_config(r->server->module_config, &upkeep_module);
@@ -278,7 +279,7 @@ void upkeep_bypass_strip(request_rec *r)
     const upkeep_server_conf *sc;
     cookie_split_t *cs;
 
-    if (!bypass_configured) {
+    if (!upkeep_bypass_configured) {
         return;
     }
     sc = ap_get_module_config(r->server->module_config, &upkeep_module);
@@ -360,7 +361,7 @@ int upkeep_bypass_allows(request_rec *r, int scope)
     char *copy, *pair, *last;
     apr_size_t n;
 
-    if (!bypass_configured) {
+    if (!upkeep_bypass_configured) {
         return 0;
     }
     sc = ap_get_module_config(r->server->module_config, &upkeep_module);
@@ -473,7 +474,7 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
     apr_status_t rv;
     int i;
 
-    if (!bypass_configured) {
+    if (!upkeep_bypass_configured) {
         apr_file_remove(path, ptemp);
         return APR_SUCCESS;
     }

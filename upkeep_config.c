@@ -213,11 +213,6 @@ int upkeep_conf_enabled(const upkeep_dir_conf *dc)
     return dc->enabled != 0;
 }
 
-int upkeep_conf_scope(const upkeep_dir_conf *dc)
-{
-    return dc->scope == -1 ? 0 : dc->scope;
-}
-
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc)
 {
     return dc->retry_after == -1 ? UPKEEP_DEFAULT_RETRY_AFTER

@@ -125,7 +125,11 @@ const char *upkeep_state_dir(server_rec *s);
 upkeep_cluster_conf_t *upkeep_cluster_conf(apr_pool_t *p, server_rec *s);
 apr_interval_time_t upkeep_sync_interval(server_rec *s);
 int upkeep_conf_enabled(const upkeep_dir_conf *dc);
-int upkeep_conf_scope(const upkeep_dir_conf *dc);
+/* Inline: every request asks, in the gate and in post_read_request. */
+static inline int upkeep_conf_scope(const upkeep_dir_conf *dc)
+{
+    return dc->scope == -1 ? 0 : dc->scope;
+}
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
 int upkeep_conf_readonly_status(const upkeep_dir_conf *dc);
@@ -181,8 +185,11 @@ typedef struct {
     int mode;
     const upkeep_record_t *window;      /* NULL: writes are paused now */
 } upkeep_banner_t;
-/* The one place that decides whether r gets a banner: NULL for none. */
-const upkeep_banner_t *upkeep_banner_wanted(request_rec *r);
+/* The one place that decides whether r, let through in `mode`, gets a
+ * banner: NULL for none. */
+const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode);
+/* Adds the banner filter to r when it gets one (the gate). */
+void upkeep_banner_offer(request_rec *r, int mode);
 
 /* upkeep_html.c: the first <body> tag of HTML that arrives in pieces.
  * Zero the state before the first piece. */
@@ -214,7 +221,9 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
                                   const char *dir, server_rec *s);
 /* Answers UpkeepBypassPath/TOKEN (the quick handler), else DECLINED. */
 int upkeep_bypass_handler(request_rec *r, int lookup_uri);
-/* Takes the bypass cookies out of the request (post_read_request). */
+/* Takes the bypass cookies out of the request (post_read_request); only
+ * while some virtual host has UpkeepBypassSecret. */
+extern int upkeep_bypass_configured;
 void upkeep_bypass_strip(request_rec *r);
 /* Whether r carries a valid bypass cookie for scope (the gate). */
 int upkeep_bypass_allows(request_rec *r, int scope);

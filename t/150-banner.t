@@ -691,3 +691,57 @@ readonly
 --- error_code: 200
 --- response_body
 <html><head><title>t</title></head><body><p>B</p><p>rest</p></body></html>
+
+
+
+=== TEST 39: readonly: a DirectoryIndex page (a sub-request's fast redirect) gets the banner once
+--- user_files
+>>> dir/index.html
+<html><head><title>t</title></head><body>
+<p>index</p>
+</body></html>
+--- ctl
+readonly
+--- request
+GET /dir/
+--- error_code: 200
+--- response_body_like
+\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n\n<p>index</p>\n</body></html>\n\z
+
+
+
+=== TEST 40: readonly: a page reached by an internal redirect (mod_rewrite in a directory) gets the banner once
+--- config
+<Directory "$ServRoot/htdocs/old">
+    RewriteEngine On
+    RewriteRule ^page\.html$ /new/page.html [L]
+</Directory>
+--- user_files
+>>> old/.keep
+>>> new/page.html
+<html><head><title>t</title></head><body>
+<p>new</p>
+</body></html>
+--- ctl
+readonly
+--- request
+GET /old/page.html
+--- error_code: 200
+--- response_body_like
+\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n\n<p>new</p>\n</body></html>\n\z
+
+
+
+=== TEST 41: normal mode with no window: no banner, and no banner filter in the chain
+--- user_files
+>>> dir/index.html
+<html><head><title>t</title></head><body>
+<p>index</p>
+</body></html>
+--- request
+GET /dir/
+--- error_code: 200
+--- response_body
+<html><head><title>t</title></head><body>
+<p>index</p>
+</body></html>
