@@ -22,6 +22,7 @@
 #include "apr_encode.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
+#include "ap_listen.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -435,6 +436,11 @@ static const char *vhost_urls(apr_pool_t *p, server_rec *v,
                               const upkeep_server_conf *sc)
 {
     apr_port_t port = v->port ? v->port : v->addrs ? v->addrs->host_port : 0;
+
+    /* a main server whose ServerName has no port answers on its Listen */
+    if (!port && !v->is_virtual && ap_listeners && ap_listeners->bind_addr) {
+        port = ap_listeners->bind_addr->port;
+    }
     const char *scheme = v->server_scheme ? v->server_scheme
                          : port == 443 ? "https" : "http";
     const char *host = v->server_hostname, *base, *out = "";

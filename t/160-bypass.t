@@ -6,6 +6,7 @@
 use lib 't/lib';
 use Test::Upkeep;
 use Test::More;
+use FindBin;
 use Digest::SHA qw(hmac_sha256);
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64url);
@@ -284,6 +285,41 @@ is(get('GET', '/cgi-bin/cookie.cgi', 'upkeep_bypass_default=x; a=1')->{body}, "c
 is(get('GET', '/.upkeep/bypass/x')->{status}, 404, 'and the path is an ordinary one');
 
 stop_server();
+
+# --- a main server without virtual hosts: its URL carries the Listen port ----
+# (ServerName without a port, as in demo/run-demo; the harness always uses
+# a virtual host, so this one is started by hand and stopped by its PID)
+{
+    my $root = "$dir/plain";
+    my $plain_port = free_port();
+    mkdir $_ for $root, "$root/logs", "$root/state", "$root/htdocs";
+    my $mods = '/usr/lib/apache2/modules';
+    my $mpm = ($ENV{TEST_UPKEEP_MPM} // 'event') eq 'prefork' ? 'prefork' : 'event';
+    my $module = $ENV{TEST_UPKEEP_MODULE} // "$FindBin::Bin/../.libs/mod_upkeep.so";
+    open my $c, '>', "$root/httpd.conf" or die $!;
+    print $c "ServerRoot $root\nServerName 127.0.0.1\nListen 127.0.0.1:$plain_port\n"
+        . "PidFile $root/logs/httpd.pid\nErrorLog $root/logs/error.log\nDefaultRuntimeDir $root/logs\n"
+        . "Mutex file:$root/logs default\n"
+        . ($> == 0 ? "User www-data\nGroup www-data\n" : '')
+        . "LoadModule mpm_${mpm}_module $mods/mod_mpm_$mpm.so\nLoadModule authz_core_module $mods/mod_authz_core.so\n"
+        . "LoadModule upkeep_module $module\nDocumentRoot $root/htdocs\n"
+        . "UpkeepStateDir $root/state\nUpkeepBypassSecret $secret_file\n";
+    close $c;
+    # an ASan build of the module needs its runtime loaded first (t/run-tests --asan)
+    local $ENV{LD_PRELOAD} = $ENV{TEST_UPKEEP_PRELOAD} if $ENV{TEST_UPKEEP_PRELOAD};
+    local $ENV{ASAN_OPTIONS} = 'detect_leaks=0:abort_on_error=0' if $ENV{TEST_UPKEEP_PRELOAD};
+    system('/usr/sbin/apache2', '-d', $root, '-f', "$root/httpd.conf", '-k', 'start') == 0
+        or BAIL_OUT("the plain httpd did not start: " . `tail -5 $root/logs/error.log`);
+    delete local $ENV{LD_PRELOAD};
+    my $out = `$FindBin::Bin/../upkeepctl --state-dir $root/state bypass-url 2>&1`;
+    like($out, qr{^http://127\.0\.0\.1:$plain_port/\.upkeep/bypass/[A-Za-z0-9_-]{32}\n\z},
+         'a main server whose ServerName has no port: bypass-url names its Listen port');
+    open my $pf, '<', "$root/logs/httpd.pid" or die $!;
+    chomp(my $pid = <$pf>);
+    kill 'TERM', $pid;
+    for (1 .. 100) { last unless kill 0, $pid; select undef, undef, undef, 0.1 }
+}
+
 my @bad = fatal_log_lines(0);
 ok(!@bad, 'no crash or sanitizer report in the error log') or diag(join "\n", @bad);
 done_testing();
