@@ -342,11 +342,14 @@ fresh();
         my %v = map { /^(\w) .*\(version (\d+),/ ? ($1 => $2) : () } @said;
         $ties++ if ($v{A} // -1) == ($v{B} // -2);
         note("round $round: @said");
-        sleep 4 * $INTERVAL;
+        # the nodes converge within a few polls; on a loaded machine later
         my %ver;
-        for my $n (qw(A B)) {
-            ($ver{$n}) = cstatus($n, '--scope', 'default') =~ /^  cluster:     (\w+ \(version \d+\))$/m;
-        }
+        wait_for(10, sub {
+            for my $n (qw(A B)) {
+                ($ver{$n}) = cstatus($n, '--scope', 'default') =~ /^  cluster:     (\w+ \(version \d+\))$/m;
+            }
+            ($ver{A} // 'A') eq ($ver{B} // 'B');
+        });
         my $held = mc_get(memcached_port(), 'upkeep:default') // '';
         my ($mc_mode) = $held =~ /^mode (\w+)$/m;
         my ($mc_ver) = $held =~ /^version (\d+)$/m;
