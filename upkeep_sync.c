@@ -27,7 +27,8 @@ typedef struct {
     int in_child;               /* child_init ran: this process may poll */
     /* The child is exiting: a poll in progress stops at the next server,
      * and the exit waits for it (exit() tears down OpenSSL and libmemcached
-     * state a running poll would still use). */
+     * state a running poll would still use, and mod_watchdog's STOPPING
+     * call frees the handles): see stop_polls(). */
     _Atomic int stopping;
     _Atomic int polling;
     upkeep_mc_t *mc;            /* created in the polling process */
@@ -212,31 +213,29 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
     return answered;
 }
 
-static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
+/* Stops polling for good: a poll in progress stops at its next server,
+ * and this waits for it (bounded by the memcached timeouts).  polling is
+ * raised before stopping is read, and stopping before polling is read
+ * (both sequentially consistent): either the poll sees stopping, or this
+ * sees the poll. */
+static void stop_polls(upkeep_poller_t *pl)
 {
-    upkeep_poller_t *pl = data;
+    apr_time_t give_up = apr_time_now()
+                         + apr_time_from_msec(2 * pl->cc->timeout_ms + 100);
+
+    atomic_store(&pl->stopping, 1);
+    while (atomic_load(&pl->polling) && apr_time_now() < give_up) {
+        apr_sleep(apr_time_from_msec(5));
+    }
+}
+
+static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
+{
     int server_ok[UPKEEP_MAX_SERVERS];
     int64_t now = apr_time_sec(apr_time_now());
     int i, j, answered = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
-    if (!pl->in_child || atomic_load(&pl->stopping)) {
-        return APR_SUCCESS;
-    }
-    /* The handles belong to this thread: made here, freed here when the
-     * watchdog stops.  Tied to the child's pool instead, they were freed by
-     * its cleanup while this thread could still be inside a request. */
-    if (state == AP_WATCHDOG_STATE_STOPPING) {
-        if (pl->pool) {
-            apr_pool_destroy(pl->pool);
-            pl->pool = NULL;
-            pl->mc = NULL;
-        }
-        return APR_SUCCESS;
-    }
-    if (state != AP_WATCHDOG_STATE_RUNNING) {
-        return APR_SUCCESS;
-    }
     if (!pl->mc) {
         if (!pl->pool) {
             apr_pool_create_unmanaged(&pl->pool);
@@ -245,25 +244,22 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, pl->s, "UPK0026: %s", err);
             apr_pool_clear(pl->pool);
             pl->mc = NULL;
-            return APR_SUCCESS;
+            return;
         }
     }
     for (j = 0; j < pl->cc->nservers; j++) {
         server_ok[j] = 1;
     }
-    atomic_store(&pl->polling, 1);
     for (i = 0; i < upkeep_scope_count() && !atomic_load(&pl->stopping);
          i++) {
         answered += poll_scope(pl, i, p, server_ok);
     }
     if (atomic_load(&pl->stopping)) {
-        atomic_store(&pl->polling, 0);
-        return APR_SUCCESS;
+        return;
     }
     if (answered) {
         register_node(pl, p, server_ok);
     }
-    atomic_store(&pl->polling, 0);
     atomic_store(&pl->live->sync.last_try, now);
     if (answered) {
         atomic_store(&pl->live->sync.last_ok, now);
@@ -281,20 +277,43 @@ static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
                          "cluster sync is back");
         }
     }
+}
+
+static apr_status_t upkeep_poll(int state, void *data, apr_pool_t *p)
+{
+    upkeep_poller_t *pl = data;
+
+    if (!pl->in_child) {
+        return APR_SUCCESS;
+    }
+    /* mod_watchdog calls STOPPING from the thread that destroys the
+     * child's pool, while its own thread may still be inside a poll: stop
+     * that poll before freeing the handles it uses. */
+    if (state == AP_WATCHDOG_STATE_STOPPING) {
+        stop_polls(pl);
+        if (pl->pool && !atomic_load(&pl->polling)) {
+            apr_pool_destroy(pl->pool);
+            pl->pool = NULL;
+            pl->mc = NULL;
+        }
+        return APR_SUCCESS;
+    }
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    atomic_store(&pl->polling, 1);
+    if (!atomic_load(&pl->stopping)) {
+        poll_once(pl, p);
+    }
+    atomic_store(&pl->polling, 0);
     return APR_SUCCESS;
 }
 
-/* Runs first when the child's pool is destroyed at exit. */
+/* Runs when the child's pool is destroyed at exit, before or after
+ * mod_watchdog's own cleanup (STOPPING above). */
 static apr_status_t poller_child_exit(void *data)
 {
-    upkeep_poller_t *pl = data;
-    apr_time_t give_up = apr_time_now()
-                         + apr_time_from_msec(2 * pl->cc->timeout_ms + 100);
-
-    atomic_store(&pl->stopping, 1);
-    while (atomic_load(&pl->polling) && apr_time_now() < give_up) {
-        apr_sleep(apr_time_from_msec(5));
-    }
+    stop_polls(data);
     return APR_SUCCESS;
 }
 

@@ -84,7 +84,7 @@ my $Root = abs_path(dirname(__FILE__) . '/../../..');   # repo root
 # TEST_UPKEEP_SERVROOT=t/servroot-NAME lets several suites run side by side.
 our $ServRoot = "$Root/" . ($ENV{TEST_UPKEEP_SERVROOT} || 't/servroot');
 die "TEST_UPKEEP_SERVROOT must be t/servroot or t/servroot-NAME\n"
-    unless $ServRoot =~ m{^\Q$Root\E/t/servroot(-[\w.]+)?$};
+    unless $ServRoot =~ m{^\Q$Root\E/t/servroot(-[\w.-]+)?$};
 my $Apache    = '/usr/sbin/apache2';
 my $ModDir    = '/usr/lib/apache2/modules';
 my $Mpm       = $ENV{TEST_UPKEEP_MPM} || 'event';
