@@ -661,6 +661,16 @@ static void tell_app(request_rec *r, int mode, const upkeep_record_t *rec,
     ap_set_module_config(r->request_config, &upkeep_module, (void *)name);
 }
 
+/* Apart, so the quiet path of post_read_request has no record on its
+ * stack (nor the stack protector's work for one). */
+static void __attribute__((noinline)) tell_app_active(request_rec *r,
+                                                      int scope)
+{
+    upkeep_record_t rec;
+
+    tell_app(r, read_mode(r, scope, &rec), &rec, 1);
+}
+
 /* A client must not speak for the module: its own Upkeep-Mode and
  * Upkeep-Until (also spelt with '_', which some backends fold into the
  * same variable) are dropped.  One pass over the few request headers;
@@ -701,9 +711,7 @@ static int upkeep_post_read_request(request_rec *r)
         upkeep_bypass_strip(r);
     }
     if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
-        upkeep_record_t rec;
-
-        tell_app(r, read_mode(r, scope, &rec), &rec, 1);
+        tell_app_active(r, scope);
         return DECLINED;
     }
     /* a quiet normal mode: no record on this stack, no header */
@@ -926,9 +934,15 @@ upkeep_slot_t *upkeep_scope_slot(int scope)
  * pays for each hook a module registers. */
 static int upkeep_quick_handler(request_rec *r, int lookup_uri)
 {
-    int rv = upkeep_health_check(r, lookup_uri);
+    int rv = DECLINED;
 
-    return rv == DECLINED ? upkeep_bypass_handler(r, lookup_uri) : rv;
+    if (upkeep_health_configured) {
+        rv = upkeep_health_check(r, lookup_uri);
+    }
+    if (rv == DECLINED && upkeep_bypass_configured) {
+        rv = upkeep_bypass_handler(r, lookup_uri);
+    }
+    return rv;
 }
 
 static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
