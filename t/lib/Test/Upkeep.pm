@@ -166,10 +166,15 @@ sub _descendants() {
     return @out;
 }
 
-# Pid from our pid file, only if that process is alive and really an apache2.
+# Pid from our pid file, only if that process is alive and really our
+# apache2: started with our config file.  A pid file left by a killed
+# server may name a pid reused since, even by the apache2 of a suite
+# running beside this one (t/run-tests runs both MPMs at once).
 sub server_pid() {
     my ($pid) = _slurp(_pid_file()) =~ /(\d+)/ or return undef;
-    return _pid_alive($pid) && _slurp("/proc/$pid/cmdline") =~ /apache2|httpd/ ? $pid : undef;
+    return undef unless _pid_alive($pid);
+    (my $cmd = _slurp("/proc/$pid/cmdline")) =~ tr/\0/ /;
+    return index($cmd, "$ServRoot/conf/httpd.conf") >= 0 ? $pid : undef;
 }
 sub server_alive() { defined server_pid() }
 
@@ -348,6 +353,9 @@ sub stop_server() {
 
 sub _start() {
     my $log_off = error_log_offset();
+    # a stale pid file would make apache2 -k start refuse ("already
+    # running") when its pid now belongs to another process
+    unlink _pid_file() unless server_pid();
     my ($rc, $out, $err) = _run(
         cmd => [$Apache, '-d', $ServRoot, '-f', "$ServRoot/conf/httpd.conf", '-k', 'start'],
         env => $ENV{TEST_UPKEEP_PRELOAD} ? {
