@@ -8,16 +8,26 @@
  *   TEMPLATE  the page file's text;
  *   REASON    the record's reason (any bytes up to 511: the page must
  *             escape whatever it is given);
- *   PARAMS    optional bytes: mode, retry-after, since, until, scope.
+ *   PARAMS    optional bytes: mode, retry-after, since, until, scope,
+ *             UpkeepRefresh (unset, off or 5..86400 s), starts.
  * Properties, against a reference written from the documented rules
- * (README "UpkeepPage"): {{identifier}} with a known name is replaced by
- * its value, any other "{{" is literal text, an unknown identifier is an
- * error naming its line; values are HTML-escaped (& < > " and ').  The
- * built-in pages are rendered with the same record too.
+ * (README "The maintenance page" and UpkeepRefresh): {{identifier}} with
+ * a known name is replaced by its value, {{#name}}...{{/name}} keeps its
+ * text only when the field is set and {{^name}}...{{/name}} only when it
+ * is not, sections nest, any other "{{" is literal text; an unknown
+ * identifier, a {{/name}} that closes nothing or another section, and a
+ * section left open are errors naming the file and line(s); values are
+ * HTML-escaped (& < > " and '); {{refresh}} is UpkeepRefresh, by default
+ * the Retry-After but never under 5, empty when off.  The built-in pages
+ * are rendered with the same record too: the reason, the end as <time>,
+ * and a <meta> refresh on the maintenance page exactly when it reloads.
  *
  * upkeep_page.c is module code, built here without httpd: the httpd
  * symbols it links against, ap_escape_html2 and ap_cstr_casecmpn, are
- * stubbed below and work for real, as httpd's do.
+ * stubbed below and work for real, as httpd's do.  The request's
+ * per-directory configuration is a vector holding a real
+ * upkeep_create_dir_conf() (upkeep_config.c, see the Makefile) at
+ * upkeep_module's index; upkeep_conf_refresh() is the real one too.
  */
 
 #include <time.h>
@@ -28,7 +38,7 @@
 
 #include "fuzz_util.h"
 
-/* --- httpd stub ------------------------------------------------------ */
+/* --- httpd stubs ----------------------------------------------------- */
 
 /* httpd's ap_escape_html2: & < > " always; with toasc, non-ASCII bytes
  * as &#NNN;. */
@@ -80,6 +90,19 @@ AP_DECLARE(int) ap_cstr_casecmpn(const char *s1, const char *s2, apr_size_t n)
     return 0;
 }
 
+/* The module's configuration slot: any index will do, as long as the
+ * vector below has it; the other slots stay NULL, so a wrong index
+ * crashes. */
+#define FUZZ_MODULE_INDEX 3
+
+module AP_MODULE_DECLARE_DATA upkeep_module = {
+    .version = MODULE_MAGIC_NUMBER_MAJOR,
+    .minor_version = MODULE_MAGIC_NUMBER_MINOR,
+    .module_index = FUZZ_MODULE_INDEX,
+    .name = "mod_upkeep.c",
+    .magic = MODULE_MAGIC_COOKIE,
+};
+
 /* --- reference ------------------------------------------------------- */
 
 typedef struct {
@@ -120,6 +143,9 @@ static void ref_escape(sbuf_t *b, const char *s)
     }
 }
 
+#define ISO_TIME  "%Y-%m-%dT%H:%M:%SZ"
+#define HTTP_DATE "%a, %d %b %Y %H:%M:%S GMT"
+
 static void ref_time(sbuf_t *b, int64_t t, const char *fmt)
 {
     time_t tt = (time_t)t;
@@ -135,17 +161,49 @@ static void ref_time(sbuf_t *b, int64_t t, const char *fmt)
 
 typedef struct {
     int mode, retry_after;
+    int refresh;                /* UpkeepRefresh: -1 unset, 0 off, else s */
     const char *scope;
     const upkeep_record_t *rec;
 } ref_values_t;
 
-/* 1 and the value appended if name is a placeholder, else 0. */
-static int ref_value(sbuf_t *b, const char *name, size_t len,
-                     const ref_values_t *v)
+/* README: UpkeepRefresh's seconds; by default the Retry-After, but never
+ * under 5; 0 when off. */
+static int ref_refresh(const ref_values_t *v)
+{
+    if (v->refresh != -1) {
+        return v->refresh;
+    }
+    return v->retry_after < 5 ? 5 : v->retry_after;
+}
+
+/* The README's table of placeholders. */
+static const char *const ref_names[] = {
+    "reason", "retry_after", "until", "until_http", "since", "scope",
+    "mode", "starts", "starts_http", "refresh",
+};
+
+#define NREF_NAMES (sizeof(ref_names) / sizeof(ref_names[0]))
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+
+static int ref_known(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < NREF_NAMES; i++) {
+        if (strlen(ref_names[i]) == len && memcmp(ref_names[i], name, len)
+                                           == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the value of a known placeholder. */
+static void ref_value(sbuf_t *b, const char *name, size_t len,
+                      const ref_values_t *v)
 {
     char num[32];
 
-#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
     if (IS("reason")) {
         ref_escape(b, v->rec->reason[0] ? v->rec->reason
                       : v->mode == UPKEEP_MODE_MAINTENANCE
@@ -157,13 +215,19 @@ static int ref_value(sbuf_t *b, const char *name, size_t len,
         sb_str(b, num);
     }
     else if (IS("until")) {
-        ref_time(b, v->rec->until, "%Y-%m-%dT%H:%M:%SZ");
+        ref_time(b, v->rec->until, ISO_TIME);
     }
     else if (IS("until_http")) {
-        ref_time(b, v->rec->until, "%a, %d %b %Y %H:%M:%S GMT");
+        ref_time(b, v->rec->until, HTTP_DATE);
     }
     else if (IS("since")) {
-        ref_time(b, v->rec->since, "%Y-%m-%dT%H:%M:%SZ");
+        ref_time(b, v->rec->since, ISO_TIME);
+    }
+    else if (IS("starts")) {
+        ref_time(b, v->rec->starts, ISO_TIME);
+    }
+    else if (IS("starts_http")) {
+        ref_time(b, v->rec->starts, HTTP_DATE);
     }
     else if (IS("scope")) {
         sb_str(b, v->scope);
@@ -171,12 +235,44 @@ static int ref_value(sbuf_t *b, const char *name, size_t len,
     else if (IS("mode")) {
         sb_str(b, upkeep_mode_name(v->mode));
     }
-    else {
-        return 0;
+    else if (IS("refresh")) {
+        if (ref_refresh(v) > 0) {
+            snprintf(num, sizeof(num), "%d", ref_refresh(v));
+            sb_str(b, num);
+        }
     }
-#undef IS
+    else {
+        fuzz_fail("reference: no value for {{%.*s}}", (int)len, name);
+    }
+}
+
+/* README: a field is set when the reason was given, until/until_http
+ * with an end, starts/starts_http with a scheduled start, refresh when
+ * not off; the others always are.  Except since: the README counts it
+ * among the others, but a record may say "since 0" (upkeep_record_decode
+ * takes it), and then {{since}} is empty and {{#since}} hides its text
+ * like the other times do. */
+static int ref_is_set(const char *name, size_t len, const ref_values_t *v)
+{
+    if (IS("reason")) {
+        return v->rec->reason[0] != '\0';
+    }
+    if (IS("until") || IS("until_http")) {
+        return v->rec->until != 0;
+    }
+    if (IS("starts") || IS("starts_http")) {
+        return v->rec->starts != 0;
+    }
+    if (IS("since")) {
+        return v->rec->since != 0;
+    }
+    if (IS("refresh")) {
+        return ref_refresh(v) > 0;
+    }
     return 1;
 }
+
+#undef IS
 
 static int is_ident(char c)
 {
@@ -184,38 +280,146 @@ static int is_ident(char c)
            || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Renders t into out; returns 0, or the line of the first unknown
- * placeholder (its name in *bad, *badlen). */
-static int ref_render(const char *t, const ref_values_t *v, sbuf_t *out,
-                      const char **bad, size_t *badlen)
+/* A tag at t: "{{", an optional '#', '^' or '/', an identifier, "}}".
+ * Returns its length (0: t is no tag), with its kind (0 for a value) and
+ * name. */
+static size_t ref_tag(const char *t, char *kind, const char **name,
+                      size_t *len)
 {
-    size_t i = 0;
-    int line = 1;
+    size_t j = 2;
 
-    while (t[i]) {
-        if (t[i] == '{' && t[i + 1] == '{') {
-            size_t j = i + 2;
+    if (t[0] != '{' || t[1] != '{') {
+        return 0;
+    }
+    *kind = 0;
+    if (t[j] == '#' || t[j] == '^' || t[j] == '/') {
+        *kind = t[j++];
+    }
+    *name = t + j;
+    while (is_ident(t[j])) {
+        j++;
+    }
+    *len = (size_t)(t + j - *name);
+    if (!*len || t[j] != '}' || t[j + 1] != '}') {
+        return 0;
+    }
+    return j + 2;
+}
 
-            while (is_ident(t[j])) {
-                j++;
+typedef struct {
+    const char *t;
+    size_t i;                   /* where the parser is in t */
+    int line;
+    const ref_values_t *v;
+    sbuf_t *out;
+    apr_pool_t *p;
+    const char *err;            /* the error, as upkeep_template_parse()
+                                   should word it */
+    int unknown;                /* the error is an unknown placeholder
+                                   (its message goes on to list them) */
+} ref_t;
+
+__attribute__((format(printf, 2, 3)))
+static int ref_error(ref_t *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    r->err = apr_pstrcat(r->p, "fuzz.html ", apr_pvsprintf(r->p, fmt, ap),
+                         NULL);
+    va_end(ap);
+    return -1;
+}
+
+/* Reads the template from r->i to its end or, inside a section (oname),
+ * to that section's {{/name}}; appends the rendering when show.  0, or
+ * -1 on a parse error (r->err). */
+static int ref_block(ref_t *r, int show, char okind, const char *oname,
+                     size_t olen, int oline)
+{
+    while (r->t[r->i]) {
+        const char *name;
+        size_t len, n;
+        char kind;
+
+        n = ref_tag(r->t + r->i, &kind, &name, &len);
+        if (!n) {
+            if (r->t[r->i] == '\n') {
+                r->line++;
             }
-            if (j > i + 2 && t[j] == '}' && t[j + 1] == '}') {
-                if (!ref_value(out, t + i + 2, j - i - 2, v)) {
-                    *bad = t + i + 2;
-                    *badlen = j - i - 2;
-                    return line;
-                }
-                i = j + 2;
-                continue;
+            if (show) {
+                sb_add(r->out, r->t + r->i, 1);
+            }
+            r->i++;
+            continue;
+        }
+        r->i += n;
+        if (!ref_known(name, len)) {
+            r->unknown = 1;
+            return ref_error(r, "line %d: unknown placeholder {{%.*s}}",
+                             r->line, (int)len, name);
+        }
+        if (kind == '/') {
+            if (!oname) {
+                return ref_error(r, "line %d: {{/%.*s}} closes no section",
+                                 r->line, (int)len, name);
+            }
+            if (len != olen || memcmp(name, oname, len) != 0) {
+                return ref_error(r, "line %d: {{/%.*s}} does not close "
+                                 "{{%c%.*s}} of line %d", r->line,
+                                 (int)len, name, okind, (int)olen, oname,
+                                 oline);
+            }
+            return 0;
+        }
+        if (kind) {
+            int shown = ref_is_set(name, len, r->v) == (kind == '#');
+
+            if (ref_block(r, show && shown, kind, name, len, r->line)) {
+                return -1;
             }
         }
-        if (t[i] == '\n') {
-            line++;
+        else if (show) {
+            ref_value(r->out, name, len, r->v);
         }
-        sb_add(out, t + i, 1);
-        i++;
+    }
+    if (oname) {
+        return ref_error(r, "line %d: {{%c%.*s}} is not closed (with "
+                         "{{/%.*s}})", oline, okind, (int)olen, oname,
+                         (int)olen, oname);
     }
     return 0;
+}
+
+/* The parse error upkeep_template_parse() gives: the reference's, and for
+ * an unknown placeholder the list of every known one after it. */
+static void check_error(const ref_t *r, const char *got)
+{
+    size_t n = strlen(r->err), i;
+
+    if (!got || strncmp(got, r->err, n) != 0
+        || (!r->unknown && got[n] != '\0')) {
+        fuzz_fail("parse: got '%s', want '%s%s'", got ? got : "(success)",
+                  r->err, r->unknown ? " (known: ...)" : "");
+    }
+    if (!r->unknown) {
+        return;
+    }
+    if (strncmp(got + n, " (known: ", 9) != 0) {
+        fuzz_fail("parse: '%s' does not list the known placeholders", got);
+    }
+    for (i = 0; i < NREF_NAMES; i++) {
+        const char *s = got + n + 9;
+        size_t len = strlen(ref_names[i]);
+
+        while ((s = strstr(s, ref_names[i])) != NULL
+               && (is_ident(s[len]) || s[-1] != ' ')) {
+            s += len;
+        }
+        if (!s) {
+            fuzz_fail("parse: '%s' does not list {{%s}}", got, ref_names[i]);
+        }
+    }
 }
 
 /* --- the target ------------------------------------------------------ */
@@ -241,19 +445,71 @@ static uint64_t take(const uint8_t **pp, const uint8_t *end, int nbytes)
     return v;
 }
 
+static void want_in(const char *page, const char *what, const char *s)
+{
+    if (!strstr(page, s)) {
+        fuzz_fail("built-in page without %s '%s':\n%s", what, s, page);
+    }
+}
+
+/* The built-in page of mode m, rendered with the fuzzer's record. */
+static void check_builtin(request_rec *r, int m, const ref_values_t *v)
+{
+    const char *got = upkeep_template_render(r, upkeep_default_page(m),
+                                             v->scope, m, v->rec,
+                                             v->retry_after);
+    ref_values_t vm = *v;
+    sbuf_t want = { NULL, 0, 0 };
+    int refresh = ref_refresh(v);
+
+    vm.mode = m;
+    sb_str(&want, "<p class=\"reason\">");
+    ref_value(&want, "reason", 6, &vm);
+    sb_str(&want, "</p>");
+    want_in(got, "its reason", want.buf);
+    if (v->rec->until) {
+        want.len = 0;
+        sb_str(&want, "<time datetime=\"");
+        ref_time(&want, v->rec->until, ISO_TIME);
+        sb_str(&want, "\">");
+        ref_time(&want, v->rec->until, HTTP_DATE);
+        sb_str(&want, "</time>");
+        want_in(got, "its end", want.buf);
+    }
+    else if (strstr(got, "<time")) {
+        fuzz_fail("built-in %s page with a <time> but no end",
+                  upkeep_mode_name(m));
+    }
+    /* README: only the maintenance page reloads itself */
+    if (m == UPKEEP_MODE_MAINTENANCE && refresh > 0) {
+        want.len = 0;
+        sb_str(&want, apr_psprintf(r->pool, "<meta http-equiv=\"refresh\" "
+                                   "content=\"%d\">", refresh));
+        want_in(got, "its reload", want.buf);
+    }
+    else if (strstr(got, "http-equiv=\"refresh\"")) {
+        fuzz_fail("built-in %s page reloads itself (UpkeepRefresh %d)",
+                  upkeep_mode_name(m), v->refresh);
+    }
+    free(want.buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *end = data + size, *pp;
     const uint8_t *nul = memchr(data, '\0', size);
     char *text = fuzz_cstr(data, nul ? (size_t)(nul - data) : size);
+    void *dir_config[FUZZ_MODULE_INDEX + 1] = { NULL };
     const upkeep_template_t *t = NULL;
+    upkeep_dir_conf *dc;
     upkeep_record_t rec;
     ref_values_t v;
     request_rec r;
     sbuf_t want = { NULL, 0, 0 };
-    const char *err, *got, *bad = NULL;
-    size_t badlen = 0;
-    int badline, m;
+    ref_t ref;
+    const char *err, *got;
+    uint64_t refresh;
+    int m;
     apr_pool_t *p;
 
     /* the record, as upkeep_record_decode() could have produced it */
@@ -272,6 +528,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rec.since = (int64_t)(take(&pp, end, 5) % 253402300800ULL);
     rec.until = (int64_t)(take(&pp, end, 5) % 253402300800ULL);
     v.scope = scopes[take(&pp, end, 1) % 4];
+    /* UpkeepRefresh: 0 unset (as without the bytes), 1 off, else 5..1d */
+    refresh = take(&pp, end, 3);
+    v.refresh = refresh == 0 ? -1 : refresh == 1 ? 0
+                : (int)(5 + (refresh - 2) % (UPKEEP_RETRY_AFTER_MAX - 4));
+    rec.starts = (int64_t)(take(&pp, end, 5) % 253402300800ULL);
     rec.mode = v.mode;
     v.rec = &rec;
 
@@ -279,18 +540,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_create(&p, fuzz_root);
     memset(&r, 0, sizeof(r));
     r.pool = p;
+    dc = upkeep_create_dir_conf(p, NULL);
+    dc->refresh = v.refresh;
+    dir_config[FUZZ_MODULE_INDEX] = dc;
+    r.per_dir_config = (ap_conf_vector_t *)dir_config;
 
     err = upkeep_template_parse(p, "fuzz.html", text, &t);
-    badline = ref_render(text, &v, &want, &bad, &badlen);
-    if (badline) {
-        char *expect = apr_psprintf(p, "fuzz.html line %d: unknown "
-                                    "placeholder {{%.*s}}", badline,
-                                    (int)badlen, bad);
-
-        if (!err || strncmp(err, expect, strlen(expect)) != 0) {
-            fuzz_fail("parse: got '%s', want '%s ...'",
-                      err ? err : "(success)", expect);
-        }
+    memset(&ref, 0, sizeof(ref));
+    ref.t = text;
+    ref.line = 1;
+    ref.v = &v;
+    ref.out = &want;
+    ref.p = p;
+    if (ref_block(&ref, 1, 0, NULL, 0, 0)) {
+        check_error(&ref, err);
     }
     else if (err) {
         fuzz_fail("parse: got '%s', want success", err);
@@ -305,12 +568,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* the built-in page of every refusing mode, with the same record */
     for (m = UPKEEP_MODE_NORMAL + 1; m < UPKEEP_MODE_COUNT; m++) {
-        got = upkeep_template_render(&r, upkeep_default_page(m), v.scope, m,
-                                     &rec, v.retry_after);
-        if (!strstr(got, "<p class=\"reason\">")) {
-            fuzz_fail("built-in %s page without its reason",
-                      upkeep_mode_name(m));
-        }
+        check_builtin(&r, m, &v);
     }
     apr_pool_destroy(p);
     free(want.buf);
