@@ -299,6 +299,7 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * starts in its persisted mode, never silently in normal. */
     for (i = 0; i < upkeep_scope_count(); i++) {
         const char *name = upkeep_scope_name(i);
+        int64_t now = apr_time_sec(apr_time_now());
         upkeep_record_t rec[UPKEEP_LAYER_COUNT], held[UPKEEP_LAYER_COUNT];
         int fresh = !upkeep_live_slot(live_map.live, name, 0);
         int l, mode, layer;
@@ -337,13 +338,12 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             seen_version[i][l] = rec[l].version;
         }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            if (upkeep_window_pending(&rec[l], apr_time_sec(apr_time_now()))) {
+            if (upkeep_window_pending(&rec[l], now)) {
                 log_window(s, ptemp, i, l, &rec[l]);
             }
         }
-        layer = upkeep_layer_in_force(rec, apr_time_sec(apr_time_now()));
-        seen_mode[i] = upkeep_mode_at(&rec[layer],
-                                      apr_time_sec(apr_time_now()));
+        layer = upkeep_layer_in_force(rec, now);
+        seen_mode[i] = upkeep_mode_at(&rec[layer], now);
         if (seen_mode[i] != UPKEEP_MODE_NORMAL) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          "UPK0006: scope '%s' starts in %s mode (%s"

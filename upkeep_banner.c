@@ -137,7 +137,7 @@ static int is_html(const char *type)
 
     for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++) {
         n = strlen(types[i]);
-        if (strncasecmp(type, types[i], n) == 0
+        if (ap_cstr_casecmpn(type, types[i], n) == 0
             && (type[n] == '\0' || type[n] == ';' || apr_isspace(type[n]))) {
             return 1;
         }
@@ -166,7 +166,7 @@ static const char *unfit(request_rec *r, apr_bucket_brigade *bb)
     if (!is_html(r->content_type)) {
         return "not HTML";
     }
-    if (enc && strcasecmp(enc, "identity") != 0) {
+    if (enc && ap_cstr_casecmp(enc, "identity") != 0) {
         return "encoded";
     }
     /* the byte-range filter comes later: a banner would shift the ranges

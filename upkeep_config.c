@@ -583,7 +583,7 @@ static const char *set_banner(cmd_parms *cmd, void *dcv, const char *arg)
     upkeep_dir_conf *dc = dcv;
     const char *err;
 
-    if (strcasecmp(arg, "off") == 0) {
+    if (ap_cstr_casecmp(arg, "off") == 0) {
         dc->banner = &upkeep_banner_off;
         return NULL;
     }
