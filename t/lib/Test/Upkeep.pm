@@ -233,7 +233,8 @@ sub _init_servroot() {
     return if $Initialized++;
     _kill_server(server_pid()) if -f _pid_file();   # leftover from a crashed run
     _remove_servroot();
-    make_path(map { "$ServRoot/$_" } qw(conf logs htdocs cgi-bin state));
+    make_path(map { "$ServRoot/$_" } qw(conf logs htdocs cgi-bin state cores));
+    chmod 01777, "$ServRoot/cores";    # CoreDumpDirectory: children run as www-data
     _write_file("$ServRoot/htdocs/index.html", "hello\n", 0644);
     # httpd workers (www-data) must traverse every parent directory.
     for (my $d = $ServRoot; $d ne '/'; $d = dirname($d)) {
@@ -301,6 +302,7 @@ Listen 127.0.0.1:$p
 PidFile $sr/logs/httpd.pid
 DefaultRuntimeDir $sr/logs
 Mutex file:$sr/logs default
+CoreDumpDirectory $sr/cores
 $load
 ErrorLog $sr/logs/error.log
 LogLevel $loglevel
@@ -336,9 +338,19 @@ EOF
 }
 
 # ---------------------------------------------------------------- server control
+# httpd's event MPM has a race of its own in an ungraceful stop or restart:
+# the child's main thread closes the sockets its workers hold
+# (close_worker_sockets) while a worker that just answered is still
+# destroying that connection's pool, and reads freed memory (a segfault in
+# apr_os_sock_get; seen without mod_upkeep loaded, about 1 stop in 70 right
+# after a Connection: close answer).  The client sees the end of the answer
+# before the worker lets go of the socket, so wait that long first.
+sub _let_workers_finish() { sleep 0.05 }
+
 sub _kill_server() {
     my ($pid) = @_;
     return 1 unless $pid;
+    _let_workers_finish();
     kill 'TERM', $pid;
     return 1 if _wait_dead(10, $pid);
     kill 'KILL', $pid, _descendants($pid);
@@ -357,7 +369,9 @@ sub _start() {
     # running") when its pid now belongs to another process
     unlink _pid_file() unless server_pid();
     my ($rc, $out, $err) = _run(
-        cmd => [$Apache, '-d', $ServRoot, '-f', "$ServRoot/conf/httpd.conf", '-k', 'start'],
+        # a crashed child leaves a core that fatal_log_lines() turns into a backtrace
+        cmd => ['sh', '-c', 'ulimit -c unlimited 2>/dev/null || ulimit -Sc "$(ulimit -Hc)"; exec "$@"',
+                'sh', $Apache, '-d', $ServRoot, '-f', "$ServRoot/conf/httpd.conf", '-k', 'start'],
         env => $ENV{TEST_UPKEEP_PRELOAD} ? {
             LD_PRELOAD    => $ENV{TEST_UPKEEP_PRELOAD},
             ASAN_OPTIONS  => 'detect_leaks=0:abort_on_error=0',
@@ -400,6 +414,7 @@ sub restart_server() {
     my $pid = server_pid() or die "restart_server: no server running\n";
     if ($kind eq 'graceful' || $kind eq 'hard') {
         my $off = error_log_offset();
+        _let_workers_finish() if $kind eq 'hard';
         kill $kind eq 'graceful' ? 'USR1' : 'HUP', $pid;
         # a new generation logs "resuming normal operations" once it is up
         my $end = time + 10;
@@ -616,7 +631,26 @@ sub error_log_offset() { -s _error_log() || 0 }
 # Error-log lines since $off that hold a crash or sanitizer report.
 sub fatal_log_lines() {
     my ($off) = @_;
-    return grep { my $l = $_; grep { index($l, $_) >= 0 } @FatalLog } split /\n/, error_log_since($off);
+    my @bad = grep { my $l = $_; grep { index($l, $_) >= 0 } @FatalLog } split /\n/, error_log_since($off);
+    return @bad ? (@bad, _core_backtraces()) : ();
+}
+
+# Backtraces of the cores crashed children left (each reported once), so a
+# crash in CI shows where it happened: the crashing thread, and any other
+# thread inside mod_upkeep, libmemcached or mod_watchdog.  Empty without
+# gdb or cores.
+sub _core_backtraces() {
+    my @out;
+    for my $core (grep { !/\.reported$/ } glob "$ServRoot/cores/core*") {
+        my (undef, $bt) = _run(cmd => ['gdb', '-batch', '-nx', '-ex', 'bt 30',
+                                       '-ex', 'thread apply all bt 30', $Apache, $core]);
+        my ($crash, @threads) = split /^(?=Thread \d+ )/m, $bt // '';
+        push @out, "--- backtrace of $core:",
+            grep { /^(#\d|Thread |Program terminated)/ } map { split /\n/ }
+            $crash, grep { /upkeep|memcached|watchdog/ } @threads;
+        rename $core, "$core.reported";    # kept for a closer look, reported once
+    }
+    return @out;
 }
 sub error_log_since() {
     my ($off) = @_;
