@@ -53,7 +53,8 @@ package Test::Upkeep;
 #   free_port() -> an unused loopback port; wait_for(SECONDS, CODE) -> true
 #       as soon as CODE returns true, false after SECONDS;
 #       fatal_log_lines(OFFSET) -> error-log lines since OFFSET that hold a
-#       crash or sanitizer report (what every data-driven block checks).
+#       crash or sanitizer report (what every data-driven block checks),
+#       followed by the backtraces of new cores in SERVROOT/cores.
 # memcached and blackhole children are stopped by PID only, never by name.
 use Test::Base -Base;
 
