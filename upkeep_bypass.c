@@ -35,6 +35,9 @@
 #define BYPASS_TTL_MAX       apr_time_from_sec(30 * 86400)
 #define BYPASS_TOKEN_LEN     32
 #define BYPASS_COOKIE        "upkeep_bypass_"
+/* RFC 3986 unreserved characters and '/' */
+#define BYPASS_PATH_CHARS    "abcdefghijklmnopqrstuvwxyz" \
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/"
 /* The bypass cookies taken out of the request's Cookie header (r->notes
  * of the initial request). */
 #define BYPASS_NOTE          "upkeep-bypass-cookies"
@@ -86,12 +89,18 @@ const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
         sc->bypass_ttl = t;
         break;
     default:
-        why = arg[0] != '/' || strpbrk(arg, "%?#; \t") ? "is not a plain "
-              "URL path" : strcmp(arg, "/") == 0 ? "would take every path"
-              : NULL;
         /* the token follows the path's last slash */
         sc->bypass_path = arg[strlen(arg) - 1] == '/'
                           ? arg : apr_pstrcat(cmd->pool, arg, "/", NULL);
+        /* compared with the path as sent: only characters no browser
+         * escapes, and no segment a browser would rewrite */
+        why = arg[0] != '/' || arg[strspn(arg, BYPASS_PATH_CHARS)]
+              || strstr(sc->bypass_path, "//")
+              || strstr(sc->bypass_path, "/./")
+              || strstr(sc->bypass_path, "/../")
+              ? "is not a plain URL path (letters, digits and '-._~' "
+                "between single slashes)"
+              : strcmp(arg, "/") == 0 ? "would take every path" : NULL;
         break;
     }
     return why ? apr_psprintf(cmd->pool, "%s: '%s' %s", name, arg, why)
@@ -211,10 +220,11 @@ int upkeep_bypass_handler(request_rec *r, int lookup_uri)
 
 /* --- the cookie -------------------------------------------------------- */
 
+/* Pieces of the joined result, separators included, so that each is
+ * built once (apr_array_pstrcat) however many pairs a header holds. */
 typedef struct {
-    apr_pool_t *p;
-    apr_array_header_t *keep;   /* other cookies, "name=value" */
-    const char *taken;          /* ours, "name=value;..." */
+    apr_array_header_t *keep;   /* other cookies: "a=1", "; ", "b=2" */
+    apr_array_header_t *taken;  /* ours: "name=value", ";", ... */
 } cookie_split_t;
 
 static int has_bypass_cookie(void *data, const char *key, const char *value)
@@ -222,6 +232,15 @@ static int has_bypass_cookie(void *data, const char *key, const char *value)
     (void)data;
     (void)key;
     return strstr(value, BYPASS_COOKIE) == NULL;
+}
+
+static void add_piece(apr_array_header_t *to, const char *sep,
+                      const char *piece)
+{
+    if (to->nelts) {
+        APR_ARRAY_PUSH(to, const char *) = sep;
+    }
+    APR_ARRAY_PUSH(to, const char *) = piece;
 }
 
 /* One cookie-pair: ours are taken, the others kept. */
@@ -240,26 +259,25 @@ static void sort_pair(cookie_split_t *cs, char *pair)
         return;
     }
     if (strncmp(pair, BYPASS_COOKIE, sizeof(BYPASS_COOKIE) - 1) == 0) {
-        cs->taken = cs->taken ? apr_pstrcat(cs->p, cs->taken, ";", pair, NULL)
-                              : pair;
+        add_piece(cs->taken, ";", pair);
     }
     else {
-        APR_ARRAY_PUSH(cs->keep, const char *) = pair;
+        add_piece(cs->keep, "; ", pair);
     }
 }
 
 static int split_cookies(void *data, const char *key, const char *value)
 {
     cookie_split_t *cs = data;
-    char *copy = apr_pstrdup(cs->p, value), *pair, *last, *part, *rest;
+    char *copy = apr_pstrdup(cs->keep->pool, value), *pair, *last, *part;
+    char *rest;
 
     (void)key;
     for (pair = apr_strtok(copy, ";", &last); pair;
          pair = apr_strtok(NULL, ";", &last)) {
-        char *ours = strstr(pair, BYPASS_COOKIE);
-
-        /* httpd joins repeated Cookie headers with ", " */
-        if (ours && ours > pair && strchr(pair, ',')) {
+        /* httpd joins repeated Cookie headers with ", "; cookie values
+         * hold no comma (RFC 6265), so around ours each part is a pair */
+        if (strchr(pair, ',') && strstr(pair, BYPASS_COOKIE)) {
             for (part = apr_strtok(pair, ",", &rest); part;
                  part = apr_strtok(NULL, ",", &rest)) {
                 sort_pair(cs, part);
@@ -273,44 +291,35 @@ static int split_cookies(void *data, const char *key, const char *value)
 }
 
 /* The cookie never reaches a backend (CGI, mod_proxy, PHP): taken out of
- * the request in every mode, kept in r->notes for the gate.  Called from
- * the module's post_read_request hook. */
+ * the request in every mode and every virtual host once any has
+ * UpkeepBypassSecret (a browser sends it to every port of the host name),
+ * kept in r->notes for the gate.  Called from the module's
+ * post_read_request hook. */
 void upkeep_bypass_strip(request_rec *r)
 {
-    const upkeep_server_conf *sc;
     cookie_split_t *cs;
 
-    if (!upkeep_bypass_configured) {
-        return;
-    }
-    sc = ap_get_module_config(r->server->module_config, &upkeep_module);
-    if (!sc->bypass || apr_table_do(has_bypass_cookie, NULL, r->headers_in,
-                                    "Cookie", NULL)) {
+    if (!upkeep_bypass_configured
+        || apr_table_do(has_bypass_cookie, NULL, r->headers_in, "Cookie",
+                        NULL)) {
         return;
     }
     /* in the pool, not on the stack: the common path above then needs
      * no stack frame */
-    cs = apr_pcalloc(r->pool, sizeof(*cs));
-    cs->p = r->pool;
-    cs->keep = apr_array_make(r->pool, 4, sizeof(const char *));
+    cs = apr_palloc(r->pool, sizeof(*cs));
+    cs->keep = apr_array_make(r->pool, 8, sizeof(const char *));
+    cs->taken = apr_array_make(r->pool, 2, sizeof(const char *));
     apr_table_do(split_cookies, cs, r->headers_in, "Cookie", NULL);
-    if (!cs->taken) {
+    if (!cs->taken->nelts) {
         return;
     }
     apr_table_unset(r->headers_in, "Cookie");
     if (cs->keep->nelts) {
-        const char *rest = APR_ARRAY_IDX(cs->keep, 0, const char *);
-        int i;
-
-        for (i = 1; i < cs->keep->nelts; i++) {
-            rest = apr_pstrcat(r->pool, rest, "; ",
-                               APR_ARRAY_IDX(cs->keep, i, const char *),
-                               NULL);
-        }
-        apr_table_setn(r->headers_in, "Cookie", rest);
+        apr_table_setn(r->headers_in, "Cookie",
+                       apr_array_pstrcat(r->pool, cs->keep, '\0'));
     }
-    apr_table_setn(r->notes, BYPASS_NOTE, cs->taken);
-    return;
+    apr_table_setn(r->notes, BYPASS_NOTE,
+                   apr_array_pstrcat(r->pool, cs->taken, '\0'));
 }
 
 /* NULL when value (SCOPE:EXPIRY:MAC) is a valid cookie for scope, else

@@ -534,9 +534,8 @@ static const char *load_template(cmd_parms *cmd, const char *arg,
 {
     const char *directive = cmd->cmd->name;
     const char *path = ap_server_root_relative(cmd->temp_pool, arg);
-    apr_file_t *f;
-    apr_finfo_t fi;
     apr_status_t rv;
+    apr_size_t len;
     char *text;
     const char *err;
 
@@ -544,27 +543,16 @@ static const char *load_template(cmd_parms *cmd, const char *arg,
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'", directive,
                             arg);
     }
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    rv = upkeep_file_read_all(cmd->temp_pool, path, UPKEEP_PAGE_MAX, &text,
+                              &len);
+    if (rv == APR_ENOSPC) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is larger than %d bytes",
+                            directive, path, UPKEEP_PAGE_MAX);
     }
     if (rv != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm%s",
                             directive, path, &rv, hint);
     }
-    if (fi.size > UPKEEP_PAGE_MAX) {
-        apr_file_close(f);
-        return apr_psprintf(cmd->pool, "%s: '%s' is larger than %d bytes",
-                            directive, path, UPKEEP_PAGE_MAX);
-    }
-    text = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
-    rv = apr_file_read_full(f, text, (apr_size_t)fi.size, NULL);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm",
-                            directive, path, &rv);
-    }
-    text[fi.size] = '\0';
     err = upkeep_template_parse(cmd->pool, path, text, out);
     return err ? apr_pstrcat(cmd->pool, directive, ": ", err, NULL) : NULL;
 }

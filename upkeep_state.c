@@ -621,6 +621,33 @@ apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
     return rv;
 }
 
+apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
+                                  apr_off_t max, char **text,
+                                  apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS && fi.size > max) {
+        rv = APR_ENOSPC;
+    }
+    if (rv == APR_SUCCESS) {
+        *len = (apr_size_t)fi.size;
+        *text = apr_palloc(p, *len + 1);
+        rv = apr_file_read_full(f, *text, *len, len);
+        /* a file that shrank meanwhile reads short: keep what is there */
+        rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+        (*text)[*len] = '\0';
+    }
+    apr_file_close(f);
+    return rv;
+}
+
 apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
                                  const char *text, apr_fileperms_t perms,
                                  char *errbuf)

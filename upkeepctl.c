@@ -731,6 +731,10 @@ static const char *flip_summary(apr_pool_t *p, const ctl_args_t *a,
     return a->command;
 }
 
+/* bypass.conf has a line per virtual host and scope: mass hosting can make
+ * it large, but megabytes mean it is something else. */
+#define BYPASS_CONF_MAX (16 * 1024 * 1024)
+
 /* What httpd recorded at startup in STATE_DIR/bypass.conf: the token is
  * there, so this needs no secret, and it is the one httpd accepts. */
 static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
@@ -739,14 +743,13 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
     const char *path = apr_pstrcat(p, a->state_dir, "/" UPKEEP_BYPASS_CONF,
                                    NULL);
     const char *known = NULL;
-    char buf[65536], *line, *last;
+    char *buf, *line, *last;
     const char *json = "";
-    apr_size_t len = 0;
-    apr_file_t *f;
+    apr_size_t len;
     apr_status_t rv;
     int printed = 0, lineno = 0;
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    rv = upkeep_file_read_all(p, path, BYPASS_CONF_MAX, &buf, &len);
     if (APR_STATUS_IS_ENOENT(rv)) {
         fail("no staff bypass: httpd has no UpkeepBypassSecret (no %s; "
              "httpd writes it at startup)", path);
@@ -755,15 +758,13 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
         fail("permission denied: cannot read %s (run as root or as a member "
              "of its group, see UpkeepControlGroup)", path);
     }
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_read_full(f, buf, sizeof(buf) - 1, &len);
-        apr_file_close(f);
-        rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+    if (rv == APR_ENOSPC) {
+        fail("%s is larger than %d bytes: not written by mod_upkeep?", path,
+             BYPASS_CONF_MAX);
     }
     if (rv != APR_SUCCESS) {
         fail("cannot read %s: %pm", path, &rv);
     }
-    buf[len] = '\0';
     for (line = apr_strtok(buf, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
         char *url;

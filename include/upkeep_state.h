@@ -283,6 +283,12 @@ apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
                                const char *scope, int layer,
                                const upkeep_record_t *rec,
                                apr_fileperms_t perms, char *errbuf);
+/* Reads a whole file of at most `max` bytes into `*text` (NUL-terminated,
+ * `*len` bytes); APR_ENOSPC when it is larger, else open/read errors as
+ * they come (ENOENT, EACCES, ...). */
+apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
+                                  apr_off_t max, char **text,
+                                  apr_size_t *len);
 /* Writes `text` to `path` the same atomic way. */
 apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
                                  const char *text, apr_fileperms_t perms,

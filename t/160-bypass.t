@@ -167,6 +167,19 @@ is($h2, '200', 'HTTP/2: the cookie opens the site in maintenance');
 $res = get('GET', '/proxied/cookie.cgi', "a=1; $cookie");
 is($res->{status}, 200, 'mod_proxy: served with the cookie in maintenance');
 is($res->{body}, "cookie=a=1\n", 'mod_proxy: the backend gets the other cookies only');
+# httpd joins repeated Cookie headers with ", "
+$res = http_get('GET', '/cgi-bin/cookie.cgi', [['Cookie', $cookie], ['Cookie', 'a=1']]);
+is($res->{body}, "cookie=a=1\n", 'CGI: several Cookie headers, the bypass cookie first');
+is(http_get('GET', '/', [['Cookie', $cookie], ['Cookie', 'a=1']])->{status}, 200, '... and it opens the site');
+$res = http_get('GET', '/cgi-bin/cookie.cgi', [['Cookie', $cookie], ['Cookie', 'a=1'], ['Cookie', 'b=2; c=3']]);
+is($res->{body}, "cookie=a=1; b=2; c=3\n", '... the others as one Cookie header');
+# a browser sends the cookie to every port of the host name
+my $other = `curl -sS --max-time 10 -H 'Cookie: a=1; $cookie' http://127.0.0.1:$backend/cgi-bin/cookie.cgi`;
+is($other, "cookie=a=1\n", 'a virtual host without UpkeepBypassSecret takes it out too');
+# thousands of pairs: one pass, whatever their order
+my @many = ('a') x 2000;
+$res = get('GET', '/cgi-bin/cookie.cgi', join('; ', 'upkeep_bypass_x=1', @many, $cookie));
+is($res->{body}, 'cookie=' . join('; ', @many) . "\n", '2,000 other pairs around two of ours: all kept, in order');
 
 # --- wrong tokens -----------------------------------------------------------
 $log_off = error_log_offset();
@@ -273,6 +286,12 @@ must_die("UpkeepBypassSecret $secret_file\nUpkeepBypassTTL soon", qr/UpkeepBypas
 must_die("UpkeepBypassTTL 10s", qr/UpkeepBypassTTL: '10s' must be between 1m and 30d/, 'TTL too short');
 must_die("UpkeepBypassPath staff", qr/UpkeepBypassPath: 'staff' is not a plain URL path/, 'bad path');
 must_die("UpkeepBypassPath /", qr/UpkeepBypassPath: '\/' would take every path/, 'root path');
+# httpd shows bytes outside ASCII as \xHH in the error
+for (["/st\xc3\xa4ff/", '/st\xc3\xa4ff/'], '/a//b/', '/a/../b/', '/a/.', '/a"b/', '/a<b>/') {
+    my ($path, $shown) = ref $_ ? @$_ : ($_, $_);
+    must_die("UpkeepBypassPath $path", qr/UpkeepBypassPath: '\Q$shown\E' is not a plain URL path \(letters, digits and '-\._~' between single slashes\)/,
+             "a path a browser would escape or rewrite: $shown");
+}
 
 # --- without UpkeepBypassSecret nothing is taken out -------------------------
 start_server({ config => '' });
@@ -283,6 +302,28 @@ like($err, qr/no staff bypass: httpd has no UpkeepBypassSecret/, '... saying so'
 is(get('GET', '/cgi-bin/cookie.cgi', 'upkeep_bypass_default=x; a=1')->{body}, "cookie=upkeep_bypass_default=x; a=1\n",
    'without UpkeepBypassSecret the Cookie header is left alone');
 is(get('GET', '/.upkeep/bypass/x')->{status}, 404, 'and the path is an ordinary one');
+
+# --- bypass-url reads bypass.conf whole ---------------------------------------
+{
+    my $sd = tempdir('upkeep-bypass-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    open my $bc, '>', "$sd/bypass.conf" or die $!;
+    print $bc "# written by the test\nscopes default\n";
+    printf $bc "url default http://site%04d.example.test/.upkeep/bypass/%s\n", $_, 'T' x 32 for 1 .. 1200;
+    close $bc;
+    ok(-s "$sd/bypass.conf" > 65536, 'a bypass.conf of ' . (-s "$sd/bypass.conf") . ' bytes (1,200 virtual hosts)');
+    my ($rc, $out) = ctl('--state-dir', $sd, 'bypass-url');
+    is($rc, 0, 'bypass-url exits 0');
+    my @urls = split /\n/, $out;
+    is(scalar @urls, 1200, '... and prints every URL');
+    is($urls[-1], 'http://site1200.example.test/.upkeep/bypass/' . 'T' x 32, '... the last one whole');
+    open $bc, '>', "$sd/bypass.conf" or die $!;
+    print $bc '#' x 1023, "\n" for 1 .. 16 * 1024 + 1;
+    close $bc;
+    my $err;
+    ($rc, $out, $err) = ctl('--state-dir', $sd, 'bypass-url');
+    is($rc, 1, 'a bypass.conf over 16 MiB: exit 1');
+    like($err, qr/^upkeepctl: \Q$sd\E\/bypass\.conf is larger than 16777216 bytes: not written by mod_upkeep\?$/m, '... saying so');
+}
 
 stop_server();
 
