@@ -566,7 +566,8 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                  ? upkeep_conf_readonly_status(dc) : HTTP_SERVICE_UNAVAILABLE;
     const upkeep_template_t *page = upkeep_default_page(mode);
     const char *scope = upkeep_scope_name(scope_index);
-    upkeep_body_e format = upkeep_negotiate(r);
+    const char *content_type;
+    upkeep_body_e format = upkeep_negotiate(r, &content_type);
 
     count(scope_index, UPKEEP_COUNT_REFUSED, mode);
     if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
@@ -577,8 +578,7 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");
-    apr_table_setn(r->notes, UPKEEP_TYPE_NOTE,
-                   upkeep_body_content_types[format]);
+    apr_table_setn(r->notes, UPKEEP_TYPE_NOTE, content_type);
     if (status == HTTP_METHOD_NOT_ALLOWED) {
         apr_table_setn(r->notes, UPKEEP_ALLOW_NOTE,
                        upkeep_conf_safe_methods(r->pool, dc));

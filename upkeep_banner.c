@@ -285,7 +285,7 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     e = APR_BRIGADE_FIRST(bb);
     while (e != APR_BRIGADE_SENTINEL(bb)) {
         const char *data;
-        apr_size_t len;
+        apr_size_t len, scan_len;
         apr_ssize_t at;
 
         if (APR_BUCKET_IS_EOS(e)) {
@@ -319,10 +319,13 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        if (len > BANNER_SCAN_MAX - ctx->scanned) {
-            len = BANNER_SCAN_MAX - ctx->scanned;
+        /* only the first BANNER_SCAN_MAX bytes are searched; the split
+         * below is against the whole bucket */
+        scan_len = len;
+        if (scan_len > BANNER_SCAN_MAX - ctx->scanned) {
+            scan_len = BANNER_SCAN_MAX - ctx->scanned;
         }
-        at = upkeep_body_scan(&ctx->scan, data, len);
+        at = upkeep_body_scan(&ctx->scan, data, scan_len);
         if (at >= 0) {
             const char *text = render(r, ctx);
 
@@ -336,7 +339,7 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                           "inserted into %s", r->uri);
             return done(f, bb);
         }
-        ctx->scanned += len;
+        ctx->scanned += scan_len;
         if (ctx->scanned >= BANNER_SCAN_MAX) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0141: no "
                           "<body> tag in the first %d bytes of %s: no "

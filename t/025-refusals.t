@@ -157,6 +157,45 @@ Content-Type: text/plain; charset=utf-8
 
 
 
+=== TEST 10b: maintenance, HTML refused with q=0 beside */*: JSON, not HTML under another name
+--- ctl
+maintenance
+--- request
+GET /
+--- more_headers
+Accept: text/html;q=0, */*
+--- error_code: 503
+--- response_headers
+Content-Type: application/problem+json
+
+
+
+=== TEST 10c: maintenance, Accept: application/*: JSON
+--- ctl
+maintenance
+--- request
+GET /
+--- more_headers
+Accept: application/*
+--- error_code: 503
+--- response_headers
+Content-Type: application/problem+json
+
+
+
+=== TEST 10d: maintenance, Accept: application/xhtml+xml alone: plain text (the page is sent only as text/html)
+--- ctl
+maintenance
+--- request
+GET /
+--- more_headers
+Accept: application/xhtml+xml
+--- error_code: 503
+--- response_headers
+Content-Type: text/plain; charset=utf-8
+
+
+
 === TEST 11: maintenance, a reason with quotes and a backslash stays valid JSON
 --- ctl
 maintenance --reason "Moving to \"db2\" \\ back soon"

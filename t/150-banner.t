@@ -20,6 +20,12 @@ our $Page = <<'EOF';
 EOF
 (our $PageB = $Page) =~ s/\A>>> page\.html\n//;
 $PageB =~ s/(<body class="x">)/$1<p>B<\/p>/;
+# Pages whose <body> ends exactly at byte 65536, the last byte searched:
+# a static file (one bucket) and a CGI (pipe reads of about 8 KB).
+our $Edge = ">>> edge.html\n<html>" . ('x' x 65524) . "<body><p>after</p>" . ('y' x 100) . "TAIL\n";
+our $EdgeCgi = ">>> cgi-bin/edge.cgi\n#!/usr/bin/perl\n"
+    . "print \"Content-Type: text/html\\r\\n\\r\\n<html>\", 'x' x 65524, "
+    . "\"<body><p>after</p>\", 'y' x 20000, \"TAIL\\n\";\n";
 our $SplitCgi = <<'EOF';
 >>> cgi-bin/split.cgi
 #!/usr/bin/perl
@@ -745,3 +751,33 @@ GET /dir/
 <html><head><title>t</title></head><body>
 <p>index</p>
 </body></html>
+
+
+
+=== TEST 42: readonly: a <body> whose '>' is byte 65536 of a static page: the banner right after it
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files eval
+$main::Edge
+--- ctl
+readonly
+--- request
+GET /edge.html
+--- error_code: 200
+--- response_body_like
+\A<html>x{65524}<body><p>B</p><p>after</p>y{100}TAIL\n\z
+
+
+
+=== TEST 43: readonly: the same from a CGI, read in pieces: the banner right after <body>
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files eval
+$main::EdgeCgi
+--- ctl
+readonly
+--- request
+GET /cgi-bin/edge.cgi
+--- error_code: 200
+--- response_body_like
+\A<html>x{65524}<body><p>B</p><p>after</p>y{20000}TAIL\n\z
