@@ -154,7 +154,7 @@ static const char *header_out(const request_rec *r, const char *name)
 
 /* Why this response must go out as it is, or NULL when it gets a banner:
  * only a whole, unencoded HTML page may change. */
-static const char *unfit(request_rec *r, apr_bucket_brigade *bb)
+static const char *unfit(request_rec *r)
 {
     const char *enc = r->content_encoding ? r->content_encoding
                                           : header_out(r, "Content-Encoding");
@@ -178,17 +178,15 @@ static const char *unfit(request_rec *r, apr_bucket_brigade *bb)
     if (cc && ap_find_token(r->pool, cc, "no-transform")) {
         return "no-transform";
     }
-    /* a HEAD whose handler made no body: nothing to measure */
-    if (APR_BUCKET_IS_EOS(APR_BRIGADE_FIRST(bb))) {
-        return "no body";
-    }
     return NULL;
 }
 
 /* The body changes length and content: httpd works the length out again
  * (Content-Length when it sees the whole body at once, else chunks), and
- * the ETag stops naming the plain representation, so no cache serves one
- * for the other once the mode is back to normal. */
+ * the validators stop naming the plain representation, so no cache serves
+ * one for the other once the mode is back to normal: the ETag gets a
+ * suffix, and Last-Modified goes (a revalidation by date would get a 304
+ * for the other one). */
 static void fix_headers(request_rec *r)
 {
     const char *etag = apr_table_get(r->headers_out, "ETag");
@@ -196,6 +194,7 @@ static void fix_headers(request_rec *r)
 
     apr_table_unset(r->headers_out, "Content-Length");
     apr_table_unset(r->headers_out, "Content-MD5");
+    apr_table_unset(r->headers_out, "Last-Modified");
     if (n >= 2 && etag[n - 1] == '"') {
         apr_table_setn(r->headers_out, "ETag",
                        apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, etag,
@@ -229,9 +228,12 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
     if (t == default_banner[0] && rec.reason[0]) {
         t = default_banner[1];
     }
-    return upkeep_template_render(r, t, upkeep_scope_name(scope),
-                                  ctx->banner->mode, &rec,
-                                  upkeep_retry_after(r, dc, &rec));
+    /* the page's charset is unknown: ASCII reads right in any */
+    return upkeep_html_ascii(r->pool,
+                             upkeep_template_render(
+                                 r, t, upkeep_scope_name(scope),
+                                 ctx->banner->mode, &rec,
+                                 upkeep_retry_after(r, dc, &rec)));
 }
 
 /* Passes the buckets before `upto` (with a FLUSH when asked) and keeps
@@ -271,8 +273,16 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return APR_SUCCESS;
     }
     if (!ctx->started) {
-        const char *why = unfit(r, bb);
+        const char *why = unfit(r);
 
+        if (!why) {
+            fix_headers(r);
+            /* a HEAD whose handler made no body: its headers now say what
+             * a GET's would, and there is nothing to scan */
+            if (APR_BUCKET_IS_EOS(APR_BRIGADE_FIRST(bb))) {
+                why = "no body";
+            }
+        }
         if (why) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "UPK0143: no "
                           "banner for %s: %s", r->uri, why);
@@ -280,7 +290,6 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         }
         ctx->started = 1;
         ctx->rest = apr_brigade_create(r->pool, f->c->bucket_alloc);
-        fix_headers(r);
     }
     e = APR_BRIGADE_FIRST(bb);
     while (e != APR_BRIGADE_SENTINEL(bb)) {
@@ -359,6 +368,7 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 void upkeep_banner_offer(request_rec *r, int mode)
 {
     const upkeep_banner_t *b;
+    const char *accept;
     banner_ctx *ctx;
 
     /* the banner belongs to the page, not to its parts; and never to
@@ -370,6 +380,15 @@ void upkeep_banner_offer(request_rec *r, int mode)
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->banner = b;
     ap_add_output_filter_handle(banner_filter_handle, ctx, r, r->connection);
+    /* A browser revalidating a page it holds without the banner (or, with
+     * an ETag of ours, with an older banner) would get a 304 and keep it:
+     * while a banner is offered, documents (whose Accept names text/html)
+     * are answered whole.  Images and scripts keep their 304s. */
+    accept = apr_table_get(r->headers_in, "Accept");
+    if (accept && ap_strcasestr(accept, "text/html")) {
+        apr_table_unset(r->headers_in, "If-None-Match");
+        apr_table_unset(r->headers_in, "If-Modified-Since");
+    }
 }
 
 void upkeep_banner_register_hooks(apr_pool_t *p)

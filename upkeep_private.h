@@ -206,6 +206,11 @@ typedef struct {
  * when it is not in these bytes (the state carries over to the next). */
 apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *scan, const char *data,
                              apr_size_t len);
+/* UTF-8 text with its non-ASCII characters as character references
+ * (`&#xE0;`), so that it reads right in a page of any charset; a byte
+ * that starts no valid UTF-8 sequence stays as it is.  `s` itself when
+ * it is ASCII. */
+const char *upkeep_html_ascii(apr_pool_t *p, const char *s);
 
 /* mod_upkeep.c: what the status code reads */
 upkeep_live_t *upkeep_live(void);

@@ -13,6 +13,9 @@
  * none either way); an offset lies inside the piece it was found in, just
  * past a '>', with "<body" (any case) before it.  Each piece is a buffer
  * of its own size, so ASan sees any read past a piece.
+ * Also the banner's text made ASCII, upkeep_html_ascii(), on PAGE up to
+ * its first NUL: ASCII comes back as it is, anything else at most four
+ * times as long.
  */
 
 #include <ctype.h>
@@ -25,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    fuzz_apr_init();
     return 0;
 }
 
@@ -80,6 +84,28 @@ static int has_body_before(const char *page, long end)
     return 0;
 }
 
+static void check_ascii(const char *page, size_t n)
+{
+    apr_pool_t *p;
+    char *s = fuzz_cstr((const uint8_t *)page, n);
+    const char *out, *c;
+    int ascii = 1;
+
+    apr_pool_create(&p, fuzz_root);
+    out = upkeep_html_ascii(p, s);
+    for (c = s; *c; c++) {
+        ascii &= (unsigned char)*c < 0x80;
+    }
+    if (ascii && out != s) {
+        fuzz_fail("ASCII text was copied");
+    }
+    if (strlen(out) > 4 * strlen(s)) {
+        fuzz_fail("%zu bytes out of %zu", strlen(out), strlen(s));
+    }
+    apr_pool_destroy(p);
+    free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *page;
@@ -103,5 +129,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       || !has_body_before(page, whole))) {
         fuzz_fail("offset %ld is not just past a body tag", whole);
     }
+    check_ascii(page, n);
     return 0;
 }

@@ -179,6 +179,7 @@ GET /page.html
 --- response_headers
 Content-Length: 107
 !Transfer-Encoding
+!Last-Modified
 --- response_headers_like
 ETag: ^(?:W/)?"[^"]*-upkeep"$
 --- response_body eval
@@ -781,3 +782,80 @@ GET /cgi-bin/edge.cgi
 --- error_code: 200
 --- response_body_like
 \A<html>x{65524}<body><p>B</p><p>after</p>y{20000}TAIL\n\z
+
+
+
+=== TEST 44: readonly: a browser revalidating a page it holds (If-None-Match, If-Modified-Since) gets it whole, with the banner
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files
+>>> cgi-bin/dated.cgi
+#!/usr/bin/perl
+print "Content-Type: text/html\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n<html><body><p>x</p></body></html>\n";
+--- ctl
+readonly
+--- request
+GET /cgi-bin/dated.cgi
+--- more_headers
+Accept: text/html,application/xhtml+xml,*/*;q=0.8
+If-Modified-Since: Mon, 01 Jan 2024 00:00:00 GMT
+If-None-Match: *
+--- error_code: 200
+--- response_headers
+!Last-Modified
+--- response_body
+<html><body><p>B</p><p>x</p></body></html>
+
+
+
+=== TEST 45: readonly: other requests (an image's Accept) keep their 304s
+--- config
+UpkeepBanner "<p>B</p>"
+--- user_files
+>>> cgi-bin/dated.cgi
+#!/usr/bin/perl
+print "Content-Type: text/html\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n<html><body><p>x</p></body></html>\n";
+--- ctl
+readonly
+--- request
+GET /cgi-bin/dated.cgi
+--- more_headers
+Accept: image/avif,image/webp,*/*
+If-Modified-Since: Mon, 01 Jan 2024 00:00:00 GMT
+--- error_code: 304
+
+
+
+=== TEST 46: readonly: HEAD of a proxied page has the headers GET would (the ETag of the bannered page)
+--- config
+UpkeepBanner "<p>B</p>"
+ProxyPass /app/ http://127.0.0.1:$ServerPort/cgi-bin/
+<Location /cgi-bin/>
+    UpkeepScope backend
+</Location>
+--- user_files
+>>> cgi-bin/etag.cgi
+#!/usr/bin/perl
+print "Content-Type: text/html\r\nETag: \"abc\"\r\n\r\n";
+print "<html><body><p>x</p></body></html>\n" unless $ENV{REQUEST_METHOD} eq 'HEAD';
+--- ctl
+readonly
+--- request
+HEAD /app/etag.cgi
+--- error_code: 200
+--- response_headers
+ETag: "abc-upkeep"
+
+
+
+=== TEST 47: readonly: a reason outside ASCII reaches the banner as character references, right in a page of any charset
+--- user_files
+>>> latin1.html
+<html><head><meta charset="iso-8859-1"><title>t</title></head><body><p>x</p></body></html>
+--- ctl
+readonly --reason "Mise à jour 😀"
+--- request
+GET /latin1.html
+--- error_code: 200
+--- response_body_like
+<body><div id="upkeep-banner"[^>]*>[^\x80-\xff]*Mise &#xE0; jour &#x1F600;[^\x80-\xff]*</div>\n?<p>x</p>
