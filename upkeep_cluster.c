@@ -152,24 +152,26 @@ apr_status_t upkeep_cluster_conf_load(apr_pool_t *p, const char *dir,
                                       char *errbuf)
 {
     const char *path = apr_pstrcat(p, dir, "/" UPKEEP_CLUSTER_CONF, NULL);
-    char buf[2048], *line, *last;
-    apr_size_t len = 0;
-    apr_file_t *f;
+    char *buf, *line, *last;
+    apr_size_t len;
     apr_status_t rv;
     const char *why = NULL;
 
     memset(cc, 0, sizeof(*cc));
     cc->key_prefix = UPKEEP_DEFAULT_KEY_PREFIX;
     cc->timeout_ms = UPKEEP_DEFAULT_TIMEOUT_MS;
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    /* a few lines; a larger file is not one httpd wrote */
+    rv = upkeep_file_read_all(p, path, 64 * 1024, &buf, &len);
+    if (rv == APR_ENOSPC) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is larger than 64 KiB",
+                     path);
+        return rv;
+    }
     if (rv != APR_SUCCESS) {
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm",
                      path, &rv);
         return rv;
     }
-    rv = apr_file_read_full(f, buf, sizeof(buf) - 1, &len);
-    apr_file_close(f);
-    buf[len] = '\0';
     for (line = apr_strtok(buf, "\n", &last); line && !why;
          line = apr_strtok(NULL, "\n", &last)) {
         char *value = strchr(line, ' ');

@@ -195,8 +195,13 @@ const char *upkeep_parse_time(const char *text, int64_t now, int64_t *out)
     if (*c == '+') {
         apr_interval_time_t d;
 
-        if (upkeep_parse_duration(c + 1, &d) != NULL) {
-            return "is not a duration after '+' (examples: +90s, +30m, +2h)";
+        const char *why = upkeep_parse_duration(c + 1, &d);
+
+        if (why) {
+            return why;
+        }
+        if (d % APR_USEC_PER_SEC) {
+            return "must be whole seconds (windows start on a second)";
         }
         *out = now + apr_time_sec(d);
         return NULL;
@@ -216,6 +221,12 @@ const char *upkeep_parse_time(const char *text, int64_t now, int64_t *out)
         c++;
         if (!take_digits(&c, 2, &sec)) {
             return form;
+        }
+        if (*c == '.' || *c == ',') {
+            return "has fractional seconds (windows start on a second)";
+        }
+        if (sec == 60) {
+            return "is a leap second (use :59 or the next minute)";
         }
     }
     if (*c == 'Z' || *c == 'z') {
@@ -422,6 +433,11 @@ apr_status_t upkeep_record_decode(const char *text, apr_size_t len,
     if (memchr(text, '\0', len)) {
         FAIL("contains a NUL byte");
     }
+    /* every line ends in a newline: without one the text was cut short,
+     * and a lost optional line (starts) would change what it means */
+    if (len && text[len - 1] != '\n') {
+        FAIL("is truncated (its last line has no newline)");
+    }
     while (pos < end) {
         const char *nl = memchr(pos, '\n', (apr_size_t)(end - pos));
         apr_size_t n = nl ? (apr_size_t)(nl - pos) : (apr_size_t)(end - pos);
@@ -596,7 +612,16 @@ apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
     apr_status_t rv;
     char why[UPKEEP_ERRMSG_MAX];
 
+    apr_finfo_t fi;
+
     memset(rec, 0, sizeof(*rec));
+    /* a FIFO or device there would block the open or the read */
+    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
+    if (rv == APR_SUCCESS && fi.filetype != APR_REG) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is not a regular file",
+                     path);
+        return APR_EGENERAL;
+    }
     rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
     if (APR_STATUS_IS_ENOENT(rv)) {
         errbuf[0] = '\0';

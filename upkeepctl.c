@@ -199,6 +199,10 @@ static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
                              * APR_USEC_PER_SEC) {
             fail_usage("--for '%s' must be between 1s and 30d", arg);
         }
+        if (a->duration % APR_USEC_PER_SEC) {
+            fail_usage("--for '%s' must be whole seconds (an end is kept to "
+                       "the second)", arg);
+        }
         break;
     case OPT_JSON:
         a->json = 1;
@@ -339,6 +343,10 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         fail_usage("%s is node-local: --cluster %s would take every node out "
                    "of the load balancer at once", a->command, a->command);
     }
+    if (is_drain_command(a->command) && a->scope) {
+        fail_usage("%s is node-wide (the health check answers for every "
+                   "scope): --scope does not go with it", a->command);
+    }
     if (a->hold_max && strcmp(a->command, "hold") != 0) {
         fail_usage("--max only goes with hold");
     }
@@ -469,29 +477,37 @@ static void held_cluster_record(apr_pool_t *p, const char *dir,
     }
 }
 
-/* Publishes rec to every memcached server; returns how many took it.
- * The version is raised above anything a server already holds. */
-static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
-                           const char *scope, upkeep_record_t *rec)
-{
-    const char *value;
-    const char *key = upkeep_cluster_key(p, cc, scope);
+/* The memcached servers as one --cluster command sees them. */
+typedef struct {
     upkeep_mc_t *mc;
-    char err[UPKEEP_ERRMSG_MAX];
-    int i, answered = 0, stored = 0;
-    int ok[UPKEEP_MAX_SERVERS];
+    const char *key;
+    int answered[UPKEEP_MAX_SERVERS];
+} cluster_link_t;
 
-    if (upkeep_mc_open(p, cc, &mc, err) != APR_SUCCESS) {
+/* Reads the scope's value on every server; *newest becomes the newest of
+ * what this node holds and what they hold, so that the command is checked
+ * against the cluster as it is, not against this node's copy (a sync
+ * interval old, or any age where httpd does not run). */
+static void cluster_read(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                         const char *scope, cluster_link_t *cl,
+                         upkeep_record_t *newest)
+{
+    char err[UPKEEP_ERRMSG_MAX];
+    int i, answered = 0;
+
+    cl->key = upkeep_cluster_key(p, cc, scope);
+    if (upkeep_mc_open(p, cc, &cl->mc, err) != APR_SUCCESS) {
         fail("%s; not changed", err);
     }
     for (i = 0; i < cc->nservers; i++) {
         upkeep_record_t there;
         char *value;
         apr_size_t len;
-        upkeep_get_e r = upkeep_mc_get(mc, i, p, key, &value, &len, err);
+        upkeep_get_e r = upkeep_mc_get(cl->mc, i, p, cl->key, &value, &len,
+                                       err);
 
-        ok[i] = r != UPKEEP_GET_ERROR;
-        if (!ok[i]) {
+        cl->answered[i] = r != UPKEEP_GET_ERROR;
+        if (!cl->answered[i]) {
             fprintf(stderr, "upkeepctl: warning: %s\n", err);
             continue;
         }
@@ -499,25 +515,30 @@ static int cluster_publish(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
         if (r == UPKEEP_GET_FOUND
             && upkeep_value_decode(p, cc, scope, value, len, &there, err)
                == APR_SUCCESS
-            && there.version >= rec->version) {
-            if (there.version >= (uint64_t)APR_INT64_MAX) {
-                fail("%s on %s holds the largest version there is; not "
-                     "changed (delete the key on every server and the "
-                     "scope's .cluster files to start over)", key,
-                     upkeep_mc_server_name(mc, i));
-            }
-            rec->version = there.version + 1;
+            && upkeep_record_newer(&there, newest) > 0) {
+            *newest = there;
         }
     }
     if (!answered) {
         fail("no memcached server answered; not changed");
     }
-    value = upkeep_value_sign(p, cc, scope, rec);
+}
+
+/* Stores rec on every server that answered cluster_read(); returns how
+ * many took it. */
+static int cluster_write(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
+                         const char *scope, const cluster_link_t *cl,
+                         upkeep_record_t *rec)
+{
+    const char *value = upkeep_value_sign(p, cc, scope, rec);
+    char err[UPKEEP_ERRMSG_MAX];
+    int i, stored = 0;
+
     for (i = 0; i < cc->nservers; i++) {
-        if (!ok[i]) {
+        if (!cl->answered[i]) {
             continue;
         }
-        if (upkeep_mc_set(mc, i, key, value, err) == APR_SUCCESS) {
+        if (upkeep_mc_set(cl->mc, i, cl->key, value, err) == APR_SUCCESS) {
             stored++;
         }
         else {
@@ -644,6 +665,7 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
     int on = strcmp(a->command, "drain") == 0;
     int64_t now = apr_time_sec(apr_time_now());
     upkeep_live_map_t map;
+    upkeep_live_t *live;
     char err[UPKEEP_ERRMSG_MAX], who[UPKEEP_WHO_MAX];
     apr_file_t *lock;
     apr_status_t rv;
@@ -652,6 +674,13 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
     if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
         fail("%s", err);
     }
+    /* a live file httpd cannot use fails here, before the drain file says
+     * otherwise; none at all (httpd not started yet) is fine */
+    rv = upkeep_live_attach(p, a->state_dir, &map, err);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+        fail("%s; not changed", err);
+    }
+    live = rv == APR_SUCCESS ? map.live : NULL;
     who_am_i(p, who);
     if (on) {
         rv = upkeep_file_replace(p, path, apr_psprintf(p, "drained since %s "
@@ -666,9 +695,9 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
              && !APR_STATUS_IS_ENOENT(rv)) {
         fail("cannot remove %s: %pm; not changed", path, &rv);
     }
-    if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
-        atomic_store(&map.live->drain.since, on ? now : 0);
-        atomic_store(&map.live->drain.drained, (uint32_t)on);
+    if (live) {
+        atomic_store(&live->drain.since, on ? now : 0);
+        atomic_store(&live->drain.drained, (uint32_t)on);
     }
     apr_file_close(lock);
     printf(on ? "this node is drained: its health check answers 503\n"
@@ -814,8 +843,10 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     int cancel = strcmp(a->command, "cancel") == 0;
     int layer = a->cluster ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
     upkeep_cluster_conf_t cc;
+    cluster_link_t link;
     upkeep_record_t old, rec;
     upkeep_live_map_t map;
+    upkeep_live_t *live = NULL;
     upkeep_slot_t *slot = NULL;
     char err[UPKEEP_ERRMSG_MAX];
     apr_file_t *lock;
@@ -830,21 +861,17 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
         fail("%s", err);
     }
-    /* Claim the live slot before saving, so a full live file fails the
-     * flip instead of leaving disk and memory apart. */
     rv = upkeep_live_attach(p, a->state_dir, &map, err);
     if (rv == APR_SUCCESS) {
-        slot = upkeep_live_slot(map.live, scope, 1);
-        if (!slot) {
-            fail("no free slot for scope '%s' in the live state (at most %d "
-                 "scopes); not changed", scope, UPKEEP_MAX_SCOPES);
-        }
+        live = map.live;
+        slot = upkeep_live_slot(live, scope, 0);
     }
     else if (!APR_STATUS_IS_ENOENT(rv)) {
         fail("%s; not changed", err);
     }
     if (a->cluster) {
         held_cluster_record(p, a->state_dir, scope, slot, &old);
+        cluster_read(p, &cc, scope, &link, &old);
     }
     else {
         rv = upkeep_state_load(p, a->state_dir, scope, layer, &old, err);
@@ -872,8 +899,15 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     if (a->reason) {
         apr_cpystrn(rec.reason, a->reason, UPKEEP_REASON_MAX);
     }
+    /* A new scope's live slot is claimed only now that the command fits
+     * (a refused one must not use one of the few up), and before anything
+     * is written, so a full live file leaves nothing half done. */
+    if (live && !slot && !(slot = upkeep_live_slot(live, scope, 1))) {
+        fail("no free slot for scope '%s' in the live state (at most %d "
+             "scopes); not changed", scope, UPKEEP_MAX_SCOPES);
+    }
     if (a->cluster) {
-        stored = cluster_publish(p, &cc, scope, &rec);
+        stored = cluster_write(p, &cc, scope, &link, &rec);
     }
     if (upkeep_state_save(p, a->state_dir, scope, layer, &rec,
                           APR_FPROT_UREAD | APR_FPROT_UWRITE

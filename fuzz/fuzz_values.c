@@ -17,7 +17,7 @@
  *    or [+-]HHMM, nothing after; year >= 1970, a day that exists,
  *    hour <= 23, minute and second <= 59, offset hours <= 23 and minutes
  *    <= 59 -> the UTC seconds of the local fields minus the offset; or
- *    '+' DURATION -> now plus the duration in whole seconds.
+ *    '+' DURATION of whole seconds -> now plus the duration.
  * Input: one string (up to the first NUL), given to all five.
  */
 
@@ -208,7 +208,7 @@ static int ref_time(const char *s, int64_t now, int64_t *t)
     if (s[0] == '+') {
         int64_t usec;
 
-        if (!ref_duration(s + 1, &usec)) {
+        if (!ref_duration(s + 1, &usec) || usec % 1000000) {
             return 0;
         }
         *t = now + usec / 1000000;

@@ -443,6 +443,16 @@ UPK0005: .*default\.state line 1 ends in a carriage return
 
 
 
+=== TEST 93a: a state file cut short (no newline after its last line) is named as such
+--- must_die
+--- keep_state
+--- user_files eval
+">>> state/default.state\nformat 1\nmode maintenance\nversion 3\nsince 1700000000\nstarts 17"
+--- startup_error_like
+UPK0005: .*default\.state is truncated \(its last line has no newline\)
+
+
+
 === TEST 93b: UpkeepAnnounce with a bad duration
 --- must_die
 --- config

@@ -340,6 +340,39 @@ fresh();
     is(code(), 503, 'still in maintenance');
 }
 
+# ------------------------------------------------------------ --cluster commands are checked against memcached
+# This node polls once an hour: its own copy of the cluster layer is stale,
+# as it is for a sync interval on any node, or always where httpd is not
+# running.  Another node (a state directory without httpd) flips.
+{
+    fresh(spec(interval => '1h'));
+    my $other = servroot() . '-othernode';
+    remove_tree($other);
+    make_path($other);
+    my @other = ('--state-dir', $other, '--cluster', '--memcached', "127.0.0.1:$MC", '--secret-file', $SECRET_FILE);
+    my ($rc, $out, $err) = ctl(@other, 'maintenance', '--reason', 'emergency');
+    is($rc, 0, 'another node puts the cluster in maintenance') or diag($err);
+    is(cluster_layer(), 'normal (version 0)', 'this node has not polled it');
+    ($rc, $out, $err) = ctl('--cluster', 'readonly', '--at', '+1h', '--for', '10m');
+    is($rc, 1, '--cluster --at here is refused: the cluster is in maintenance');
+    like($err, qr/scope 'default' is in maintenance mode now: a window can be scheduled only while the scope is normal/, '... saying so');
+    ($rc, $out, $err) = ctl('--cluster', 'cancel');
+    is($rc, 1, '--cluster cancel here: the cluster has no window, exit 1');
+    like($err, qr/scope 'default' has no scheduled window in the cluster layer; not changed/, '... saying so');
+    is((fields(mc_get($MC, $KEY)) // {})->{reason}, 'emergency', 'memcached still holds the emergency');
+    ($rc, $out, $err) = ctl('--cluster', 'maintenance', '--at', '+2h', '--for', '30m');
+    is($rc, 1, 'so does a window scheduled over it');
+    ($rc, $out, $err) = ctl(@other, 'normal');
+    ($rc, $out, $err) = ctl('--cluster', 'maintenance', '--at', '+2h', '--for', '30m');
+    is($rc, 0, 'back to normal there: a window can be scheduled here') or diag($err);
+    ($rc, $out, $err) = ctl(@other, 'readonly');
+    like($err, qr/note: this replaces the maintenance window scheduled for /, 'the other node is told it replaces the window this one scheduled');
+    ($rc, $out, $err) = ctl('--cluster', 'cancel');
+    is($rc, 1, '... and this node cannot cancel a window that is no longer there');
+    is((fields(mc_get($MC, $KEY)) // {})->{mode}, 'readonly', 'memcached holds readonly');
+    remove_tree($other);
+}
+
 # ------------------------------------------------------------ without UpkeepSecretFile, unsigned values count
 {
     my $off = error_log_offset();

@@ -514,6 +514,22 @@ Upkeep-Drain: off
 
 
 
+=== TEST 31b: drain --scope is a usage error (exit 2): draining is node-wide
+--- config eval: $::Conf
+--- ctl
+undrain
+--scope shop drain
+--- ctl_exit_code: 2
+--- ctl_stderr_like
+\Aupkeepctl: drain is node-wide \(the health check answers for every scope\): --scope does not go with it
+--- request
+GET /healthz
+--- error_code: 200
+--- response_headers
+Upkeep-Drain: off
+
+
+
 === TEST 32: drain --wait is a usage error (exit 2) and drains nothing
 --- config eval: $::Conf
 --- ctl

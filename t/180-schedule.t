@@ -7,6 +7,7 @@ use Test::Upkeep;
 use Test::UpkeepOps;
 use Test::More;
 use File::Path qw(make_path remove_tree);
+use POSIX qw(mkfifo);
 use Time::HiRes qw(time sleep);
 
 my $SECRET_FILE = servroot() . '-secret';
@@ -158,8 +159,13 @@ for my $case (
     [qr/--at '2030-01-01T10:00' has no time zone/, 'maintenance', '--at', '2030-01-01T10:00'],
     [qr/--at '2030-02-30T10:00Z' is not a date that exists/, 'maintenance', '--at', '2030-02-30T10:00Z'],
     [qr/--at 'tomorrow' is not a time/, 'maintenance', '--at', 'tomorrow'],
-    [qr/--at '\+soon' is not a duration after '\+'/, 'maintenance', '--at', '+soon'],
+    [qr/--at '\+soon' is not a duration \(examples/, 'maintenance', '--at', '+soon'],
     [qr/--at '\+400d' is more than a year away/, 'maintenance', '--at', '+400d'],
+    [qr/--at '\+99999999999999d' is too large/, 'maintenance', '--at', '+99999999999999d'],
+    [qr/--at '\+1500ms' must be whole seconds/, 'maintenance', '--at', '+1500ms'],
+    [qr/--for '1500ms' must be whole seconds/, 'maintenance', '--for', '1500ms'],
+    [qr/--at '2030-01-01T10:00:00\.5Z' has fractional seconds/, 'maintenance', '--at', '2030-01-01T10:00:00.5Z'],
+    [qr/--at '2030-06-30T23:59:60Z' is a leap second/, 'maintenance', '--at', '2030-06-30T23:59:60Z'],
     [qr/--at does not go with normal/, 'normal', '--at', '+1h'],
     [qr/--at does not go with cancel/, 'cancel', '--at', '+1h'],
     [qr/--for does not go with cancel/, 'cancel', '--for', '1h'],
@@ -171,6 +177,29 @@ for my $case (
 {
     my $st = scope_json(status_json(), 'default');
     ok($st->{mode} eq 'normal' && !$st->{local}{pending}, 'the refused commands left the scope normal, with no window');
+}
+# a refused command (a mistyped scope, say) takes none of the live file's
+# few scope slots
+for my $typo (qw(typo1 typo2)) {
+    bad_ctl(1, qr/scope '$typo' has no scheduled window; not changed/, '--scope', $typo, 'cancel');
+}
+ok(!grep({ $_->{scope} =~ /^typo/ } @{ status_json()->{scopes} }), 'refused commands claim no live slot for their scope');
+
+# state the node cannot use: nothing is written, and upkeepctl says why
+{
+    my $d = servroot() . '-broken';
+    remove_tree($d);
+    make_path($d);
+    open my $lf, '>', "$d/upkeep.live" or die $!;
+    print $lf "\0" x 1000;
+    close $lf;
+    bad_ctl(1, qr/upkeep\.live has size 1000, not \d+; not changed/, '--state-dir', $d, 'drain');
+    ok(!-e "$d/drain", 'drain with an unusable live file: no drain file either');
+    unlink "$d/upkeep.live";
+    mkfifo("$d/default.state", 0600) or die "mkfifo: $!";
+    # (a blocked open would end in the harness's kill, not exit 1)
+    bad_ctl(1, qr{default\.state is not a regular file}, '--state-dir', $d, 'status');
+    remove_tree($d);
 }
 
 # ISO 8601 with an offset: the same instant as in UTC
