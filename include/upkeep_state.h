@@ -419,12 +419,25 @@ static inline int upkeep_slot_quiet(const upkeep_slot_t *slot)
     return !atomic_load_explicit(&slot->active, memory_order_acquire);
 }
 
+/* A record copied out of the live file, which only httpd and upkeepctl
+ * write but a corrupt one could fill with anything: its strings end inside
+ * their fields, and a mode out of range fails closed. */
+static inline void upkeep_record_sanitize(upkeep_record_t *rec)
+{
+    rec->reason[UPKEEP_REASON_MAX - 1] = '\0';
+    rec->changed_by[UPKEEP_WHO_MAX - 1] = '\0';
+    if ((uint32_t)rec->mode >= UPKEEP_MODE_COUNT) {
+        rec->mode = UPKEEP_MODE_MAINTENANCE;
+    }
+}
+
 /* Seqlock reader: the mode in force at `now` and the layer it comes from.
  * That layer's record is copied into *out when the mode is not normal;
  * with `all` set, both layers are copied into out[0..1] (status, the
  * poller).  The request path thus copies nothing in normal mode.
  * Returns 0 for a consistent snapshot, -1 if it gave up waiting for a dead
- * writer (the mode is then validated and the strings terminated). */
+ * writer.  Either way the modes are validated and the strings of what it
+ * copies terminated (upkeep_record_sanitize). */
 static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
                                    int *mode, int *layer,
                                    upkeep_record_t *out, int all)
@@ -447,6 +460,9 @@ static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
             peek[l].mode = slot->layer[l].mode;
             peek[l].until = slot->layer[l].until;
             peek[l].starts = slot->layer[l].starts;
+            if ((uint32_t)peek[l].mode >= UPKEEP_MODE_COUNT) {
+                peek[l].mode = UPKEEP_MODE_MAINTENANCE;  /* fail closed */
+            }
         }
         l = upkeep_layer_in_force(peek, now);
         if (all) {
@@ -460,16 +476,19 @@ static inline int upkeep_slot_read(const upkeep_slot_t *slot, int64_t now,
         if (atomic_load_explicit(&slot->seq, memory_order_relaxed) == s1) {
             *layer = l;
             *mode = upkeep_mode_at(&peek[l], now);
+            if (all) {
+                upkeep_record_sanitize(&out[0]);
+                upkeep_record_sanitize(&out[1]);
+            }
+            else if (*mode != UPKEEP_MODE_NORMAL) {
+                upkeep_record_sanitize(out);
+            }
             return 0;
         }
     }
     for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
         peek[l] = slot->layer[l];
-        peek[l].reason[UPKEEP_REASON_MAX - 1] = '\0';
-        peek[l].changed_by[UPKEEP_WHO_MAX - 1] = '\0';
-        if (peek[l].mode < 0 || peek[l].mode >= UPKEEP_MODE_COUNT) {
-            peek[l].mode = UPKEEP_MODE_MAINTENANCE;  /* fail closed */
-        }
+        upkeep_record_sanitize(&peek[l]);
     }
     l = upkeep_layer_in_force(peek, now);
     if (all) {
