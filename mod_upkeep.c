@@ -566,8 +566,7 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                  ? upkeep_conf_readonly_status(dc) : HTTP_SERVICE_UNAVAILABLE;
     const upkeep_template_t *page = upkeep_default_page(mode);
     const char *scope = upkeep_scope_name(scope_index);
-    const char *content_type;
-    upkeep_body_e format = upkeep_negotiate(r, &content_type);
+    upkeep_body_e format = upkeep_negotiate(r);
 
     count(scope_index, UPKEEP_COUNT_REFUSED, mode);
     if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
@@ -578,7 +577,8 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");
-    apr_table_setn(r->notes, UPKEEP_TYPE_NOTE, content_type);
+    apr_table_setn(r->notes, UPKEEP_TYPE_NOTE,
+                   upkeep_body_content_types[format]);
     if (status == HTTP_METHOD_NOT_ALLOWED) {
         apr_table_setn(r->notes, UPKEEP_ALLOW_NOTE,
                        upkeep_conf_safe_methods(r->pool, dc));

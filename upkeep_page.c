@@ -459,26 +459,22 @@ const char *upkeep_template_render(request_rec *r,
 
 /* What each body format is offered as, in the server's order of
  * preference when the client likes several equally (a browser's
- * wildcard, curl's * / *, no Accept at all: the HTML page), and the
- * Content-Type it is then sent with.  HTML is only text/html: a client
- * that refuses it (q=0) must not get it through another name. */
-typedef struct {
-    upkeep_body_e format;
-    const char *type;
-    const char *content_type;
-} body_offer_t;
-
-static const body_offer_t body_offers[] = {
-    { UPKEEP_BODY_HTML, "text/html", "text/html; charset=utf-8" },
-    { UPKEEP_BODY_JSON, "application/problem+json",
-      "application/problem+json" },
-    /* the same problem details for clients that name plain JSON: a +json
-     * type is JSON (RFC 6839), and RFC 9457 sends problems as this */
-    { UPKEEP_BODY_JSON, "application/json", "application/problem+json" },
-    /* last: also what a client that accepts none of these gets */
-    { UPKEEP_BODY_TEXT, "text/plain", "text/plain; charset=utf-8" },
+ * wildcard, curl's * / *, no Accept at all: the HTML page).  HTML is only
+ * text/html: a client that refuses it (q=0) must not get it through
+ * another name.  Clients that name plain JSON get the problem details as
+ * RFC 9457 sends them (a +json type is JSON, RFC 6839). */
+static const char *const format_types[UPKEEP_BODY_COUNT][3] = {
+    [UPKEEP_BODY_HTML] = { "text/html", NULL, NULL },
+    [UPKEEP_BODY_JSON] = { "application/problem+json", "application/json",
+                           NULL },
+    [UPKEEP_BODY_TEXT] = { "text/plain", NULL, NULL },
 };
-#define BODY_OFFER_COUNT (int)(sizeof(body_offers) / sizeof(body_offers[0]))
+
+const char *const upkeep_body_content_types[UPKEEP_BODY_COUNT] = {
+    [UPKEEP_BODY_HTML] = "text/html; charset=utf-8",
+    [UPKEEP_BODY_JSON] = "application/problem+json",
+    [UPKEEP_BODY_TEXT] = "text/plain; charset=utf-8",
+};
 
 /* "q=0.5" -> 500; anything malformed counts as 1 (RFC 9110 12.4.2 says
  * at most three decimals). */
@@ -555,31 +551,31 @@ static void score_type(const char *accept, const char *type, int *q,
     }
 }
 
-upkeep_body_e upkeep_negotiate(const request_rec *r,
-                               const char **content_type)
+upkeep_body_e upkeep_negotiate(const request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
-    int best = 0, best_q = 0, best_level = 0, i;
+    int best = -1, best_q = 0, best_level = 0, f, t;
 
-    if (accept && *accept) {
-        /* nothing acceptable: plain text, which every client can show */
-        best = BODY_OFFER_COUNT - 1;
-        for (i = 0; i < BODY_OFFER_COUNT; i++) {
+    if (!accept || !*accept) {
+        return UPKEEP_BODY_HTML;
+    }
+    for (f = 0; f < UPKEEP_BODY_COUNT; f++) {
+        for (t = 0; format_types[f][t]; t++) {
             int q, level;
 
-            score_type(accept, body_offers[i].type, &q, &level);
+            score_type(accept, format_types[f][t], &q, &level);
             /* a higher q wins; at the same q, a type the client named
              * beats one it took by wildcard; then the server's order */
             if (q > 0 && (q > best_q || (q == best_q
                                          && level > best_level))) {
-                best = i;
+                best = f;
                 best_q = q;
                 best_level = level;
             }
         }
     }
-    *content_type = body_offers[best].content_type;
-    return body_offers[best].format;
+    /* nothing acceptable: plain text, which every client can show */
+    return best < 0 ? UPKEEP_BODY_TEXT : (upkeep_body_e)best;
 }
 
 static const char *const refusal_titles[UPKEEP_MODE_COUNT] = {

@@ -254,10 +254,8 @@ typedef enum {
     UPKEEP_BODY_TEXT,
     UPKEEP_BODY_COUNT
 } upkeep_body_e;
-/* The body format for the request's Accept, and the Content-Type to
- * send it with. */
-upkeep_body_e upkeep_negotiate(const request_rec *r,
-                               const char **content_type);
+extern const char *const upkeep_body_content_types[UPKEEP_BODY_COUNT];
+upkeep_body_e upkeep_negotiate(const request_rec *r);
 const char *upkeep_refusal_body(request_rec *r, upkeep_body_e format,
                                 const upkeep_template_t *page, int status,
                                 const char *scope, int mode,

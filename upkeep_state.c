@@ -609,10 +609,9 @@ apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
     char buf[UPKEEP_STATE_FILE_MAX + 1];
     apr_size_t len = 0;
     apr_file_t *f;
+    apr_finfo_t fi;
     apr_status_t rv;
     char why[UPKEEP_ERRMSG_MAX];
-
-    apr_finfo_t fi;
 
     memset(rec, 0, sizeof(*rec));
     /* a FIFO or device there would block the open or the read */

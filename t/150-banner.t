@@ -26,6 +26,12 @@ our $Edge = ">>> edge.html\n<html>" . ('x' x 65524) . "<body><p>after</p>" . ('y
 our $EdgeCgi = ">>> cgi-bin/edge.cgi\n#!/usr/bin/perl\n"
     . "print \"Content-Type: text/html\\r\\n\\r\\n<html>\", 'x' x 65524, "
     . "\"<body><p>after</p>\", 'y' x 20000, \"TAIL\\n\";\n";
+# An HTML page with a Last-Modified date, for revalidations.
+our $DatedCgi = <<'EOF';
+>>> cgi-bin/dated.cgi
+#!/usr/bin/perl
+print "Content-Type: text/html\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n<html><body><p>x</p></body></html>\n";
+EOF
 our $SplitCgi = <<'EOF';
 >>> cgi-bin/split.cgi
 #!/usr/bin/perl
@@ -788,10 +794,8 @@ GET /cgi-bin/edge.cgi
 === TEST 44: readonly: a browser revalidating a page it holds (If-None-Match, If-Modified-Since) gets it whole, with the banner
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> cgi-bin/dated.cgi
-#!/usr/bin/perl
-print "Content-Type: text/html\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n<html><body><p>x</p></body></html>\n";
+--- user_files eval
+$main::DatedCgi
 --- ctl
 readonly
 --- request
@@ -811,10 +815,8 @@ If-None-Match: *
 === TEST 45: readonly: other requests (an image's Accept) keep their 304s
 --- config
 UpkeepBanner "<p>B</p>"
---- user_files
->>> cgi-bin/dated.cgi
-#!/usr/bin/perl
-print "Content-Type: text/html\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n<html><body><p>x</p></body></html>\n";
+--- user_files eval
+$main::DatedCgi
 --- ctl
 readonly
 --- request
