@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_protocol.h"
@@ -408,21 +409,49 @@ int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
                                 : upkeep_conf_retry_after(dc);
 }
 
-/* r->uri as the most decoding backend could read it: ;parameters
- * dropped from every segment, percent-escapes (%2f too) decoded, "." and
- * ".." resolved, slashes merged; repeated so double encodings unfold.
- * NULL when it does not settle or does not decode. */
-static const char *canonical_path(request_rec *r)
+/* Decodes the valid %XX escapes of p in place and keeps a stray '%'
+ * as it is, as lenient backends do (httpd's unescapers refuse the whole
+ * path).  -1 for an escaped NUL, which no backend reads as a path. */
+static int unescape_lenient(char *p)
 {
-    char *p, *src, *dst;
+    char *dst = p;
+
+    for (; *p; p++) {
+        if (*p == '%' && apr_isxdigit(p[1]) && apr_isxdigit(p[2])) {
+            int hi = apr_isdigit(p[1]) ? p[1] - '0'
+                                       : (apr_toupper(p[1]) - 'A' + 10);
+            int lo = apr_isdigit(p[2]) ? p[2] - '0'
+                                       : (apr_toupper(p[2]) - 'A' + 10);
+
+            if (!(*dst++ = (char)(hi << 4 | lo))) {
+                return -1;
+            }
+            p += 2;
+        }
+        else {
+            *dst++ = *p;
+        }
+    }
+    *dst = '\0';
+    return 0;
+}
+
+/* A path as the most decoding backend could read it: ;parameters
+ * dropped from every segment, percent-escapes (%2f too) decoded, "." and
+ * ".." resolved, slashes merged; repeated until it settles, so double
+ * encodings unfold.  NULL when it does not settle or leaves the root. */
+static const char *canonical_path(apr_pool_t *pool, const char *uri)
+{
+    char *p, *src, *dst, *before;
     int round;
 
-    if (!strpbrk(r->uri, "%;\\") && !strstr(r->uri, "//")
-        && !strstr(r->uri, "/.")) {
-        return r->uri;
+    if (!strpbrk(uri, "%;\\") && !strstr(uri, "//") && !strstr(uri, "/.")) {
+        return uri;
     }
-    p = apr_pstrdup(r->pool, r->uri);
+    p = apr_pstrdup(pool, uri);
+    before = apr_palloc(pool, strlen(uri) + 1);
     for (round = 0; round < 4; round++) {
+        strcpy(before, p);
         for (src = dst = p; *src; ) {
             if (*src == ';') {
                 while (*src && *src != '/') {
@@ -434,14 +463,12 @@ static const char *canonical_path(request_rec *r)
             src++;
         }
         *dst = '\0';
-        if (ap_unescape_all(p) != 0) {
+        if (unescape_lenient(p) != 0
+            || !ap_normalize_path(p, AP_NORMALIZE_NOT_ABOVE_ROOT
+                                     | AP_NORMALIZE_MERGE_SLASHES)) {
             return NULL;
         }
-        if (!ap_normalize_path(p, AP_NORMALIZE_NOT_ABOVE_ROOT
-                                  | AP_NORMALIZE_MERGE_SLASHES)) {
-            return NULL;
-        }
-        if (!strpbrk(p, "%;\\")) {
+        if (strcmp(before, p) == 0) {
             return p;
         }
     }
@@ -457,74 +484,107 @@ static int prefix_covers(const char *prefix, const char *path)
            && (path[n] == '\0' || path[n] == '/' || prefix[n - 1] == '/');
 }
 
-/* Whether a prefix of `list` covers r->uri and its canonical form (kept
- * in *canon, computed once). */
-static int path_listed(request_rec *r, const apr_array_header_t *list,
-                       const char **canon)
+/* Whether a prefix of `list` covers `uri` as it is and in its canonical
+ * form. */
+static int path_listed(apr_pool_t *pool, const apr_array_header_t *list,
+                       const char *uri)
 {
+    const char *canon = NULL;
     int i;
 
     for (i = 0; list && i < list->nelts; i++) {
         const char *prefix = APR_ARRAY_IDX(list, i, const char *);
 
-        if (!prefix_covers(prefix, r->uri)) {
+        if (!prefix_covers(prefix, uri)) {
             continue;
         }
-        if (!*canon) {
-            *canon = canonical_path(r);
+        if (!canon && !(canon = canonical_path(pool, uri))) {
+            return 0;
         }
-        if (*canon && prefix_covers(prefix, *canon)) {
+        if (prefix_covers(prefix, canon)) {
             return 1;
         }
     }
     return 0;
 }
 
-/* Whether the gate applies to r.  An exemption by path holds only if
- * r->uri and its canonical form are both exempt, so no encoding trick
- * reaches a gated path through an exempt one. */
-static int gate_applies(request_rec *r, const upkeep_dir_conf *dc)
+/* The configuration httpd gives `uri` in r's virtual host, and the path
+ * it reads there (*looked, when asked for): a lookup (a sub-request,
+ * which the gate skips), so nested <Location>s and <LocationMatch>es are
+ * honoured exactly.  Only asked in a mode other than normal, for a
+ * request that would otherwise pass. */
+static const upkeep_dir_conf *conf_for(request_rec *r, const char *uri,
+                                       const char **looked)
 {
-    const char *canon = NULL;
+    request_rec *sub = ap_sub_req_lookup_uri(uri, r, NULL);
+    /* a merged configuration may live in sub's pool; what it points to
+     * is the server's */
+    const upkeep_dir_conf *dc = apr_pmemdup(r->pool,
+        ap_get_module_config(sub->per_dir_config, &upkeep_module),
+        sizeof(*dc));
+
+    if (looked) {
+        *looked = apr_pstrdup(r->pool, sub->uri ? sub->uri : uri);
+    }
+    ap_destroy_sub_req(sub);
+    return dc;
+}
+
+/* Whether 'Upkeep off' (from dc, the configuration httpd chose for
+ * `uri`) holds: the path must read the same once normalised, or the
+ * normalised path must be off too. */
+static int off_holds(request_rec *r, const char *uri)
+{
+    const char *canon = canonical_path(r->pool, uri);
+
+    if (!canon) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0106: 'Upkeep "
+                      "off' not applied to %s: it does not normalise", uri);
+        return 0;
+    }
+    if (strcmp(canon, uri) != 0
+        && upkeep_conf_enabled(conf_for(r, canon, NULL))) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: 'Upkeep off' "
+                      "not applied to %s: it normalises to %s, which is "
+                      "gated", uri, canon);
+        return 0;
+    }
+    return 1;
+}
+
+/* Whether the gate lets r through to `uri` (r->uri, or the script part
+ * of it) in `mode`, dc being the configuration of `uri`.  An exemption
+ * by path holds only if `uri` and its canonical form are both exempt, so
+ * no encoding trick reaches a gated path through an exempt one.  A
+ * rewrite ([PT]) is judged by its target, which is what runs. */
+static int exempt(request_rec *r, const upkeep_dir_conf *dc,
+                  const char *uri, int scope, int mode)
+{
+    request_rec *top = r;
     int i;
 
     if (!upkeep_conf_enabled(dc)) {
-        /* httpd chose this configuration for r->uri.  If the path reads
-         * differently once normalised, ask httpd which configuration that
-         * path gets (a sub-request, which this gate skips): nested
-         * <Location>s and <LocationMatch>es are then honoured exactly. */
-        canon = canonical_path(r);
-        if (canon && strcmp(canon, r->uri) != 0) {
-            request_rec *sub = ap_sub_req_lookup_uri(canon, r, NULL);
-            int off = !upkeep_conf_enabled(ap_get_module_config(
-                sub->per_dir_config, &upkeep_module));
-
-            ap_destroy_sub_req(sub);
-            if (!off) {
-                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: "
-                              "'Upkeep off' not applied to %s: it normalises "
-                              "to %s, which is gated", r->uri, canon);
-                return 1;
-            }
-        }
-        else if (!canon) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0101: 'Upkeep "
-                          "off' not applied to %s: it does not normalise",
-                          r->uri);
-            return 1;
-        }
-        return 0;
+        return off_holds(r, uri);
     }
     if (dc->allow_from) {
         for (i = 0; i < dc->allow_from->nelts; i++) {
             if (apr_ipsubnet_test(APR_ARRAY_IDX(dc->allow_from, i,
                                                 apr_ipsubnet_t *),
                                   r->useragent_addr)) {
-                return 0;
+                return 1;
             }
         }
     }
-    return !path_listed(r, dc->exempt, &canon);
+    if (path_listed(r->pool, dc->exempt, uri)
+        || (mode != UPKEEP_MODE_MAINTENANCE
+            && path_listed(r->pool, dc->allow_writes, uri))) {
+        return 1;
+    }
+    /* the staff cookie was taken from the client's request */
+    while (top->main) {
+        top = top->main;
+    }
+    return upkeep_bypass_allows(top, scope);
 }
 
 static void count(int scope, int counter, int mode);
@@ -586,7 +646,9 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     /* The type set by the filter says UTF-8; keep httpd from adding its
      * iso-8859-1 to the text/html it sets first. */
     apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
-    if (!r->header_only) {
+    /* HEAD too: without a body of our own, httpd would run the
+     * ErrorDocument, which may be the very app the refusal protects. */
+    {
         const char *body = upkeep_refusal_body(r, format, page, status, scope,
                                                mode, rec, retry_after);
 
@@ -673,29 +735,43 @@ static void __attribute__((noinline)) tell_app_active(request_rec *r,
 
 /* A client must not speak for the module: its own Upkeep-Mode and
  * Upkeep-Until (also spelt with '_', which some backends fold into the
- * same variable) are dropped.  One pass over the few request headers;
- * the removals only when one is there. */
-static void drop_client_headers(request_rec *r)
+ * same variable) are dropped.  One pass over the few request headers,
+ * which also tells whether the client asks for an Upgrade; the removals
+ * only when one is there. */
+static int scan_client_headers(request_rec *r)
 {
     static const char *const names[] = {
         "Upkeep-Mode", "Upkeep-Until", "Upkeep_Mode", "Upkeep_Until"
     };
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    int i;
+    int i, own = 0, upgrade = 0;
 
     for (i = 0; i < h->nelts; i++) {
-        if ((e[i].key[0] == 'U' || e[i].key[0] == 'u')
-            && ap_cstr_casecmpn(e[i].key, "Upkeep", 6) == 0) {
-            break;
+        const char *key = e[i].key;
+
+        if ((key[0] == 'U' || key[0] == 'u')
+            && (key[1] == 'p' || key[1] == 'P')) {
+            if (ap_cstr_casecmpn(key + 2, "keep", 4) == 0) {
+                own = 1;
+            }
+            else if (ap_cstr_casecmp(key + 2, "grade") == 0) {
+                upgrade = 1;
+            }
         }
     }
-    if (i < h->nelts) {
+    if (own) {
         for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
             apr_table_unset(r->headers_in, names[i]);
         }
     }
+    return upgrade;
 }
+
+static int early_look(request_rec *r);
+static void count_inflight(request_rec *r, int scope);
+static int opens_tunnel(const request_rec *r);
+#define UPKEEP_TUNNEL_NOTE "upkeep-tunnel"
 
 /* Early, so server-context mod_rewrite and log formats see the mode of
  * the virtual host's scope; the gate refines it per directory. */
@@ -705,18 +781,24 @@ static int upkeep_post_read_request(request_rec *r)
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
     const char *normal = upkeep_mode_names[UPKEEP_MODE_NORMAL];
+    int upgrade = scan_client_headers(r);
 
-    drop_client_headers(r);
     if (upkeep_bypass_configured) {
         upkeep_bypass_strip(r);
     }
     if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
         tell_app_active(r, scope);
-        return DECLINED;
+        return early_look(r);
     }
     /* a quiet normal mode: no record on this stack, no header */
     apr_table_addn(r->subprocess_env, "UPKEEP_MODE", normal);
     ap_set_module_config(r->request_config, &upkeep_module, (void *)normal);
+    /* A tunnel opened now is a write in flight for as long as it lives,
+     * whatever the mode becomes: upkeepctl --wait must see it. */
+    if (upgrade && !r->main && opens_tunnel(r)) {
+        count_inflight(r, scope);
+        apr_table_setn(r->notes, UPKEEP_TUNNEL_NOTE, "1");
+    }
     return DECLINED;
 }
 
@@ -812,13 +894,89 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
     return mode;
 }
 
+/* A request that asks to switch protocols (WebSocket) or to open a
+ * tunnel (CONNECT) writes whatever its method: the tunnel carries
+ * messages both ways for as long as it lives.  h2c is HTTP again. */
+static int opens_tunnel(const request_rec *r)
+{
+    const char *upgrade;
+
+    if (r->method_number == M_CONNECT) {
+        return 1;
+    }
+    upgrade = apr_table_get(r->headers_in, "Upgrade");
+    return upgrade && ap_cstr_casecmp(upgrade, "h2c") != 0;
+}
+
+/* Marks a request the gate has judged (r->notes): the value is the very
+ * r->uri it judged, so a later look sees whether httpd moved it. */
+#define UPKEEP_JUDGED_NOTE "upkeep-judged"
+
+/* Counts a write in flight once per request. */
+static void count_write(request_rec *r, int scope)
+{
+    if (!apr_table_get(r->notes, UPKEEP_TUNNEL_NOTE)) {
+        count_inflight(r, scope);
+    }
+}
+
+/* The decision for a request that is not quietly normal: pass, hold, or
+ * refuse.  `script` is the target when it differs from r->uri (the
+ * script that PATH_INFO follows), with its configuration `sdc`; both
+ * must be exempt for an exemption to hold.  `judged`: the gate already
+ * judged r->uri with dc (the last look only judges what changed). */
+static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
+                  upkeep_record_t *rec, int mode, const char *script,
+                  int judged)
+{
+    int safe = upkeep_conf_method_is_safe(dc, r) && !opens_tunnel(r);
+    /* counted once, by the gate */
+    int first = !judged && !script && !r->main
+                && !apr_table_get(r->notes, UPKEEP_JUDGED_NOTE);
+
+    if (mode == UPKEEP_MODE_NORMAL || (safe && mode != UPKEEP_MODE_MAINTENANCE)) {
+        if (first && !safe) {
+            count_write(r, scope);
+        }
+        return DECLINED;
+    }
+    if ((judged || exempt(r, dc, r->uri, scope, mode))
+        && (!script || exempt(r, conf_for(r, script, NULL), script, scope,
+                              mode))) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "UPK0103: %s %s is exempt", r->method, r->uri);
+        if (first) {
+            count(scope, UPKEEP_COUNT_BYPASSED, mode);
+            if (!safe) {
+                count_write(r, scope);
+            }
+        }
+        return DECLINED;
+    }
+    if (mode == UPKEEP_MODE_HOLD && !r->main) {
+        int after = hold_write(r, dc, scope, rec);
+
+        if (after < 0) {
+            return refuse(r, dc, scope, UPKEEP_MODE_HOLD, rec);
+        }
+        tell_app(r, after, rec, 0);
+        if (after == UPKEEP_MODE_NORMAL) {
+            if (first) {
+                count_write(r, scope);
+            }
+            return DECLINED;
+        }
+        mode = after;
+    }
+    return refuse(r, dc, scope, mode, rec);
+}
+
 /* Every mode but a quiet normal: kept apart so that the common case in
  * upkeep_gate() needs no record on its stack. */
 static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
 {
     upkeep_record_t rec;
-    int mode = read_mode(r, scope, &rec), safe;
-    const char *canon = NULL;
+    int mode = read_mode(r, scope, &rec), rv;
 
     /* post_read_request set it for the virtual host's scope; a per-dir
      * scope (or a flip in between) changes it */
@@ -826,49 +984,23 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         != (void *)upkeep_mode_name(mode)) {
         tell_app(r, mode, &rec, 0);
     }
-    /* Sub-requests ride on a request that passed.  An ErrorDocument
-     * redirect of our own refusal would loop if gated again.  Every other
-     * internal redirect (per-directory mod_rewrite, an ErrorDocument of
-     * some other error) names a new path and is gated again. */
+    /* Sub-requests are looked up by a request that passed (mod_dir,
+     * mod_negotiation, SSI): those that run a handler are judged when
+     * they do (upkeep_handler).  A refusal never gets an ErrorDocument
+     * (refuse() always sets the body), so a redirect from one is not
+     * ours to answer twice.  Every other internal redirect (per-directory
+     * mod_rewrite, mod_actions, an ErrorDocument of some other error)
+     * names a new path and is judged again. */
     if (r->main || (r->prev && apr_table_get(r->prev->notes,
                                              UPKEEP_REFUSED_NOTE))) {
         return DECLINED;
     }
-    safe = upkeep_conf_method_is_safe(dc, r);
-    if (mode == UPKEEP_MODE_NORMAL || (safe && mode != UPKEEP_MODE_MAINTENANCE)) {
-        if (!safe) {
-            count_inflight(r, scope);
-        }
+    rv = decide(r, dc, scope, &rec, mode, NULL, 0);
+    if (rv == DECLINED && mode != UPKEEP_MODE_NORMAL) {
+        apr_table_setn(r->notes, UPKEEP_JUDGED_NOTE, r->uri);
         upkeep_banner_offer(r, mode);
-        return DECLINED;
     }
-    if (!gate_applies(r, dc)
-        || (mode != UPKEEP_MODE_MAINTENANCE && dc->allow_writes
-            && path_listed(r, dc->allow_writes, &canon))
-        || upkeep_bypass_allows(r, scope)) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "UPK0103: %s %s is exempt", r->method, r->uri);
-        count(scope, UPKEEP_COUNT_BYPASSED, mode);
-        if (!safe) {
-            count_inflight(r, scope);
-        }
-        upkeep_banner_offer(r, mode);
-        return DECLINED;
-    }
-    if (mode == UPKEEP_MODE_HOLD) {
-        int after = hold_write(r, dc, scope, &rec);
-
-        if (after < 0) {
-            return refuse(r, dc, scope, UPKEEP_MODE_HOLD, &rec);
-        }
-        tell_app(r, after, &rec, 0);
-        if (after == UPKEEP_MODE_NORMAL) {
-            count_inflight(r, scope);
-            return DECLINED;
-        }
-        mode = after;
-    }
-    return refuse(r, dc, scope, mode, &rec);
+    return rv;
 }
 
 /* Runs once <Location>/<Directory> configuration is merged and before
@@ -891,6 +1023,101 @@ static int upkeep_gate(request_rec *r)
         count_inflight(r, scope);
     }
     return DECLINED;
+}
+
+/* TRACE and OPTIONS * are answered by core in map_to_storage, before
+ * the gate: judge them here, with the configuration of TRACE's path
+ * (OPTIONS * has none but the virtual host's). */
+static int early_look(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    const char *uri = r->uri;
+    upkeep_record_t rec;
+    int scope;
+
+    if (r->method_number == M_TRACE && r->uri[0] == '/') {
+        dc = conf_for(r, r->uri, &uri);
+    }
+    else if (r->method_number != M_OPTIONS || strcmp(r->uri, "*") != 0) {
+        return DECLINED;
+    }
+    scope = upkeep_conf_scope(dc);
+    if (!scope_slots[scope] || upkeep_slot_quiet(scope_slots[scope])) {
+        return DECLINED;
+    }
+    return decide(r, dc, scope, &rec, read_mode(r, scope, &rec),
+                  strcmp(uri, r->uri) != 0 ? uri : NULL, 0);
+}
+
+/* The script part of r->uri when r carries PATH_INFO
+ * (/cgi-bin/app/x.css runs /cgi-bin/app), else NULL. */
+static const char *script_path(request_rec *r)
+{
+    apr_size_t n, info;
+
+    if (!r->path_info || !r->path_info[0]) {
+        return NULL;
+    }
+    n = strlen(r->uri);
+    info = strlen(r->path_info);
+    if (info >= n || strcmp(r->uri + n - info, r->path_info) != 0) {
+        return NULL;
+    }
+    return apr_pstrmemdup(r->pool, r->uri, n - info);
+}
+
+/* The last look, as a handler is about to run, in a mode other than
+ * normal.  httpd may have handed the request to another target since
+ * the gate judged it: mod_dir's FallbackResource and DirectoryIndex and
+ * mod_negotiation's MultiViews look the target up as a sub-request and
+ * then take its URI, handler and configuration over (a fast redirect,
+ * which runs no gate); a script runs with PATH_INFO under a URI whose
+ * <LocationMatch> may be exempt; a sub-request (SSI include virtual,
+ * exec cgi) runs a handler of its own.  Each is judged for the target
+ * that runs, with that target's configuration. */
+static int __attribute__((noinline)) last_look(request_rec *r,
+                                               const upkeep_dir_conf *dc,
+                                               int scope)
+{
+    const char *judged = apr_table_get(r->notes, UPKEEP_JUDGED_NOTE);
+    const char *script = script_path(r);
+    const request_rec *prev;
+    upkeep_record_t rec;
+    int mode;
+
+    /* a handler for a request we refused never runs (defence in depth:
+     * refusals carry their own body, so no ErrorDocument follows) */
+    for (prev = r->prev; prev; prev = prev->prev) {
+        if (apr_table_get(prev->notes, UPKEEP_REFUSED_NOTE)) {
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+    }
+    if (judged == r->uri && !script) {
+        return DECLINED;
+    }
+    mode = read_mode(r, scope, &rec);
+    return decide(r, dc, scope, &rec, mode, script, judged == r->uri);
+}
+
+/* First of all handlers: the last look at the target, then the status
+ * page.  One hook for both, as every request pays for each hook. */
+static int upkeep_handler(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    int scope = upkeep_conf_scope(dc);
+
+    if (scope_slots[scope] && !upkeep_slot_quiet(scope_slots[scope])) {
+        int rv = last_look(r, dc, scope);
+
+        if (rv != DECLINED) {
+            return rv;
+        }
+    }
+    /* the status page's own test, first letter inline: a call costs more */
+    return r->handler && r->handler[0] == 'u' ? upkeep_status_handler(r)
+                                              : DECLINED;
 }
 
 int upkeep_window_announced(request_rec *r, upkeep_record_t *rec)
@@ -975,7 +1202,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
     ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);
     /* first: a health check must not wait for any other module */
     ap_hook_quick_handler(upkeep_quick_handler, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_handler(upkeep_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(upkeep_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(insert_refusal_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     ap_register_output_filter("UPKEEP_REFUSAL", refusal_filter, NULL,
