@@ -996,7 +996,7 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
         return DECLINED;
     }
     rv = decide(r, dc, scope, &rec, mode, NULL, 0);
-    if (rv == DECLINED && mode != UPKEEP_MODE_NORMAL) {
+    if (rv == DECLINED) {
         apr_table_setn(r->notes, UPKEEP_JUDGED_NOTE, r->uri);
         upkeep_banner_offer(r, mode);
     }

@@ -41,13 +41,19 @@ static ap_filter_rec_t *banner_filter_handle;
     "border-box;margin:0;padding:.6em 1em;border-bottom:1px solid " \
     "#d4a72c;background:#fff8c5;color:#1f2328;font:15px/1.4 " \
     "system-ui,sans-serif;text-align:center\">"
-#define BANNER_TAIL \
-    " You can keep browsing, but nothing can be saved right now.</div>\n"
+#define BANNER_UNTIL(what) \
+    "{{#until}} " what " <time datetime=\"{{until}}\">{{until_http}}" \
+    "</time>{{/until}}"
 
+/* [0] read-only: writes are refused; [1] hold: writes wait, then go
+ * through.  The reason and the end when set. */
 static const char *const default_banner_text[2] = {
-    BANNER_OPEN "<strong>Changes are paused.</strong>" BANNER_TAIL,
-    BANNER_OPEN "<strong>Changes are paused</strong> ({{reason}})."
-    BANNER_TAIL,
+    BANNER_OPEN "<strong>Changes are paused</strong>{{#reason}} "
+    "({{reason}}){{/reason}}. You can keep browsing; saving is back"
+    BANNER_UNTIL("at") "{{^until}} soon{{/until}}.</div>\n",
+    BANNER_OPEN "<strong>Saving may take a few seconds</strong>"
+    "{{#reason}} ({{reason}}){{/reason}}: changes wait a moment, then go "
+    "through." BANNER_UNTIL("Until") "{{#until}}.{{/until}}</div>\n",
 };
 static const upkeep_template_t *default_banner[2];
 
@@ -98,7 +104,8 @@ const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
     }
     if (mode == UPKEEP_MODE_READONLY || mode == UPKEEP_MODE_HOLD) {
         b = apr_palloc(r->pool, sizeof(*b));
-        b->tmpl = dc->banner ? dc->banner : default_banner[0];
+        b->tmpl = dc->banner ? dc->banner
+                             : default_banner[mode == UPKEEP_MODE_HOLD];
         b->mode = mode;
         b->window = NULL;
         return b;
@@ -224,9 +231,6 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
         upkeep_slot_read(upkeep_scope_slot(scope),
                          apr_time_sec(r->request_time), &mode, &layer, &rec,
                          0);
-    }
-    if (t == default_banner[0] && rec.reason[0]) {
-        t = default_banner[1];
     }
     /* the page's charset is unknown: ASCII reads right in any */
     return upkeep_html_ascii(r->pool,

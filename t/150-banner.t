@@ -56,11 +56,11 @@ readonly --reason "Database <upgrade>"
 GET /page.html
 --- error_code: 200
 --- response_body_like
-^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing, but nothing can be saved right now\.</div>\n\n<p>content</p>\n</body></html>\n$
+^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>\n</body></html>\n$
 
 
 
-=== TEST 2: readonly without a reason: the default banner says changes are paused, nothing more
+=== TEST 2: readonly without a reason: the default banner says changes are paused and saving is back soon
 --- user_files eval
 $main::Page
 --- ctl
@@ -69,13 +69,13 @@ readonly
 GET /page.html
 --- error_code: 200
 --- response_body_like
-<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused\.</strong> You can keep browsing, but nothing can be saved right now\.</div>\n\n<p>content</p>
+<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused</strong>\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>
 --- response_body_unlike
 \(
 
 
 
-=== TEST 3: hold: pages get the banner too
+=== TEST 3: hold: pages get a banner that says saving may take a few seconds (writes wait, then go through)
 --- user_files eval
 $main::Page
 --- ctl
@@ -84,7 +84,35 @@ hold --reason "Schema change"
 GET /page.html
 --- error_code: 200
 --- response_body_like
-<body class="x"><div id="upkeep-banner" role="status"[^>]*><strong>Changes are paused</strong> \(Schema change\)
+<body class="x"><div id="upkeep-banner" role="status"[^>]*><strong>Saving may take a few seconds</strong> \(Schema change\): changes wait a moment, then go through\.</div>
+--- response_body_unlike
+paused
+
+
+
+=== TEST 3a: readonly with an end: the banner says when saving is back
+--- user_files eval
+$main::Page
+--- ctl
+readonly --for 30m
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+<strong>Changes are paused</strong>\. You can keep browsing; saving is back at <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT</time>\.</div>
+
+
+
+=== TEST 3b: hold with an end: the banner shows it
+--- user_files eval
+$main::Page
+--- ctl
+hold --for 30m
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+<strong>Saving may take a few seconds</strong>: changes wait a moment, then go through\. Until <time datetime="[^"]+">[^<]+</time>\.</div>
 
 
 

@@ -147,7 +147,7 @@ ctl('normal');
     ok_ctl('cancel');
     unlike(http_get('GET', '/page.html')->{body}, qr/upkeep-banner/, 'cancelled: no announcement');
     ok_ctl('readonly', '--at', '+2s', '--for', '1h');
-    ok(wait_for(6, sub { http_get('GET', '/page.html')->{body} =~ /<strong>Changes are paused\.<\/strong>/ }),
+    ok(wait_for(6, sub { http_get('GET', '/page.html')->{body} =~ /<strong>Changes are paused<\/strong>\./ }),
        'once the read-only window starts, the banner says changes are paused');
     ok_ctl('normal');
     start_server('');
