@@ -1309,11 +1309,11 @@ app ran
 
 
 
-=== TEST 47: normal: MultiViews hands POST /static/mv/page to page.cgi
+=== TEST 47: normal: MultiViews hands POST /static/mv/page (an exempt path) to page.cgi (not exempt)
 --- main_config
 LoadModule negotiation_module /usr/lib/apache2/modules/mod_negotiation.so
 --- config
-UpkeepExempt /static
+UpkeepExempt /static/mv/page
 Alias /static/mv/ "$ServRoot/cgi-bin/mv/"
 <Directory "$ServRoot/cgi-bin/mv">
     Options +MultiViews
@@ -1342,7 +1342,7 @@ page.cgi ran: POST
 --- main_config
 LoadModule negotiation_module /usr/lib/apache2/modules/mod_negotiation.so
 --- config
-UpkeepExempt /static
+UpkeepExempt /static/mv/page
 Alias /static/mv/ "$ServRoot/cgi-bin/mv/"
 <Directory "$ServRoot/cgi-bin/mv">
     Options +MultiViews
@@ -1375,7 +1375,7 @@ page.cgi ran
 --- main_config
 LoadModule negotiation_module /usr/lib/apache2/modules/mod_negotiation.so
 --- config
-UpkeepExempt /static
+UpkeepExempt /static/mv/page
 Alias /static/mv/ "$ServRoot/cgi-bin/mv/"
 <Directory "$ServRoot/cgi-bin/mv">
     Options +MultiViews
