@@ -1197,7 +1197,8 @@ static int __attribute__((noinline)) before_cache(request_rec *r)
  * check, then the staff bypass path; then the look ahead of mod_cache.
  * One hook for all, as every request pays for each hook a module
  * registers. */
-static int upkeep_quick_handler(request_rec *r, int lookup_uri)
+static int __attribute__((noinline)) quick_handler_configured(
+    request_rec *r, int lookup_uri)
 {
     int rv = DECLINED;
 
@@ -1211,6 +1212,13 @@ static int upkeep_quick_handler(request_rec *r, int lookup_uri)
         rv = before_cache(r);
     }
     return rv;
+}
+
+/* A site with none of them pays a test and a return. */
+static int upkeep_quick_handler(request_rec *r, int lookup_uri)
+{
+    return upkeep_health_configured | upkeep_bypass_configured | cache_loaded
+           ? quick_handler_configured(r, lookup_uri) : DECLINED;
 }
 
 static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
