@@ -16,9 +16,10 @@ STATE_DIR ?= /var/lib/apache2/upkeep
 MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_status.c \
             upkeep_sync.c upkeep_track.c upkeep_bypass.c upkeep_banner.c \
             upkeep_html.c \
-            upkeep_state.c upkeep_cluster.c
-CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c
-HEADERS   = include/upkeep_state.h include/upkeep_cluster.h upkeep_private.h
+            upkeep_state.c upkeep_cluster.c upkeep_view.c
+CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c
+HEADERS   = include/upkeep_state.h include/upkeep_cluster.h \
+            include/upkeep_view.h upkeep_private.h
 LIBS      = -lmemcached -lcrypto
 
 WARN      = -Wall -Wextra -Werror
@@ -49,7 +50,8 @@ mod_upkeep.la: $(MOD_SRC) $(HEADERS)
 	@grep -v -e '^/usr/share/apr' -e '^libtool: ' .apxs.log >&2 || true
 	@rm -f .apxs.log
 
-upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h
+upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h \
+           include/upkeep_view.h
 	@echo "  CC    $@ (CC=$(CC))"
 	@$(CC) $(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude \
 	    $(shell $(APR_CONFIG) --cppflags --includes) \

@@ -61,6 +61,7 @@ static int is_state_file(const char *name)
            || strcmp(name, UPKEEP_LIVE_FILE) == 0
            || strcmp(name, UPKEEP_CLUSTER_CONF) == 0
            || strcmp(name, UPKEEP_BYPASS_CONF) == 0
+           || strcmp(name, UPKEEP_SERVED_CONF) == 0
            || upkeep_has_suffix(name, UPKEEP_STATE_SUFFIX, NULL)
            || upkeep_has_suffix(name, UPKEEP_CLUSTER_SUFFIX, NULL);
 }
@@ -113,11 +114,12 @@ static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
             continue;
         }
         path = apr_pstrcat(ptemp, dir, "/", fi.name, NULL);
-        /* cluster.conf and bypass.conf are httpd's to write; the group
-         * only reads them */
+        /* cluster.conf, bypass.conf and served.conf are httpd's to
+         * write; the group only reads them */
         if (chown(path, 0, gid) != 0
             || chmod(path, strcmp(fi.name, UPKEEP_CLUSTER_CONF) == 0
                            || strcmp(fi.name, UPKEEP_BYPASS_CONF) == 0
+                           || strcmp(fi.name, UPKEEP_SERVED_CONF) == 0
                            ? 0640 : 0660) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
                          "UPK0008: cannot set owner and mode of %s", path);
@@ -388,6 +390,7 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    upkeep_served_record(ptemp, dir, s);
     secure_state_files(dir, sc, ptemp, s);
     apr_file_close(lock);
     start_reporter(pconf, s);
@@ -405,14 +408,8 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
                        const upkeep_record_t *rec)
 {
-    if (rec->until) {
-        int64_t left = rec->until - apr_time_sec(r->request_time);
-
-        return left < 1 ? 1 : left > UPKEEP_RETRY_AFTER_MAX
-                              ? UPKEEP_RETRY_AFTER_MAX : (int)left;
-    }
-    return rec->retry_after > 0 ? rec->retry_after
-                                : upkeep_conf_retry_after(dc);
+    return upkeep_retry_after_at(rec, upkeep_conf_retry_after(dc),
+                                 apr_time_sec(r->request_time));
 }
 
 /* Decodes the valid %XX escapes of p in place and keeps a stray '%'

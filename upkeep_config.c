@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -759,3 +760,48 @@ const command_rec upkeep_cmds[] = {
                   "/.upkeep/bypass/)"),
     { NULL, { NULL }, NULL, 0, NO_ARGS, NULL }
 };
+
+/* --- what upkeepctl knows of this configuration --------------------- */
+
+/* STATE_DIR/served.conf: the scopes httpd serves, whether it has a health
+ * check and a cluster, and who wrote it (so upkeepctl can tell a running
+ * httpd from a stopped one).  The figures are the main server's defaults;
+ * a <Location> may set its own.  Rewritten at every start: a failure is
+ * logged, never a failed start (upkeepctl then says it cannot check). */
+void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
+                                                     &upkeep_module);
+    const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_SERVED_CONF, NULL);
+    char host[APRMAXHOSTLEN + 1] = "localhost";
+    char err[UPKEEP_ERRMSG_MAX];
+    upkeep_served_t sv;
+    server_rec *v;
+    apr_status_t rv;
+    int i;
+
+    memset(&sv, 0, sizeof(sv));
+    sv.pid = getpid();
+    apr_gethostname(host, sizeof(host), ptemp);
+    sv.node = host;
+    for (v = s; v && !sv.health; v = v->next) {
+        sv.health = upkeep_health_path(v);
+    }
+    sv.cluster = upkeep_cluster_conf(ptemp, s) != NULL;
+    sv.nscopes = upkeep_scope_count();
+    sv.scopes = apr_pcalloc(ptemp, sizeof(*sv.scopes) * sv.nscopes);
+    for (i = 0; i < sv.nscopes; i++) {
+        sv.scopes[i].name = upkeep_scope_name(i);
+        sv.scopes[i].retry_after = upkeep_conf_retry_after(dc);
+        sv.scopes[i].hold_max_ms = upkeep_conf_hold_max_ms(dc);
+        sv.scopes[i].readonly_status = upkeep_conf_readonly_status(dc);
+    }
+    rv = upkeep_file_replace(ptemp, path, upkeep_served_encode(ptemp, &sv),
+                             APR_FPROT_UREAD | APR_FPROT_UWRITE
+                             | APR_FPROT_GREAD | APR_FPROT_WREAD, err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0060: %s (upkeepctl "
+                     "cannot check scope names or tell that httpd runs)",
+                     err);
+    }
+}

@@ -16,14 +16,15 @@
 
 #include "upkeep_cluster.h"
 #include "upkeep_state.h"
+#include "upkeep_view.h"
 
 /* Per-module LogLevel (LogLevel upkeep:debug) in every file. */
 APLOG_USE_MODULE(upkeep);
 
 extern module AP_MODULE_DECLARE_DATA upkeep_module;
 
-#define UPKEEP_DEFAULT_RETRY_AFTER 60
-#define UPKEEP_DEFAULT_HOLD_MAX_MS 10000
+#define UPKEEP_DEFAULT_RETRY_AFTER UPKEEP_BUILTIN_RETRY_AFTER
+#define UPKEEP_DEFAULT_HOLD_MAX_MS UPKEEP_BUILTIN_HOLD_MAX_MS
 #define UPKEEP_DEFAULT_ANNOUNCE    3600   /* seconds ahead of a window */
 /* A refusal page never reloads itself more often than this. */
 #define UPKEEP_MIN_REFRESH 5
@@ -141,6 +142,7 @@ const char *upkeep_conf_safe_methods(apr_pool_t *p,
 int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
+void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
 extern int upkeep_health_configured;
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                const request_rec *r);

@@ -93,17 +93,38 @@ int upkeep_health_check(request_rec *r, int lookup_uri)
     return OK;
 }
 
+/* What this server's configuration gives clients of every scope (the
+ * same figures httpd records for upkeepctl in served.conf). */
+static upkeep_served_scope_t served_defaults(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(
+        r->server->lookup_defaults, &upkeep_module);
+    upkeep_served_scope_t conf;
+
+    conf.name = NULL;
+    conf.retry_after = upkeep_conf_retry_after(dc);
+    conf.hold_max_ms = upkeep_conf_hold_max_ms(dc);
+    conf.readonly_status = upkeep_conf_readonly_status(dc);
+    return conf;
+}
+
+/* The same document as `upkeepctl status --json` (one renderer in the
+ * core), with the counters this process can see. */
 static void json_status(request_rec *r, scope_view_t *views, int n,
                         int64_t now)
 {
     upkeep_live_t *live = upkeep_live();
     int cluster = upkeep_cluster_conf(r->pool, r->server) != NULL;
     int64_t last_ok = atomic_load(&live->sync.last_ok);
-    int i, l, c, m;
+    upkeep_served_scope_t conf = served_defaults(r);
+    char host[APRMAXHOSTLEN + 1] = "localhost";
+    int i, c, m;
 
+    apr_gethostname(host, sizeof(host), r->pool);
     ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\"drained\":%s,\"drained_since\":%s,\"held\":%"
+    ap_rprintf(r, "{%s,\"drained\":%s,\"drained_since\":%s,\"held\":%"
                APR_INT64_T_FMT ",\"hold_limit\":%d,",
+               upkeep_status_json_head(r->pool, host, now),
                atomic_load(&live->drain.drained) ? "true" : "false",
                upkeep_json_time(r->pool, atomic_load(&live->drain.since)),
                (apr_int64_t)atomic_load(&live->held_total),
@@ -118,40 +139,30 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
     ap_rputs("\"scopes\":[", r);
     for (i = 0; i < n; i++) {
         scope_view_t *v = &views[i];
+        upkeep_effective_t eff;
+        upkeep_scope_view_t sv;
+        const char *counters = ",\"counters\":{";
 
-        ap_rprintf(r, "%s{\"scope\":%s,\"mode\":\"%s\",\"layer\":\"%s\"",
-                   i ? "," : "", upkeep_json_str(r->pool, v->name),
-                   upkeep_mode_name(v->mode), upkeep_layer_names[v->layer]);
-        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            const upkeep_record_t *rec = &v->rec[l];
-
-            ap_rprintf(r, ",\"%s\":{\"mode\":\"%s\",\"set_mode\":\"%s\","
-                       "\"pending\":%s,\"reason\":%s,\"since\":%s,"
-                       "\"starts\":%s,\"until\":%s,\"version\":%"
-                       APR_UINT64_T_FMT ",\"changed_by\":%s}",
-                       upkeep_layer_names[l],
-                       upkeep_mode_name(upkeep_mode_at(rec, now)),
-                       upkeep_mode_name(rec->mode),
-                       upkeep_window_pending(rec, now) ? "true" : "false",
-                       upkeep_json_str(r->pool, rec->reason),
-                       upkeep_json_time(r->pool, rec->since),
-                       upkeep_json_time(r->pool, rec->starts),
-                       upkeep_json_time(r->pool, rec->until),
-                       (apr_uint64_t)rec->version,
-                       upkeep_json_str(r->pool, rec->changed_by));
-        }
-        ap_rprintf(r, ",\"inflight_writes\":%" APR_INT64_T_FMT ",\"held\":%"
-                   APR_INT64_T_FMT ",\"counters\":{", (apr_int64_t)v->inflight,
-                   (apr_int64_t)v->held);
         for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
-            ap_rprintf(r, "%s\"%s\":{", c ? "," : "", counter_names[c]);
+            counters = apr_psprintf(r->pool, "%s%s\"%s\":{", counters,
+                                    c ? "," : "", counter_names[c]);
             for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
-                ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, m ? "," : "",
-                           upkeep_mode_name(m), (apr_uint64_t)v->count[c][m]);
+                counters = apr_psprintf(r->pool, "%s%s\"%s\":%"
+                                        APR_UINT64_T_FMT, counters,
+                                        m ? "," : "", upkeep_mode_name(m),
+                                        (apr_uint64_t)v->count[c][m]);
             }
-            ap_rputs("}", r);
+            counters = apr_pstrcat(r->pool, counters, "}", NULL);
         }
-        ap_rputs("}}", r);
+        upkeep_effective(v->rec, now, &eff);
+        sv.name = v->name;
+        sv.eff = &eff;
+        sv.conf = &conf;
+        sv.inflight = v->inflight;
+        sv.held = v->held;
+        sv.extra = apr_pstrcat(r->pool, counters, "}", NULL);
+        ap_rprintf(r, "%s%s", i ? "," : "",
+                   upkeep_scope_json(r->pool, &sv, now));
     }
     ap_rputs("]}\n", r);
 }

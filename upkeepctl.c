@@ -26,91 +26,205 @@
 
 #include "upkeep_cluster.h"
 #include "upkeep_state.h"
+#include "upkeep_view.h"
 
-#define EXIT_USAGE 2
+/* Exit status (README, "upkeepctl"). */
+#define EXIT_USAGE       2
+#define EXIT_UNCONFIRMED 3  /* done, but this node does not (yet) serve it */
 
-static const char usage_text[] =
-    "usage: upkeepctl [--state-dir DIR] [--scope NAME] COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  status [--json]        show every scope's mode (or --scope's)\n"
-    "  normal                 serve everything\n"
-    "  readonly               refuse write methods with 503\n"
-    "  maintenance            serve the maintenance page with 503\n"
-    "  hold [--max DURATION]  writes wait inside httpd (at most --max, else\n"
-    "                         UpkeepHoldMax) until the mode changes\n"
-    "  drain                  this node's health check answers 503, so the\n"
-    "                         load balancer takes it out (never --cluster)\n"
-    "  undrain                its health check answers 200 again\n"
-    "  cancel                 remove a scheduled window that has not started\n"
-    "  bypass-url [--json]    print the staff bypass URL of the scope\n"
-    "                         (UpkeepBypassSecret), one per virtual host\n"
-    "\n"
-    "options for hold, readonly and maintenance:\n"
-    "  --reason TEXT          shown to users (UTF-8, at most 511 bytes)\n"
-    "  --retry-after SECONDS  Retry-After of refusals (1-86400)\n"
-    "  --for DURATION         return to normal by itself after DURATION\n"
-    "                         (90s, 15m, 2h, 1d; at most 30d)\n"
-    "  --at TIME              schedule the window to start at TIME\n"
-    "                         (2026-11-22T22:00:00Z, 2026-11-22T23:00+01:00,\n"
-    "                         +30m); each node starts and ends it by its own\n"
-    "                         clock; only while the scope is normal\n"
-    "  --wait                 return once no write is in flight on this node\n"
-    "  --timeout DURATION     give up waiting after DURATION (default 60s)\n"
-    "\n"
-    "  --state-dir DIR        default: $" UPKEEP_STATE_DIR_ENV ", else "
-    UPKEEP_DEFAULT_STATE_DIR "\n"
-    "  --scope NAME           default: " UPKEEP_DEFAULT_SCOPE "\n"
-    "\n"
-    "cluster (UpkeepMemcached):\n"
-    "  --cluster              flip every web server: publish to every\n"
-    "                         memcached server, then apply here; with\n"
-    "                         status, show what memcached holds\n"
-    "  --memcached H:P,...    servers (default: what httpd recorded)\n"
-    "  --secret-file FILE     signing secret (default: httpd's)\n";
+#define UPKEEP_CTL_VERSION "0.9.0"
+#define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
 
+/* Options, as bits: a command lists the ones it takes. */
 enum {
-    OPT_STATE_DIR = 256, OPT_SCOPE, OPT_REASON, OPT_RETRY_AFTER, OPT_FOR,
-    OPT_JSON, OPT_HELP, OPT_CLUSTER, OPT_MEMCACHED, OPT_SECRET_FILE,
-    OPT_MAX, OPT_WAIT, OPT_TIMEOUT, OPT_AT
+    O_STATE_DIR = 1 << 0, O_SCOPE = 1 << 1, O_REASON = 1 << 2,
+    O_RETRY_AFTER = 1 << 3, O_FOR = 1 << 4, O_JSON = 1 << 5,
+    O_CLUSTER = 1 << 6, O_MEMCACHED = 1 << 7, O_SECRET_FILE = 1 << 8,
+    O_MAX = 1 << 9, O_WAIT = 1 << 10, O_TIMEOUT = 1 << 11, O_AT = 1 << 12,
+    O_LOCAL = 1 << 13, O_UNTIL = 1 << 14, O_NO_END = 1 << 15,
+    O_HELP = 1 << 16, O_VERSION = 1 << 17
 };
 
-static const apr_getopt_option_t options[] = {
-    { "state-dir",   OPT_STATE_DIR,   1, "state directory" },
-    { "scope",       OPT_SCOPE,       1, "scope name" },
-    { "reason",      OPT_REASON,      1, "reason shown to users" },
-    { "retry-after", OPT_RETRY_AFTER, 1, "Retry-After seconds" },
-    { "for",         OPT_FOR,         1, "duration of the mode" },
-    { "json",        OPT_JSON,        0, "status as JSON" },
-    { "help",        OPT_HELP,        0, "this help" },
-    { "cluster",     OPT_CLUSTER,     0, "cluster-wide" },
-    { "memcached",   OPT_MEMCACHED,   1, "memcached servers" },
-    { "secret-file", OPT_SECRET_FILE, 1, "signing secret" },
-    { "max",         OPT_MAX,         1, "longest hold" },
-    { "wait",        OPT_WAIT,        0, "wait for writes in flight" },
-    { "timeout",     OPT_TIMEOUT,     1, "longest wait" },
-    { "at",          OPT_AT,          1, "start of a scheduled window" },
-    { NULL, 0, 0, NULL }
-};
+#define O_EVERYWHERE (O_STATE_DIR | O_HELP)
+#define O_LAYER      (O_CLUSTER | O_LOCAL | O_MEMCACHED | O_SECRET_FILE)
+#define O_WINDOW     (O_REASON | O_RETRY_AFTER | O_FOR | O_UNTIL | O_AT \
+                      | O_NO_END | O_WAIT | O_TIMEOUT)
 
 typedef struct {
+    const char *name;           /* --name */
+    int bit;
+    const char *arg;            /* its value's name; NULL: a flag */
+    const char *help;
+} ctl_option_t;
+
+static const ctl_option_t ctl_options[] = {
+    { "state-dir", O_STATE_DIR, "DIR", "the state directory (default: $"
+      UPKEEP_STATE_DIR_ENV ", else " UPKEEP_DEFAULT_STATE_DIR ")" },
+    { "scope", O_SCOPE, "NAME", "the scope (default: " UPKEEP_DEFAULT_SCOPE
+      "; status: every scope)" },
+    { "reason", O_REASON, "TEXT", "shown to users (UTF-8, at most 511 "
+      "bytes)" },
+    { "retry-after", O_RETRY_AFTER, "DURATION", "Retry-After of refusals "
+      "(30, 90s, 10m, 1h; at most 1d)" },
+    { "for", O_FOR, "DURATION", "return to normal by itself after DURATION "
+      "(90s, 15m, 2h, 1d; at most 30d)" },
+    { "until", O_UNTIL, "TIME", "return to normal by itself at TIME (as "
+      "--at)" },
+    { "no-end", O_NO_END, NULL, "remove the end of the window in force" },
+    { "at", O_AT, "TIME", "schedule the window to start at TIME "
+      "(2026-11-22T22:00:00Z, 2026-11-22T23:00+01:00, +30m); only while "
+      "the scope is normal" },
+    { "wait", O_WAIT, NULL, "return once no write is in flight (on every "
+      "node, cluster-wide)" },
+    { "timeout", O_TIMEOUT, "DURATION", "give up waiting after DURATION "
+      "(default 60s)" },
+    { "max", O_MAX, "DURATION", "hold: the longest a write waits (default: "
+      "UpkeepHoldMax)" },
+    { "json", O_JSON, NULL, "print JSON" },
+    { "cluster", O_CLUSTER, NULL, "act on every node (the default where "
+      "httpd has UpkeepMemcached)" },
+    { "local", O_LOCAL, NULL, "act on this node only" },
+    { "memcached", O_MEMCACHED, "H:P,...", "memcached servers (default: "
+      "httpd's)" },
+    { "secret-file", O_SECRET_FILE, "FILE", "cluster signing secret "
+      "(default: httpd's)" },
+    { "help", O_HELP, NULL, "this help (-h)" },
+    { "version", O_VERSION, NULL, "print the version" },
+    { NULL, 0, NULL, NULL }
+};
+
+typedef struct ctl_args_s ctl_args_t;
+
+/* The commands: parsing, --help, `help COMMAND` (and the man page and
+ * completion, later) all come from this table. */
+typedef struct {
+    const char *name;
+    const char *synopsis;       /* what follows the name */
+    const char *summary;
+    int options;
+    int (*run)(apr_pool_t *p, ctl_args_t *a);
+} ctl_command_t;
+
+struct ctl_args_s {
+    const ctl_command_t *cmd;
+    const char *command;
+    int given;                  /* O_* bits of the options given */
     const char *state_dir;
     const char *scope;          /* NULL: all (status) / default (flips) */
-    const char *command;
     const char *reason;
     int retry_after;            /* 0: not given */
     apr_interval_time_t duration; /* 0: not given */
+    int64_t until;              /* --until; 0: not given */
     int json;
-    int cluster;
+    int cluster;                /* the layer a flip acts on */
     const char *memcached;      /* NULL: from STATE_DIR/cluster.conf */
     const char *secret_file;    /* NULL: from STATE_DIR/cluster.conf */
     apr_interval_time_t hold_max;       /* 0: not given */
     int wait;
     apr_interval_time_t timeout;        /* 0: not given */
     int64_t at;                 /* unix seconds; 0: not given */
-} ctl_args_t;
+    const char *help_topic;     /* help COMMAND */
+    int cluster_default;        /* httpd has UpkeepMemcached */
+};
 
-#define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
+static int status(apr_pool_t *p, ctl_args_t *a);
+static int flip(apr_pool_t *p, ctl_args_t *a);
+static int drain(apr_pool_t *p, ctl_args_t *a);
+static int bypass_url(apr_pool_t *p, ctl_args_t *a);
+static int forget(apr_pool_t *p, ctl_args_t *a);
+static int help(apr_pool_t *p, ctl_args_t *a);
+
+static const ctl_command_t ctl_commands[] = {
+    { "status", "[--scope NAME] [--json] [--cluster]",
+      "show what every scope (or --scope's) serves now",
+      O_SCOPE | O_JSON | O_CLUSTER | O_MEMCACHED | O_SECRET_FILE, status },
+    { "normal", "[--scope NAME] [--local|--cluster]",
+      "serve everything", O_SCOPE | O_LAYER, flip },
+    { "readonly", "[--scope NAME] [--local|--cluster] [window options]",
+      "refuse write methods with 503 and Retry-After",
+      O_SCOPE | O_LAYER | O_WINDOW, flip },
+    { "maintenance", "[--scope NAME] [--local|--cluster] [window options]",
+      "serve the maintenance page with 503 and Retry-After",
+      O_SCOPE | O_LAYER | O_WINDOW, flip },
+    { "hold", "[--scope NAME] [--local|--cluster] [--max DURATION] "
+      "[window options]",
+      "writes wait inside httpd (at most --max) until the mode changes",
+      O_SCOPE | O_LAYER | O_WINDOW | O_MAX, flip },
+    { "cancel", "[--scope NAME] [--local|--cluster]",
+      "remove a scheduled window that has not started",
+      O_SCOPE | O_LAYER, flip },
+    { "drain", "", "this node's health check answers 503, so the load "
+      "balancer takes it out (this node only)", 0, drain },
+    { "undrain", "", "its health check answers 200 again", 0, drain },
+    { "bypass-url", "[--scope NAME] [--json]",
+      "print the staff bypass URL of the scope, one per virtual host",
+      O_SCOPE | O_JSON, bypass_url },
+    { "forget", "--scope NAME",
+      "remove the state of a scope that httpd no longer names", O_SCOPE,
+      forget },
+    { "help", "[COMMAND]", "this help, or a command's", 0, help },
+    { NULL, NULL, NULL, 0, NULL }
+};
+
+static const ctl_command_t *find_command(const char *name)
+{
+    const ctl_command_t *c;
+
+    for (c = ctl_commands; c->name; c++) {
+        if (strcmp(c->name, name) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void print_options(FILE *out, int bits)
+{
+    const ctl_option_t *o;
+
+    for (o = ctl_options; o->name; o++) {
+        if (bits & o->bit) {
+            char left[40];
+
+            apr_snprintf(left, sizeof(left), "--%s%s%s", o->name,
+                         o->arg ? " " : "", o->arg ? o->arg : "");
+            fprintf(out, "  %-24s %s\n", left, o->help);
+        }
+    }
+}
+
+static void print_usage(FILE *out, const ctl_command_t *only)
+{
+    const ctl_command_t *c;
+
+    if (only) {
+        fprintf(out, "usage: upkeepctl %s %s\n\n%s.\n", only->name,
+                only->synopsis, only->summary);
+        if (only->options & O_WINDOW) {
+            fputs("\nwindow options: a flip without --for, --until or --at "
+                  "keeps the end of the\nwindow in force; --no-end "
+                  "removes it.\n", out);
+        }
+        if (only->options | O_EVERYWHERE) {
+            fputs("\noptions:\n", out);
+            print_options(out, only->options | O_EVERYWHERE);
+        }
+        return;
+    }
+    fputs("usage: upkeepctl [--state-dir DIR] [--scope NAME] COMMAND "
+          "[options]\n       upkeepctl help [COMMAND] | --help | --version"
+          "\n\ncommands:\n", out);
+    for (c = ctl_commands; c->name; c++) {
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    }
+    fputs("\noptions:\n", out);
+    print_options(out, ~0);
+    fputs("\nexit status: 0 done and in force on this node; 1 failed, "
+          "nothing changed;\n2 usage error; 3 done, but this node does not "
+          "(yet) serve what was asked\n(another layer holds a stricter "
+          "mode, --wait could not confirm, or httpd\ndoes not run), with "
+          "the reason printed.\n", out);
+}
 
 _Noreturn static void vfail(int status, const char *tail, const char *fmt, va_list ap)
 {
@@ -153,64 +267,88 @@ static void getopt_error(void *arg, const char *fmt, ...)
     fail_usage("%s", strncmp(msg, "upkeepctl: ", 11) == 0 ? msg + 11 : msg);
 }
 
-static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
+/* A duration option: whole seconds from `min` to `max`. */
+static apr_interval_time_t duration_arg(const char *name, const char *arg,
+                                        int64_t min, int64_t max,
+                                        const char *range)
+{
+    apr_interval_time_t d;
+    const char *why = upkeep_parse_duration(arg, &d);
+
+    if (why) {
+        fail_usage("--%s '%s' %s", name, arg, why);
+    }
+    if (d < apr_time_from_sec(min) || d > apr_time_from_sec(max)) {
+        fail_usage("--%s '%s' must be between %s", name, arg, range);
+    }
+    if (d % APR_USEC_PER_SEC) {
+        fail_usage("--%s '%s' must be whole seconds", name, arg);
+    }
+    return d;
+}
+
+/* --at and --until: a time ahead, at most a year. */
+static int64_t time_arg(apr_pool_t *p, const char *name, const char *arg)
+{
+    int64_t now = apr_time_sec(apr_time_now()), t;
+    const char *why = upkeep_parse_time(arg, now, &t);
+
+    if (why) {
+        fail_usage("--%s '%s' %s", name, arg, why);
+    }
+    if (t <= now) {
+        fail_usage("--%s '%s' is not in the future (it is %s now)", name, arg,
+                   upkeep_iso_time(p, now));
+    }
+    if (t - now > UPKEEP_AT_MAX) {
+        fail_usage("--%s '%s' is more than a year away", name, arg);
+    }
+    return t;
+}
+
+static void handle_option(apr_pool_t *p, ctl_args_t *a, int bit,
                           const char *arg)
 {
     const char *why;
 
-    switch (opt) {
-    case OPT_STATE_DIR:
+    a->given |= bit;
+    switch (bit) {
+    case O_STATE_DIR:
         if (!*arg) {
             fail_usage("--state-dir is empty");
         }
         a->state_dir = arg;
         break;
-    case OPT_SCOPE:
+    case O_SCOPE:
         if ((why = upkeep_check_scope_name(arg)) != NULL) {
             fail_usage("--scope '%s' %s", arg, why);
         }
         a->scope = arg;
         break;
-    case OPT_REASON:
+    case O_REASON:
         if ((why = upkeep_check_reason(arg)) != NULL) {
             fail_usage("--reason %s", why);
         }
         a->reason = arg;
         break;
-    case OPT_RETRY_AFTER: {
-        char *end;
-        apr_int64_t n;
-
-        errno = 0;
-        n = apr_strtoi64(arg, &end, 10);
-        if (!*arg || *end || errno || n < 1 || n > UPKEEP_RETRY_AFTER_MAX) {
-            fail_usage("--retry-after '%s' is not a number of seconds from "
-                       "1 to %d", arg, UPKEEP_RETRY_AFTER_MAX);
-        }
-        a->retry_after = (int)n;
+    case O_RETRY_AFTER:
+        a->retry_after = (int)apr_time_sec(duration_arg(
+            "retry-after", arg, 1, UPKEEP_RETRY_AFTER_MAX, "1s and 1d"));
         break;
-    }
-    case OPT_FOR:
-        if ((why = upkeep_parse_duration(arg, &a->duration)) != NULL) {
-            fail_usage("--for '%s' %s", arg, why);
-        }
-        if (a->duration < APR_USEC_PER_SEC
-            || a->duration > (apr_interval_time_t)UPKEEP_FOR_MAX
-                             * APR_USEC_PER_SEC) {
-            fail_usage("--for '%s' must be between 1s and 30d", arg);
-        }
-        if (a->duration % APR_USEC_PER_SEC) {
-            fail_usage("--for '%s' must be whole seconds (an end is kept to "
-                       "the second)", arg);
-        }
+    case O_FOR:
+        a->duration = duration_arg("for", arg, 1, UPKEEP_FOR_MAX,
+                                   "1s and 30d");
         break;
-    case OPT_JSON:
+    case O_UNTIL:
+        a->until = time_arg(p, "until", arg);
+        break;
+    case O_AT:
+        a->at = time_arg(p, "at", arg);
+        break;
+    case O_JSON:
         a->json = 1;
         break;
-    case OPT_CLUSTER:
-        a->cluster = 1;
-        break;
-    case OPT_MEMCACHED: {
+    case O_MEMCACHED: {
         upkeep_cluster_conf_t probe;
 
         if ((why = upkeep_cluster_parse_servers(p, arg, &probe)) != NULL) {
@@ -219,13 +357,13 @@ static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
         a->memcached = arg;
         break;
     }
-    case OPT_SECRET_FILE:
+    case O_SECRET_FILE:
         if (!*arg) {
             fail_usage("--secret-file is empty");
         }
         a->secret_file = arg;
         break;
-    case OPT_MAX:
+    case O_MAX:
         if ((why = upkeep_parse_duration(arg, &a->hold_max)) != NULL) {
             fail_usage("--max '%s' %s", arg, why);
         }
@@ -234,10 +372,10 @@ static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
             fail_usage("--max '%s' must be between 1ms and 5m", arg);
         }
         break;
-    case OPT_WAIT:
+    case O_WAIT:
         a->wait = 1;
         break;
-    case OPT_TIMEOUT:
+    case O_TIMEOUT:
         if ((why = upkeep_parse_duration(arg, &a->timeout)) != NULL) {
             fail_usage("--timeout '%s' %s", arg, why);
         }
@@ -246,54 +384,33 @@ static void handle_option(apr_pool_t *p, ctl_args_t *a, int opt,
             fail_usage("--timeout '%s' must be between 1ms and 1d", arg);
         }
         break;
-    case OPT_AT: {
-        int64_t now = apr_time_sec(apr_time_now());
-
-        if ((why = upkeep_parse_time(arg, now, &a->at)) != NULL) {
-            fail_usage("--at '%s' %s", arg, why);
-        }
-        if (a->at <= now) {
-            fail_usage("--at '%s' is not in the future (it is %s now)", arg,
-                       upkeep_iso_time(p, now));
-        }
-        if (a->at - now > UPKEEP_AT_MAX) {
-            fail_usage("--at '%s' is more than a year away", arg);
-        }
-        break;
     }
-    case OPT_HELP:
-        fputs(usage_text, stdout);
-        exit(EXIT_SUCCESS);
-    }
-}
-
-static int is_drain_command(const char *command)
-{
-    return strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0;
-}
-
-/* Commands that take no mode options (--reason, --for, --at, --wait). */
-static int is_plain_command(const char *command)
-{
-    return strcmp(command, "status") == 0 || is_drain_command(command)
-           || strcmp(command, "normal") == 0 || strcmp(command, "cancel") == 0;
-}
-
-/* Commands that change nothing and take no mode options. */
-static int is_bypass_command(const char *command)
-{
-    return strcmp(command, "bypass-url") == 0;
 }
 
 static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
                        ctl_args_t *a)
 {
+    /* every option, -h, and the terminator */
+    apr_getopt_option_t opts[sizeof(ctl_options) / sizeof(ctl_options[0])
+                             + 1];
     apr_getopt_t *os;
+    const ctl_option_t *o;
     const char *arg;
     apr_status_t rv;
-    int opt, pass;
+    int opt, pass, n = 0, bad;
 
     memset(a, 0, sizeof(*a));
+    for (o = ctl_options; o->name; o++, n++) {
+        opts[n].name = o->name;
+        opts[n].optch = 256 + n;
+        opts[n].has_arg = o->arg != NULL;
+        opts[n].description = o->help;
+    }
+    opts[n].name = NULL;
+    opts[n].optch = 'h';
+    opts[n].has_arg = 0;
+    opts[n].description = NULL;
+    opts[n + 1] = (apr_getopt_option_t){ NULL, 0, 0, NULL };
     /* Options may come before and after the command.  Two passes rather
      * than apr_getopt's interleave, which loses track of option values
      * that follow the command: in the second pass the command stands
@@ -308,15 +425,23 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         }
         apr_getopt_init(&os, p, argc, argv);
         os->errfn = getopt_error;
-        while ((rv = apr_getopt_long(os, options, &opt, &arg))
-               == APR_SUCCESS) {
-            handle_option(p, a, opt, arg);
+        while ((rv = apr_getopt_long(os, opts, &opt, &arg)) == APR_SUCCESS) {
+            handle_option(p, a, opt == 'h' ? O_HELP
+                                           : ctl_options[opt - 256].bit, arg);
         }
         if (rv != APR_EOF) {
             fail_usage("bad arguments");
         }
         if (pass == 0) {
             if (os->ind >= argc) {
+                if (a->given & O_VERSION) {
+                    printf("upkeepctl %s\n", UPKEEP_CTL_VERSION);
+                    exit(EXIT_SUCCESS);
+                }
+                if (a->given & O_HELP) {
+                    print_usage(stdout, NULL);
+                    exit(EXIT_SUCCESS);
+                }
                 fail_usage("no command given");
             }
             a->command = argv[os->ind];
@@ -324,58 +449,67 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
             argv += os->ind;
         }
         else if (os->ind < argc) {
-            fail_usage("unexpected argument '%s'", argv[os->ind]);
+            if (strcmp(a->command, "help") == 0 && os->ind == argc - 1) {
+                a->help_topic = argv[os->ind];
+            }
+            else {
+                fail_usage("unexpected argument '%s'", argv[os->ind]);
+            }
         }
     }
-    if (!is_plain_command(a->command) && !is_bypass_command(a->command)
-        && upkeep_mode_from_name(a->command) == UPKEEP_MODE_COUNT) {
-        fail_usage("unknown command '%s' (expected status, normal, hold, "
-                   "readonly, maintenance, drain, undrain, cancel or bypass-url)",
-                   a->command);
+    if (!(a->cmd = find_command(a->command))) {
+        const ctl_command_t *c;
+        const char *names = "";
+
+        for (c = ctl_commands; c->name; c++) {
+            names = apr_pstrcat(p, names, c == ctl_commands ? "" : ", ",
+                                c->name, NULL);
+        }
+        fail_usage("unknown command '%s' (expected %s)", a->command, names);
     }
-    if (is_bypass_command(a->command)
-        && (a->cluster || a->wait || a->timeout || a->hold_max
-            || a->memcached || a->secret_file || a->reason || a->retry_after
-            || a->duration)) {
-        fail_usage("bypass-url takes only --scope, --state-dir and --json");
+    if (a->given & O_VERSION) {
+        printf("upkeepctl %s\n", UPKEEP_CTL_VERSION);
+        exit(EXIT_SUCCESS);
     }
-    if (is_drain_command(a->command) && a->cluster) {
+    if (a->given & O_HELP) {
+        print_usage(stdout, a->cmd);
+        exit(EXIT_SUCCESS);
+    }
+    if (a->cmd->run == drain && (a->given & O_CLUSTER)) {
         fail_usage("%s is node-local: --cluster %s would take every node out "
                    "of the load balancer at once", a->command, a->command);
     }
-    if (is_drain_command(a->command) && a->scope) {
+    if (a->cmd->run == drain && (a->given & O_SCOPE)) {
         fail_usage("%s is node-wide (the health check answers for every "
                    "scope): --scope does not go with it", a->command);
     }
-    if (a->hold_max && strcmp(a->command, "hold") != 0) {
-        fail_usage("--max only goes with hold");
+    bad = a->given & ~(a->cmd->options | O_EVERYWHERE);
+    for (o = ctl_options; bad && o->name; o++) {
+        if (bad & o->bit) {
+            fail_usage("--%s does not go with %s", o->name, a->command);
+        }
     }
-    if ((a->wait || a->timeout) && is_plain_command(a->command)) {
-        fail_usage("%s does not go with %s", a->wait ? "--wait" : "--timeout",
-                   a->command);
+    if ((a->given & O_CLUSTER) && (a->given & O_LOCAL)) {
+        fail_usage("--cluster and --local do not go together");
+    }
+    if ((a->given & (O_MEMCACHED | O_SECRET_FILE)) && !(a->given & O_CLUSTER)) {
+        fail_usage("--memcached and --secret-file go with --cluster");
     }
     if (a->timeout && !a->wait) {
         fail_usage("--timeout goes with --wait");
     }
-    if ((a->memcached || a->secret_file) && !a->cluster) {
-        fail_usage("--memcached and --secret-file go with --cluster");
-    }
-    if (a->json && strcmp(a->command, "status") != 0
-        && !is_bypass_command(a->command)) {
-        fail_usage("--json only goes with status and bypass-url");
-    }
     if (a->at && a->wait) {
         fail_usage("--wait does not go with --at: the window starts later");
     }
-    if (is_plain_command(a->command)) {
-        const char *extra = a->reason ? "--reason"
-                            : a->retry_after ? "--retry-after"
-                            : a->duration ? "--for"
-                            : a->at ? "--at" : NULL;
-
-        if (extra) {
-            fail_usage("%s does not go with %s", extra, a->command);
-        }
+    if ((a->duration != 0) + (a->until != 0) + ((a->given & O_NO_END) != 0)
+        > 1) {
+        fail_usage("--for, --until and --no-end do not go together");
+    }
+    if (a->until && a->at && a->until <= a->at) {
+        fail_usage("--until must come after --at");
+    }
+    if (strcmp(a->command, "forget") == 0 && !a->scope) {
+        fail_usage("forget needs --scope NAME");
     }
     if (!a->state_dir) {
         a->state_dir = getenv(UPKEEP_STATE_DIR_ENV);
@@ -407,9 +541,6 @@ static void who_am_i(apr_pool_t *p, char *out)
 static void check_access(const char *dir, int write)
 {
     if (access(dir, F_OK) != 0 && errno == ENOENT) {
-        if (!write) {
-            return;     /* no state yet: every scope is normal */
-        }
         fail("state directory %s does not exist (start httpd with "
              "mod_upkeep first, or give --state-dir)", dir);
     }
@@ -417,6 +548,114 @@ static void check_access(const char *dir, int write)
         fail("permission denied: cannot %s the state directory %s (run as "
              "root or as a member of its group, see UpkeepControlGroup)",
              write ? "write" : "read", dir);
+    }
+}
+
+/* What httpd recorded of its configuration (served.conf); NULL when no
+ * httpd with mod_upkeep started on this state directory, or when the file
+ * cannot be used (said once, on stderr). */
+static const upkeep_served_t *served(apr_pool_t *p, const char *dir)
+{
+    static upkeep_served_t sv;
+    static int loaded, usable;
+    char err[UPKEEP_ERRMSG_MAX];
+
+    if (!loaded) {
+        apr_status_t rv = upkeep_served_load(p, dir, &sv, err);
+
+        loaded = 1;
+        usable = rv == APR_SUCCESS;
+        if (!usable && !APR_STATUS_IS_ENOENT(rv)) {
+            fprintf(stderr, "upkeepctl: warning: %s\n", err);
+        }
+    }
+    return usable ? &sv : NULL;
+}
+
+/* Whether an httpd that uses this state directory runs now. */
+static int httpd_runs(apr_pool_t *p, const char *dir)
+{
+    const upkeep_served_t *sv = served(p, dir);
+
+    return sv && upkeep_served_running(sv);
+}
+
+/* Whether a scope has a state file of either layer. */
+static int has_state(apr_pool_t *p, const char *dir, const char *scope)
+{
+    apr_finfo_t fi;
+    int l;
+
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        if (apr_stat(&fi, upkeep_state_path(p, dir, scope, l), APR_FINFO_TYPE,
+                     p) == APR_SUCCESS) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A scope that httpd's configuration does not name is a typo or a scope
+ * it no longer serves: exit 2, listing the ones it does. */
+static void check_scope(apr_pool_t *p, const ctl_args_t *a,
+                        const char *scope)
+{
+    const upkeep_served_t *sv = served(p, a->state_dir);
+    const char *names = "", *closest;
+    int i;
+
+    if (!sv || upkeep_served_scope(sv, scope)) {
+        return;
+    }
+    for (i = 0; i < sv->nscopes; i++) {
+        names = apr_pstrcat(p, names, i ? ", " : "", sv->scopes[i].name,
+                            NULL);
+    }
+    closest = upkeep_served_closest(sv, scope);
+    fprintf(stderr, "upkeepctl: unknown scope '%s': httpd's configuration "
+            "names %s%s%s%s; nothing changed\n", scope, names,
+            closest ? " (did you mean '" : "", closest ? closest : "",
+            closest ? "'?)" : "");
+    if (has_state(p, a->state_dir, scope)) {
+        fprintf(stderr, "upkeepctl: state of a scope httpd no longer names "
+                "is removed with: upkeepctl forget --scope %s\n", scope);
+    }
+    exit(EXIT_USAGE);
+}
+
+/* Whether httpd has UpkeepMemcached (it records the servers). */
+static int cluster_configured(apr_pool_t *p, const char *dir)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, apr_pstrcat(p, dir, "/" UPKEEP_CLUSTER_CONF, NULL),
+                    APR_FINFO_TYPE, p) == APR_SUCCESS;
+}
+
+/* The option that picks a layer, where it is not the default: "",
+ * " --local" or " --cluster". */
+static const char *layer_option(const ctl_args_t *a, int cluster)
+{
+    return cluster == a->cluster_default ? ""
+           : cluster ? " --cluster" : " --local";
+}
+
+/* Flips reach every node where httpd has a cluster, unless --local. */
+static void choose_layer(apr_pool_t *p, ctl_args_t *a)
+{
+    int configured = cluster_configured(p, a->state_dir);
+
+    a->cluster_default = configured;
+    if (a->given & O_CLUSTER) {
+        if (!configured && !a->memcached) {
+            fail_usage("--cluster: no cluster is configured (httpd has no "
+                       "UpkeepMemcached: no %s/%s); give --memcached",
+                       a->state_dir, UPKEEP_CLUSTER_CONF);
+        }
+        a->cluster = 1;
+    }
+    else {
+        a->cluster = configured && !(a->given & O_LOCAL);
     }
 }
 
@@ -459,22 +698,14 @@ static void held_cluster_record(apr_pool_t *p, const char *dir,
                                 const char *scope, upkeep_slot_t *slot,
                                 upkeep_record_t *held)
 {
-    upkeep_record_t live[UPKEEP_LAYER_COUNT];
+    upkeep_record_t rec[UPKEEP_LAYER_COUNT];
     char err[UPKEEP_ERRMSG_MAX];
-    int mode, layer;
-    apr_status_t rv;
 
-    rv = upkeep_state_load(p, dir, scope, UPKEEP_LAYER_CLUSTER, held, err);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+    if (upkeep_scope_records(p, dir, scope, slot, rec, err) != APR_SUCCESS) {
         fail("%s; not changed (remove the file to reset scope '%s')", err,
              scope);
     }
-    if (slot) {
-        upkeep_slot_read(slot, 0, &mode, &layer, live, 1);
-        if (upkeep_record_newer(&live[UPKEEP_LAYER_CLUSTER], held) > 0) {
-            *held = live[UPKEEP_LAYER_CLUSTER];
-        }
-    }
+    *held = rec[UPKEEP_LAYER_CLUSTER];
 }
 
 /* The memcached servers as one --cluster command sees them. */
@@ -617,12 +848,23 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
     char err[UPKEEP_ERRMSG_MAX];
     int nodes = 0;
 
+    apr_time_t next_word = apr_time_now() + apr_time_from_sec(1);
+
     while (slot && (left = atomic_load(&slot->inflight_writes)) > 0) {
-        if (apr_time_now() >= deadline) {
-            fail("timed out after %" APR_TIME_T_FMT " ms: %" APR_INT64_T_FMT
-                 " write%s of scope '%s' still in flight on this node",
-                 apr_time_as_msec(timeout), left, left == 1 ? "" : "s",
-                 scope);
+        apr_time_t t = apr_time_now();
+
+        if (t >= deadline) {
+            fprintf(stderr, "upkeepctl: timed out after %" APR_TIME_T_FMT
+                    " ms: %" APR_INT64_T_FMT " write%s of scope '%s' still in "
+                    "flight on this node; the mode stays in force\n",
+                    apr_time_as_msec(timeout), left, left == 1 ? "" : "s",
+                    scope);
+            return EXIT_UNCONFIRMED;
+        }
+        if (t >= next_word) {
+            fprintf(stderr, "upkeepctl: waiting: %" APR_INT64_T_FMT " write%s "
+                    "in flight on this node\n", left, left == 1 ? "" : "s");
+            next_word = t + apr_time_from_sec(1);
         }
         apr_sleep(apr_time_from_msec(10));
     }
@@ -631,7 +873,9 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
         return EXIT_SUCCESS;
     }
     if (upkeep_mc_open(p, cc, &mc, err) != APR_SUCCESS) {
-        fail("%s", err);
+        fprintf(stderr, "upkeepctl: %s: cannot confirm that no write is in "
+                "flight on the other nodes; the mode stays in force\n", err);
+        return EXIT_UNCONFIRMED;
     }
     for (;;) {
         apr_pool_t *round;
@@ -646,9 +890,16 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
             break;
         }
         if (apr_time_now() >= deadline) {
-            fail("timed out after %" APR_TIME_T_FMT " ms: %d of %d nodes "
-                 "still busy with scope '%s', e.g. %s",
-                 apr_time_as_msec(timeout), pending, nodes, scope, busy);
+            fprintf(stderr, "upkeepctl: timed out after %" APR_TIME_T_FMT
+                    " ms: %d of %d nodes still busy with scope '%s', e.g. %s; "
+                    "the mode stays in force\n", apr_time_as_msec(timeout),
+                    pending, nodes, scope, busy);
+            return EXIT_UNCONFIRMED;
+        }
+        if (apr_time_now() >= next_word) {
+            fprintf(stderr, "upkeepctl: waiting: %d of %d nodes busy, e.g. "
+                    "%s\n", pending, nodes, busy);
+            next_word = apr_time_now() + apr_time_from_sec(1);
         }
         apr_pool_destroy(round);
         apr_sleep(apr_time_from_msec(50));
@@ -658,7 +909,7 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
     return EXIT_SUCCESS;
 }
 
-static int drain(apr_pool_t *p, const ctl_args_t *a)
+static int drain(apr_pool_t *p, ctl_args_t *a)
 {
     const char *path = apr_pstrcat(p, a->state_dir, "/" UPKEEP_DRAIN_FILE,
                                    NULL);
@@ -670,7 +921,15 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
     apr_file_t *lock;
     apr_status_t rv;
 
+    const upkeep_served_t *sv;
+
     check_access(a->state_dir, 1);
+    sv = served(p, a->state_dir);
+    if (on && sv && !sv->health) {
+        fail("httpd has no UpkeepHealthCheck: a load balancer would see no "
+             "change (set UpkeepHealthCheck /PATH and point its health check "
+             "there); nothing changed");
+    }
     if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
         fail("%s", err);
     }
@@ -700,64 +959,22 @@ static int drain(apr_pool_t *p, const ctl_args_t *a)
         atomic_store(&live->drain.drained, (uint32_t)on);
     }
     apr_file_close(lock);
-    printf(on ? "this node is drained: its health check answers 503\n"
-              : "this node is undrained: its health check answers 200\n");
+    if (!sv) {
+        printf("this node is %s; httpd has not recorded its configuration "
+               "here, so its health check cannot be named\n",
+               on ? "drained" : "undrained");
+    }
+    else {
+        printf("this node is %s: its health check (%s) answers %s\n",
+               on ? "drained" : "undrained", sv->health ? sv->health : "none",
+               on ? "503" : "200");
+    }
+    if (!httpd_runs(p, a->state_dir)) {
+        printf("note: no httpd runs on %s: it applies this when it starts\n",
+               a->state_dir);
+        return EXIT_UNCONFIRMED;
+    }
     return EXIT_SUCCESS;
-}
-
-/* A layer holds one record: what is in force now, or one window that has
- * not started.  So a window is scheduled only over a normal layer, cancel
- * needs a pending window, and a flip that replaces a pending window says
- * so.  Fails (nothing written) when the command does not fit. */
-static void check_window(apr_pool_t *p, const ctl_args_t *a,
-                         const char *scope, const upkeep_record_t *old,
-                         int64_t now)
-{
-    const char *cl = a->cluster ? " --cluster" : "";
-    int in_force = upkeep_mode_at(old, now);
-
-    if (strcmp(a->command, "cancel") == 0) {
-        if (upkeep_window_pending(old, now)) {
-            return;
-        }
-        if (old->starts && in_force != UPKEEP_MODE_NORMAL) {
-            fail("scope '%s': its %s window already started at %s (end it "
-                 "with upkeepctl%s normal); not changed", scope,
-                 upkeep_mode_name(old->mode),
-                 upkeep_iso_time(p, old->starts), cl);
-        }
-        fail("scope '%s' has no scheduled window%s; not changed", scope,
-             a->cluster ? " in the cluster layer" : "");
-    }
-    if (a->at && in_force != UPKEEP_MODE_NORMAL) {
-        fail("scope '%s' is in %s mode now: a window can be scheduled only "
-             "while the scope is normal (run upkeepctl%s normal first); not "
-             "changed", scope, upkeep_mode_name(in_force), cl);
-    }
-    if (upkeep_window_pending(old, now)) {
-        fprintf(stderr, "upkeepctl: note: this replaces the %s window "
-                "scheduled for %s\n", upkeep_mode_name(old->mode),
-                upkeep_iso_time(p, old->starts));
-    }
-}
-
-/* What a flip did, in words. */
-static const char *flip_summary(apr_pool_t *p, const ctl_args_t *a,
-                                const upkeep_record_t *old,
-                                const upkeep_record_t *rec)
-{
-    if (strcmp(a->command, "cancel") == 0) {
-        return apr_psprintf(p, "the %s window scheduled for %s is cancelled",
-                            upkeep_mode_name(old->mode),
-                            upkeep_iso_time(p, old->starts));
-    }
-    if (rec->starts) {
-        return apr_psprintf(p, "%s scheduled from %s%s%s", a->command,
-                            upkeep_iso_time(p, rec->starts),
-                            rec->until ? " to " : " (no end)",
-                            upkeep_iso_time(p, rec->until));
-    }
-    return a->command;
 }
 
 /* bypass.conf has a line per virtual host and scope: mass hosting can make
@@ -765,10 +982,12 @@ static const char *flip_summary(apr_pool_t *p, const ctl_args_t *a,
 #define BYPASS_CONF_MAX (16 * 1024 * 1024)
 
 /* What httpd recorded at startup in STATE_DIR/bypass.conf: the token is
- * there, so this needs no secret, and it is the one httpd accepts. */
-static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
+ * there, so this needs no secret, and it is the one httpd accepts.
+ * `quiet` (after maintenance and readonly, as artisan down --secret
+ * does): the URLs when there are any, and no complaint otherwise. */
+static int print_bypass_urls(apr_pool_t *p, const ctl_args_t *a,
+                             const char *scope, int as_json, int quiet)
 {
-    const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
     const char *path = apr_pstrcat(p, a->state_dir, "/" UPKEEP_BYPASS_CONF,
                                    NULL);
     const char *known = NULL;
@@ -779,6 +998,9 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
     int printed = 0, lineno = 0;
 
     rv = upkeep_file_read_all(p, path, BYPASS_CONF_MAX, &buf, &len);
+    if (quiet && rv != APR_SUCCESS) {
+        return EXIT_SUCCESS;
+    }
     if (APR_STATUS_IS_ENOENT(rv)) {
         fail("no staff bypass: httpd has no UpkeepBypassSecret (no %s; "
              "httpd writes it at startup)", path);
@@ -812,20 +1034,20 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
                  "version of mod_upkeep? restart httpd)", path, lineno);
         }
         *url++ = '\0';
-        if (strcmp(line + 4, scope) == 0 && a->json) {
+        if (strcmp(line + 4, scope) == 0 && as_json) {
             json = apr_pstrcat(p, json, printed++ ? "," : "",
                                upkeep_json_str(p, url), NULL);
         }
         else if (strcmp(line + 4, scope) == 0) {
-            printf("%s\n", url);
+            printf("%s%s\n", quiet ? "staff bypass: " : "", url);
             printed++;
         }
     }
-    if (printed && a->json) {
+    if (printed && as_json) {
         printf("{\"scope\":%s,\"urls\":[%s]}\n", upkeep_json_str(p, scope),
                json);
     }
-    if (printed) {
+    if (printed || quiet) {
         return EXIT_SUCCESS;
     }
     if (known && strstr(apr_pstrcat(p, " ", known, " ", NULL),
@@ -837,11 +1059,209 @@ static int bypass_url(apr_pool_t *p, const ctl_args_t *a)
          known ? known : "none");
 }
 
-static int flip(apr_pool_t *p, const ctl_args_t *a)
+static int bypass_url(apr_pool_t *p, ctl_args_t *a)
+{
+    const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
+
+    return print_bypass_urls(p, a, scope, a->json, 0);
+}
+
+/* A layer holds one record: what is in force now, or one window that has
+ * not started.  So a window is scheduled only over a normal layer, cancel
+ * needs a pending window, and a flip that replaces a pending window says
+ * so.  Fails (nothing written) when the command does not fit. */
+static void check_window(apr_pool_t *p, const ctl_args_t *a,
+                         const char *scope, const upkeep_record_t *old,
+                         int64_t now)
+{
+    const char *cl = layer_option(a, a->cluster);
+    int in_force = upkeep_mode_at(old, now);
+
+    if (strcmp(a->command, "cancel") == 0) {
+        if (upkeep_window_pending(old, now)) {
+            return;
+        }
+        if (old->starts && in_force != UPKEEP_MODE_NORMAL) {
+            fail("scope '%s': its %s window already started at %s (end it "
+                 "with upkeepctl%s normal); not changed", scope,
+                 upkeep_mode_name(old->mode),
+                 upkeep_iso_time(p, old->starts), cl);
+        }
+        fail("scope '%s' has no scheduled window%s; not changed", scope,
+             a->cluster ? " in the cluster layer" : "");
+    }
+    if (a->at && in_force != UPKEEP_MODE_NORMAL) {
+        fail("scope '%s' is in %s mode now: a window can be scheduled only "
+             "while the scope is normal (run upkeepctl%s normal first); not "
+             "changed", scope, upkeep_mode_name(in_force), cl);
+    }
+    if (upkeep_window_pending(old, now)) {
+        fprintf(stderr, "upkeepctl: note: this replaces the %s window "
+                "scheduled for %s\n", upkeep_mode_name(old->mode),
+                upkeep_iso_time(p, old->starts));
+    }
+}
+
+/* The record a flip asks for.  Without --for, --until, --at or --no-end
+ * the end of the window in force is kept (an operator who changes the
+ * reason, or the mode, keeps the end); *kept_end says whether it was.
+ * The same mode again keeps its start time too. */
+static void new_record(apr_pool_t *p, const ctl_args_t *a,
+                       const upkeep_record_t *old, int64_t now,
+                       upkeep_record_t *rec, int *kept_end)
+{
+    int cancel = strcmp(a->command, "cancel") == 0;
+    int same = !cancel && !a->at && !upkeep_window_pending(old, now)
+               && upkeep_mode_at(old, now) == upkeep_mode_from_name(a->command)
+               && old->mode != UPKEEP_MODE_NORMAL;
+
+    memset(rec, 0, sizeof(*rec));
+    rec->mode = cancel ? UPKEEP_MODE_NORMAL
+                       : upkeep_mode_from_name(a->command);
+    rec->since = same ? old->since : now;
+    rec->starts = a->at;
+    rec->retry_after = a->retry_after;
+    rec->hold_max_ms = (int32_t)apr_time_as_msec(a->hold_max);
+    if (a->reason) {
+        apr_cpystrn(rec->reason, a->reason, UPKEEP_REASON_MAX);
+    }
+    *kept_end = 0;
+    if (a->duration) {
+        rec->until = (a->at ? a->at : now) + apr_time_sec(a->duration);
+    }
+    else if (a->until) {
+        rec->until = a->until;
+    }
+    else if (!(a->given & O_NO_END) && rec->mode != UPKEEP_MODE_NORMAL
+             && !a->at && !upkeep_window_pending(old, now)
+             && upkeep_mode_at(old, now) != UPKEEP_MODE_NORMAL
+             && old->until > now) {
+        rec->until = old->until;
+        *kept_end = 1;
+    }
+    who_am_i(p, rec->changed_by);
+}
+
+/* A flip that would change nothing users see. */
+static int same_record(const upkeep_record_t *a, const upkeep_record_t *b)
+{
+    return a->mode == b->mode && a->starts == b->starts
+           && a->until == b->until && a->retry_after == b->retry_after
+           && a->hold_max_ms == b->hold_max_ms
+           && strcmp(a->reason, b->reason) == 0;
+}
+
+/* Where a layer's mode holds, in words. */
+static const char *where(int layer)
+{
+    return layer == UPKEEP_LAYER_CLUSTER ? "on every node" : "on this node";
+}
+
+/* The command that sets a layer back to normal. */
+static const char *ender(apr_pool_t *p, const ctl_args_t *a, int layer,
+                         const char *scope)
+{
+    return apr_psprintf(p, "upkeepctl%s%s%s normal",
+                        layer_option(a, layer == UPKEEP_LAYER_CLUSTER),
+                        strcmp(scope, UPKEEP_DEFAULT_SCOPE) ? " --scope " : "",
+                        strcmp(scope, UPKEEP_DEFAULT_SCOPE) ? scope : "");
+}
+
+/* "readonly on every node since T, until T (in 30m); Retry-After 1800" */
+static const char *describe(apr_pool_t *p, const upkeep_effective_t *e,
+                            const upkeep_served_scope_t *conf, int64_t now)
+{
+    const upkeep_record_t *r = &e->rec[e->layer];
+    const char *out;
+
+    if (e->mode == UPKEEP_MODE_NORMAL) {
+        out = "normal";
+        if (e->pending >= 0) {
+            const upkeep_record_t *w = &e->rec[e->pending];
+
+            out = apr_psprintf(p, "normal now; %s %s from %s%s%s",
+                               upkeep_mode_name(w->mode), where(e->pending),
+                               upkeep_when(p, w->starts, now),
+                               w->until ? " until " : ", no end",
+                               w->until ? upkeep_when(p, w->until, now) : "");
+        }
+        return out;
+    }
+    out = apr_psprintf(p, "%s %s since %s", upkeep_mode_name(e->mode),
+                       where(e->layer), upkeep_iso_time(p, r->since));
+    if (r->until) {
+        out = apr_psprintf(p, "%s, until %s", out,
+                           upkeep_when(p, r->until, now));
+    }
+    return apr_psprintf(p, "%s; clients get Retry-After %d%s", out,
+                        upkeep_retry_after_at(r, conf
+                                              ? conf->retry_after
+                                              : UPKEEP_BUILTIN_RETRY_AFTER,
+                                              now),
+                        e->mode == UPKEEP_MODE_HOLD
+                        ? apr_psprintf(p, ", writes wait up to %d ms",
+                                       r->hold_max_ms ? r->hold_max_ms
+                                       : conf ? conf->hold_max_ms
+                                       : UPKEEP_BUILTIN_HOLD_MAX_MS)
+                        : "");
+}
+
+/* After a flip: what this node serves for the scope now, read back from
+ * the files and the live slot, in one line.  0 when it is what was asked;
+ * 3, with the reason, when another layer holds a stricter mode or httpd
+ * does not run. */
+static int read_back(apr_pool_t *p, const ctl_args_t *a, const char *scope,
+                     const upkeep_slot_t *slot, int layer,
+                     const upkeep_record_t *asked, const char *done,
+                     const char *tail)
+{
+    int64_t now = apr_time_sec(apr_time_now());
+    upkeep_record_t rec[UPKEEP_LAYER_COUNT];
+    upkeep_effective_t e;
+    char err[UPKEEP_ERRMSG_MAX];
+    const upkeep_served_t *sv = served(p, a->state_dir);
+    const upkeep_served_scope_t *conf = upkeep_served_scope(sv, scope);
+    int other = !layer, want = upkeep_mode_at(asked, now);
+
+    if (upkeep_scope_records(p, a->state_dir, scope, slot, rec, err)
+        != APR_SUCCESS) {
+        fail("%s", err);
+    }
+    upkeep_effective(rec, now, &e);
+    if (upkeep_window_pending(asked, now)) {
+        printf("scope %s: %s%s scheduled %s from %s%s%s%s\n", scope,
+               done, upkeep_mode_name(asked->mode), where(layer),
+               upkeep_when(p, asked->starts, now),
+               asked->until ? " until " : ", no end",
+               asked->until ? upkeep_when(p, asked->until, now) : "", tail);
+    }
+    else {
+        printf("scope %s: %s%s%s\n", scope, done, describe(p, &e, conf, now),
+               tail);
+    }
+    if (e.mode != want && e.layer == other
+        && !upkeep_window_pending(asked, now)) {
+        printf("note: the %s layer holds %s (set by %s, version %"
+               APR_UINT64_T_FMT "), which is stricter: %s ends it\n",
+               upkeep_layer_names[other], upkeep_mode_name(e.mode),
+               rec[other].changed_by, (apr_uint64_t)rec[other].version,
+               ender(p, a, other, scope));
+        return EXIT_UNCONFIRMED;
+    }
+    if (!httpd_runs(p, a->state_dir)) {
+        printf("note: no httpd runs on %s: it applies this when it starts\n",
+               a->state_dir);
+        return EXIT_UNCONFIRMED;
+    }
+    return EXIT_SUCCESS;
+}
+
+
+static int flip(apr_pool_t *p, ctl_args_t *a)
 {
     const char *scope = a->scope ? a->scope : UPKEEP_DEFAULT_SCOPE;
     int cancel = strcmp(a->command, "cancel") == 0;
-    int layer = a->cluster ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
+    int layer, kept_end, rc;
     upkeep_cluster_conf_t cc;
     cluster_link_t link;
     upkeep_record_t old, rec;
@@ -853,8 +1273,22 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     apr_status_t rv;
     int64_t now = apr_time_sec(apr_time_now());
     int stored = 0;
+    const char *tail = "";
 
     check_access(a->state_dir, 1);
+    check_scope(p, a, scope);
+    choose_layer(p, a);
+    if (cancel && !(a->given & (O_CLUSTER | O_LOCAL)) && a->cluster) {
+        /* cancel finds the window in whichever layer holds it */
+        upkeep_record_t mine;
+
+        if (upkeep_state_load(p, a->state_dir, scope, UPKEEP_LAYER_LOCAL,
+                              &mine, err) == APR_SUCCESS
+            && upkeep_window_pending(&mine, now)) {
+            a->cluster = 0;
+        }
+    }
+    layer = a->cluster ? UPKEEP_LAYER_CLUSTER : UPKEEP_LAYER_LOCAL;
     if (a->cluster) {
         cluster_conf(p, a, &cc);
     }
@@ -882,23 +1316,24 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
     }
 
     check_window(p, a, scope, &old, now);
-    memset(&rec, 0, sizeof(rec));
-    rec.mode = cancel ? UPKEEP_MODE_NORMAL : upkeep_mode_from_name(a->command);
-    rec.retry_after = a->retry_after;
-    rec.since = now;
-    rec.starts = a->at;
-    rec.until = a->duration ? (a->at ? a->at : now)
-                              + apr_time_sec(a->duration) : 0;
+    new_record(p, a, &old, now, &rec, &kept_end);
+    if (!cancel && old.version && same_record(&old, &rec)) {
+        /* nothing to change: no version, no write */
+        apr_file_close(lock);
+        rc = read_back(p, a, scope, slot, layer, &old, "already ",
+                       apr_psprintf(p, " (version %" APR_UINT64_T_FMT ")",
+                                    (apr_uint64_t)old.version));
+        if (rc == EXIT_SUCCESS && a->wait) {
+            rc = wait_for_writes(p, a, scope, slot, a->cluster ? &cc : NULL,
+                                 old.version);
+        }
+        return rc;
+    }
     if (old.version >= (uint64_t)APR_INT64_MAX) {
         fail("scope '%s' is at the largest version there is; not changed",
              scope);
     }
     rec.version = old.version + 1;
-    rec.hold_max_ms = (int32_t)apr_time_as_msec(a->hold_max);
-    who_am_i(p, rec.changed_by);
-    if (a->reason) {
-        apr_cpystrn(rec.reason, a->reason, UPKEEP_REASON_MAX);
-    }
     /* A new scope's live slot is claimed only now that the command fits
      * (a refused one must not use one of the few up), and before anything
      * is written, so a full live file leaves nothing half done. */
@@ -913,29 +1348,107 @@ static int flip(apr_pool_t *p, const ctl_args_t *a)
                           APR_FPROT_UREAD | APR_FPROT_UWRITE
                           | APR_FPROT_GREAD | APR_FPROT_GWRITE,
                           err) != APR_SUCCESS) {
-        fail("%s; %s", err, a->cluster ? "published to memcached, but not "
-             "applied here" : "not changed");
+        if (a->cluster) {
+            fprintf(stderr, "upkeepctl: %s; published to memcached, but not "
+                    "applied here (the poller applies it within "
+                    "UpkeepSyncInterval)\n", err);
+            apr_file_close(lock);
+            return EXIT_UNCONFIRMED;
+        }
+        fail("%s; not changed", err);
     }
     if (slot) {
         upkeep_slot_publish(slot, layer, &rec);
     }
     apr_file_close(lock);
-    if (a->cluster) {
-        printf("scope %s: %s cluster-wide (version %" APR_UINT64_T_FMT
-               ", stored on %d of %d memcached servers)\n", scope,
-               flip_summary(p, a, &old, &rec), (apr_uint64_t)rec.version,
-               stored, cc.nservers);
+    if (kept_end) {
+        fprintf(stderr, "upkeepctl: note: the end of the window in force is "
+                "kept (%s); --no-end removes it\n",
+                upkeep_iso_time(p, rec.until));
+    }
+    tail = a->cluster
+           ? apr_psprintf(p, " (version %" APR_UINT64_T_FMT ", stored on %d "
+                          "of %d memcached servers)", (apr_uint64_t)rec.version,
+                          stored, cc.nservers)
+           : apr_psprintf(p, " (version %" APR_UINT64_T_FMT ")",
+                          (apr_uint64_t)rec.version);
+    rc = read_back(p, a, scope, slot, layer, &rec,
+                   cancel ? apr_psprintf(p, "the %s window scheduled for %s "
+                                         "is cancelled; ",
+                                         upkeep_mode_name(old.mode),
+                                         upkeep_iso_time(p, old.starts))
+                          : "", tail);
+    fflush(stdout);
+    if ((rec.mode == UPKEEP_MODE_MAINTENANCE
+         || rec.mode == UPKEEP_MODE_READONLY) && !cancel) {
+        print_bypass_urls(p, a, scope, 0, 1);
+    }
+    if (a->wait) {
+        int wrc = wait_for_writes(p, a, scope, slot, a->cluster ? &cc : NULL,
+                                  rec.version);
+
+        rc = wrc != EXIT_SUCCESS ? wrc : rc;
+    }
+    return rc;
+}
+
+/* forget --scope NAME: the state of a scope httpd no longer serves. */
+static int forget(apr_pool_t *p, ctl_args_t *a)
+{
+    const upkeep_served_t *sv;
+    apr_file_t *lock;
+    char err[UPKEEP_ERRMSG_MAX];
+    int l, removed = 0;
+
+    check_access(a->state_dir, 1);
+    sv = served(p, a->state_dir);
+    if (!sv) {
+        fail("httpd has not recorded its scopes in %s (start it first): "
+             "cannot tell whether it serves scope '%s'; nothing changed",
+             a->state_dir, a->scope);
+    }
+    if (upkeep_served_scope(sv, a->scope)) {
+        fail("httpd's configuration names scope '%s': set it with upkeepctl "
+             "--scope %s normal instead; nothing changed", a->scope,
+             a->scope);
+    }
+    if (upkeep_lock_acquire(p, a->state_dir, &lock, err) != APR_SUCCESS) {
+        fail("%s", err);
+    }
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        apr_status_t rv = apr_file_remove(upkeep_state_path(p, a->state_dir,
+                                                            a->scope, l), p);
+
+        if (rv == APR_SUCCESS) {
+            removed++;
+        }
+        else if (!APR_STATUS_IS_ENOENT(rv)) {
+            fail("cannot remove %s: %pm", upkeep_state_path(p, a->state_dir,
+                                                            a->scope, l),
+                 &rv);
+        }
+    }
+    apr_file_close(lock);
+    if (!removed) {
+        printf("scope %s: already forgotten (no state file)\n", a->scope);
     }
     else {
-        printf("scope %s: %s (version %" APR_UINT64_T_FMT ")%s\n", scope,
-               flip_summary(p, a, &old, &rec), (apr_uint64_t)rec.version,
-               slot ? "" : "; httpd applies it when it starts");
+        printf("scope %s: forgotten (%d state file%s removed)\n", a->scope,
+               removed, removed == 1 ? "" : "s");
     }
-    fflush(stdout);
-    return a->wait ? wait_for_writes(p, a, scope, slot, a->cluster ? &cc
-                                                               : NULL,
-                                     rec.version)
-                   : EXIT_SUCCESS;
+    return EXIT_SUCCESS;
+}
+
+static int help(apr_pool_t *p, ctl_args_t *a)
+{
+    const ctl_command_t *c = NULL;
+
+    (void)p;
+    if (a->help_topic && !(c = find_command(a->help_topic))) {
+        fail_usage("help: unknown command '%s'", a->help_topic);
+    }
+    print_usage(stdout, c);
+    return EXIT_SUCCESS;
 }
 
 /* --- status ---------------------------------------------------------- */
@@ -957,9 +1470,11 @@ static void add_name(apr_pool_t *p, apr_array_header_t *names,
     APR_ARRAY_PUSH(names, const char *) = n;
 }
 
-/* Every scope with a state file or a live slot, sorted. */
+/* Every scope httpd serves (else every one with a live slot) and every
+ * one with a state file, sorted. */
 static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
-                                        const upkeep_live_t *live)
+                                        const upkeep_live_t *live,
+                                        const upkeep_served_t *sv)
 {
     apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
     apr_dir_t *d;
@@ -976,7 +1491,10 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
         }
         apr_dir_close(d);
     }
-    for (i = 0; live && i < UPKEEP_MAX_SCOPES; i++) {
+    for (i = 0; sv && i < sv->nscopes; i++) {
+        add_name(p, names, sv->scopes[i].name, strlen(sv->scopes[i].name));
+    }
+    for (i = 0; !sv && live && i < UPKEEP_MAX_SCOPES; i++) {
         if (!atomic_load(&live->slots[i].in_use)) {
             break;
         }
@@ -999,7 +1517,6 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
     }
     return names;
 }
-
 
 /* What each memcached server holds for a scope (status --cluster). */
 static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
@@ -1033,7 +1550,9 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
                                 (apr_uint64_t)rec.version);
         }
         out = json ? apr_psprintf(p, "%s%s{\"server\":%s,\"value\":%s}", out,
-                                  i ? "," : "", upkeep_json_str(p, upkeep_mc_server_name(mc, i)),
+                                  i ? "," : "",
+                                  upkeep_json_str(p,
+                                                  upkeep_mc_server_name(mc, i)),
                                   upkeep_json_str(p, what))
                    : apr_psprintf(p, "%s\n  memcached:   %s %s", out,
                                   upkeep_mc_server_name(mc, i), what);
@@ -1041,61 +1560,103 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
     return out;
 }
 
-/* 5400 -> "1h 30m": the two largest units. */
-static const char *human_duration(apr_pool_t *p, int64_t secs)
+/* One scope, in words (status without --json). */
+static void print_scope(apr_pool_t *p, const char *name,
+                        const upkeep_effective_t *e,
+                        const upkeep_served_scope_t *conf,
+                        const upkeep_slot_t *slot, const char *live_state,
+                        int have_cluster, const char *memcached, int64_t now)
 {
-    static const struct { const char *unit; int64_t secs; } units[] = {
-        { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 }
-    };
-    int i;
+    const upkeep_record_t *r = &e->rec[e->layer];
+    int l;
 
-    for (i = 0; i < 3 && secs < units[i].secs; i++)
-        ;
-    if (i == 3 || secs % units[i].secs / units[i + 1].secs == 0) {
-        return apr_psprintf(p, "%" APR_INT64_T_FMT "%s",
-                            secs / units[i].secs, units[i].unit);
+    if (e->mode == UPKEEP_MODE_NORMAL && e->pending >= 0) {
+        printf("scope %s: %s", name, describe(p, e, conf, now));
     }
-    return apr_psprintf(p, "%" APR_INT64_T_FMT "%s %" APR_INT64_T_FMT "%s",
-                        secs / units[i].secs, units[i].unit,
-                        secs % units[i].secs / units[i + 1].secs,
-                        units[i + 1].unit);
+    else {
+        printf("scope %s: %s", name, upkeep_mode_name(e->mode));
+    }
+    if (e->expired) {
+        printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
+               upkeep_iso_time(p, r->until));
+    }
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        if (upkeep_window_pending(&e->rec[l], now)) {
+            printf("\n  scheduled:   %s from %s%s%s (in %s)%s%s",
+                   upkeep_mode_name(e->rec[l].mode),
+                   upkeep_iso_time(p, e->rec[l].starts),
+                   e->rec[l].until ? " to " : ", no end",
+                   upkeep_iso_time(p, e->rec[l].until),
+                   upkeep_human_duration(p, e->rec[l].starts - now),
+                   have_cluster ? ", " : "",
+                   have_cluster ? upkeep_layer_names[l] : "");
+        }
+    }
+    printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
+    printf("  since:       %s\n", r->since ? upkeep_iso_time(p, r->since)
+                                           : "-");
+    printf("  until:       %s\n", r->until && !e->expired
+                                  ? upkeep_when(p, r->until, now) : "-");
+    if (e->mode != UPKEEP_MODE_NORMAL) {
+        /* what refused clients get, whatever set it */
+        printf("  retry-after: %d\n", upkeep_retry_after_at(
+                   r, conf ? conf->retry_after : UPKEEP_BUILTIN_RETRY_AFTER,
+                   now));
+        printf("  refusal:     %d\n", e->mode == UPKEEP_MODE_READONLY && conf
+                                      ? conf->readonly_status : 503);
+    }
+    else {
+        printf("  retry-after: -\n");
+    }
+    if (e->mode == UPKEEP_MODE_HOLD) {
+        printf("  hold-max:    %d ms\n", r->hold_max_ms ? r->hold_max_ms
+               : conf ? conf->hold_max_ms : UPKEEP_BUILTIN_HOLD_MAX_MS);
+    }
+    printf("  version:     %" APR_UINT64_T_FMT "\n", (apr_uint64_t)r->version);
+    printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");
+    if (have_cluster) {
+        printf("  layer:       %s\n", upkeep_layer_names[e->layer]);
+        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+            printf("  %s:%s%s (version %" APR_UINT64_T_FMT ")\n",
+                   upkeep_layer_names[l], l ? "     " : "       ",
+                   upkeep_mode_name(upkeep_mode_at(&e->rec[l], now)),
+                   (apr_uint64_t)e->rec[l].version);
+        }
+    }
+    if (slot) {
+        printf("  writes:      %" APR_INT64_T_FMT " in flight, %"
+               APR_INT64_T_FMT " held\n",
+               (apr_int64_t)atomic_load(&slot->inflight_writes),
+               (apr_int64_t)atomic_load(&slot->held_now));
+    }
+    printf("  live:        %s%s\n", live_state, memcached);
 }
 
-static const char *json_layer(apr_pool_t *p, const upkeep_record_t *r,
-                              int64_t now)
-{
-    return apr_psprintf(p, "{\"mode\":%s,\"set_mode\":%s,\"reason\":%s,"
-                        "\"since\":%s,\"starts\":%s,\"until\":%s,"
-                        "\"pending\":%s,\"retry_after\":%d,"
-                        "\"version\":%" APR_UINT64_T_FMT ",\"changed_by\":%s}",
-                        upkeep_json_str(p, upkeep_mode_name(upkeep_mode_at(r, now))),
-                        upkeep_json_str(p, upkeep_mode_name(r->mode)),
-                        upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
-                        upkeep_json_time(p, r->starts),
-                        upkeep_json_time(p, r->until),
-                        upkeep_window_pending(r, now) ? "true" : "false",
-                        (int)r->retry_after,
-                        (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by));
-}
-
-static int status(apr_pool_t *p, const ctl_args_t *a)
+static int status(apr_pool_t *p, ctl_args_t *a)
 {
     upkeep_live_map_t map;
     upkeep_live_t *live = NULL;
     upkeep_cluster_conf_t cc;
     upkeep_mc_t *mc = NULL;
     apr_array_header_t *names;
+    const upkeep_served_t *sv;
     char err[UPKEEP_ERRMSG_MAX];
+    char host[APRMAXHOSTLEN + 1] = "localhost";
     int64_t now = apr_time_sec(apr_time_now());
-    int i, l, failed = 0, printed = 0, have_cluster;
+    int i, failed = 0, printed = 0, have_cluster, runs;
 
     check_access(a->state_dir, 0);
+    sv = served(p, a->state_dir);
+    runs = httpd_runs(p, a->state_dir);
+    if (a->scope) {
+        check_scope(p, a, a->scope);
+    }
     if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
         live = map.live;
     }
     have_cluster = upkeep_cluster_conf_load(p, a->state_dir, &cc, err)
                    == APR_SUCCESS;
-    if (a->cluster) {
+    if (a->given & O_CLUSTER) {
         cluster_conf(p, a, &cc);
         have_cluster = 1;
         if (upkeep_mc_open(p, &cc, &mc, err) != APR_SUCCESS) {
@@ -1107,120 +1668,69 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
         APR_ARRAY_PUSH(names, const char *) = a->scope;
     }
     else {
-        names = known_scopes(p, a->state_dir, live);
+        names = known_scopes(p, a->state_dir, live, sv);
     }
+    apr_gethostname(host, sizeof(host), p);
     if (a->json) {
-        printf("{\"state_dir\":%s,\"scopes\":[", upkeep_json_str(p, a->state_dir));
+        printf("{%s,\"state_dir\":%s,\"httpd_running\":%s,\"scopes\":[",
+               upkeep_status_json_head(p, sv ? sv->node : host, now),
+               upkeep_json_str(p, a->state_dir), runs ? "true" : "false");
+    }
+    else if (!runs) {
+        printf("no httpd runs on %s%s: what follows is what it will serve "
+               "when it starts\n", a->state_dir,
+               sv ? apr_psprintf(p, " (the one that wrote %s, pid %"
+                                 APR_INT64_T_FMT ", is gone)",
+                                 UPKEEP_SERVED_CONF, (apr_int64_t)sv->pid)
+                  : " (none has started with it)");
     }
     /* a scope whose file cannot be read is reported on stderr, not in
      * the JSON array: count what was printed for the separators */
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
         upkeep_slot_t *slot = live ? upkeep_live_slot(live, name, 0) : NULL;
-        upkeep_record_t rec[UPKEEP_LAYER_COUNT], live_rec[UPKEEP_LAYER_COUNT];
-        const upkeep_record_t *r;
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT];
+        upkeep_effective_t e;
         const char *live_state = "none";
-        int mode, layer, bad = 0;
 
-        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            apr_status_t rv = upkeep_state_load(p, a->state_dir, name, l,
-                                                &rec[l], err);
-
-            if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-                fprintf(stderr, "upkeepctl: %s\n", err);
-                bad = failed = 1;
-            }
-        }
-        if (bad) {
+        if (upkeep_scope_records(p, a->state_dir, name, slot, rec, err)
+            != APR_SUCCESS) {
+            fprintf(stderr, "upkeepctl: %s\n", err);
+            failed = 1;
             continue;
         }
         if (slot) {
-            upkeep_slot_read(slot, now, &mode, &layer, live_rec, 1);
-            /* the poller keeps a newer cluster layer only in memory */
-            if (upkeep_record_newer(&live_rec[UPKEEP_LAYER_CLUSTER],
-                                    &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
-                rec[UPKEEP_LAYER_CLUSTER] = live_rec[UPKEEP_LAYER_CLUSTER];
-            }
-            live_state = live_rec[0].version == rec[0].version
-                         && live_rec[1].version == rec[1].version
+            upkeep_record_t seen[UPKEEP_LAYER_COUNT];
+            int mode, layer;
+
+            upkeep_slot_read(slot, now, &mode, &layer, seen, 1);
+            live_state = seen[0].version == rec[0].version
+                         && seen[1].version == rec[1].version
                          ? "in sync"
                          : "differs (httpd applies the files when it "
                            "starts)";
         }
-        layer = upkeep_layer_in_force(rec, now);
-        r = &rec[layer];
-        mode = upkeep_mode_at(r, now);
+        upkeep_effective(rec, now, &e);
         if (a->json) {
-            printf("%s{\"scope\":%s,\"mode\":%s,\"layer\":%s,\"set_mode\":%s,"
-                   "\"reason\":%s,\"since\":%s,\"until\":%s,"
-                   "\"expired\":%s,\"retry_after\":%d,\"version\":%"
-                   APR_UINT64_T_FMT ",\"changed_by\":%s,\"live\":%s,"
-                   "\"local\":%s,\"cluster\":%s,\"inflight_writes\":%"
-                   APR_INT64_T_FMT ",\"held\":%" APR_INT64_T_FMT "%s%s%s}",
-                   printed++ ? "," : "", upkeep_json_str(p, name),
-                   upkeep_json_str(p, upkeep_mode_name(mode)),
-                   upkeep_json_str(p, upkeep_layer_names[layer]),
-                   upkeep_json_str(p, upkeep_mode_name(r->mode)),
-                   upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
-                   upkeep_json_time(p, r->until),
-                   mode != r->mode && !upkeep_window_pending(r, now)
-                   ? "true" : "false", (int)r->retry_after,
-                   (apr_uint64_t)r->version, upkeep_json_str(p, r->changed_by),
-                   upkeep_json_str(p, live_state), json_layer(p, &rec[0], now),
-                   json_layer(p, &rec[1], now),
-                   (apr_int64_t)(slot ? atomic_load(&slot->inflight_writes) : 0),
-                   (apr_int64_t)(slot ? atomic_load(&slot->held_now) : 0),
-                   mc ? ",\"memcached\":[" : "",
-                   mc ? memcached_view(p, mc, &cc, name, 1) : "",
-                   mc ? "]" : "");
+            upkeep_scope_view_t v;
+
+            v.name = name;
+            v.eff = &e;
+            v.conf = upkeep_served_scope(sv, name);
+            v.inflight = slot ? atomic_load(&slot->inflight_writes) : 0;
+            v.held = slot ? atomic_load(&slot->held_now) : 0;
+            v.extra = apr_psprintf(p, ",\"live\":%s%s%s%s",
+                                   upkeep_json_str(p, live_state),
+                                   mc ? ",\"memcached\":[" : "",
+                                   mc ? memcached_view(p, mc, &cc, name, 1)
+                                      : "", mc ? "]" : "");
+            printf("%s%s", printed++ ? "," : "", upkeep_scope_json(p, &v,
+                                                                   now));
             continue;
         }
-        printf("scope %s: %s", name, upkeep_mode_name(mode));
-        if (mode != r->mode && !upkeep_window_pending(r, now)) {
-            printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
-                   upkeep_iso_time(p, r->until));
-        }
-        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            if (upkeep_window_pending(&rec[l], now)) {
-                printf("\n  scheduled:   %s from %s%s%s (in %s)%s%s",
-                       upkeep_mode_name(rec[l].mode),
-                       upkeep_iso_time(p, rec[l].starts),
-                       rec[l].until ? " to " : ", no end",
-                       upkeep_iso_time(p, rec[l].until),
-                       human_duration(p, rec[l].starts - now),
-                       have_cluster ? ", " : "",
-                       have_cluster ? upkeep_layer_names[l] : "");
-            }
-        }
-        printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
-        printf("  since:       %s\n", r->since ? upkeep_iso_time(p, r->since) : "-");
-        printf("  until:       %s\n", r->until ? upkeep_iso_time(p, r->until) : "-");
-        if (r->retry_after) {
-            printf("  retry-after: %d\n", (int)r->retry_after);
-        }
-        else {
-            printf("  retry-after: -\n");
-        }
-        printf("  version:     %" APR_UINT64_T_FMT "\n",
-               (apr_uint64_t)r->version);
-        printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");
-        if (have_cluster) {
-            printf("  layer:       %s\n", upkeep_layer_names[layer]);
-            for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-                printf("  %s:%s%s (version %" APR_UINT64_T_FMT ")\n",
-                       upkeep_layer_names[l], l ? "     " : "       ",
-                       upkeep_mode_name(upkeep_mode_at(&rec[l], now)),
-                       (apr_uint64_t)rec[l].version);
-            }
-        }
-        if (slot) {
-            printf("  writes:      %" APR_INT64_T_FMT " in flight, %"
-                   APR_INT64_T_FMT " held\n",
-                   (apr_int64_t)atomic_load(&slot->inflight_writes),
-                   (apr_int64_t)atomic_load(&slot->held_now));
-        }
-        printf("  live:        %s", live_state);
-        printf("%s\n", mc ? memcached_view(p, mc, &cc, name, 0) : "");
+        print_scope(p, name, &e, upkeep_served_scope(sv, name), slot,
+                    live_state, have_cluster,
+                    mc ? memcached_view(p, mc, &cc, name, 0) : "", now);
     }
     if (a->json) {
         printf("]");
@@ -1257,7 +1767,7 @@ static int status(apr_pool_t *p, const ctl_args_t *a)
         printf("drain: on since %s (the health check answers 503)\n",
                upkeep_iso_time(p, atomic_load(&live->drain.since)));
     }
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return failed ? EXIT_FAILURE : runs ? EXIT_SUCCESS : EXIT_UNCONFIRMED;
 }
 
 int main(int argc, const char *const *argv)
@@ -1274,14 +1784,5 @@ int main(int argc, const char *const *argv)
     /* Group members write files the group can use too. */
     umask(007);
     parse_args(p, argc, argv, &args);
-    if (strcmp(args.command, "status") == 0) {
-        return status(p, &args);
-    }
-    if (is_drain_command(args.command)) {
-        return drain(p, &args);
-    }
-    if (is_bypass_command(args.command)) {
-        return bypass_url(p, &args);
-    }
-    return flip(p, &args);  /* modes, and cancel */
+    return args.cmd->run(p, &args);
 }

@@ -62,10 +62,10 @@ like(join(',', @{ $h->{'upkeep-until'} // [] }), qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\
 ok(!$h->{'upkeep_mode'}, 'the underscore spelling never reaches the backend');
 
 # readonly without an end: no Upkeep-Until, even a spoofed one
-ctl('readonly');
+ctl('readonly', '--no-end');   # a plain readonly would keep the end
 $h = backend_headers($spoof);
 is_deeply($h->{'upkeep-mode'}, ['readonly'], 'readonly: Upkeep-Mode: readonly');
-ok(!$h->{'upkeep-until'}, 'readonly without --for: no Upkeep-Until (the spoofed one is dropped)');
+ok(!$h->{'upkeep-until'}, 'readonly --no-end: no Upkeep-Until (the spoofed one is dropped)');
 
 ctl('normal');
 done_testing();

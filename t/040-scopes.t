@@ -138,6 +138,9 @@ mode=readonly
 === TEST 7: status lists every scope with its own mode
 --- config
 UpkeepScope blog
+<Location /shop>
+    UpkeepScope shop
+</Location>
 --- ctl
 --scope blog readonly --reason "blog db"
 --scope shop maintenance
@@ -147,19 +150,25 @@ status
 
 
 
-=== TEST 8: a scope flipped before httpd knows it is recorded for later
+=== TEST 8: a scope httpd does not name (a typo, or not configured yet): exit 2, the configured ones listed, the closest named, nothing recorded
 --- ctl
---scope late maintenance --reason "late scope"
+--scope lates maintenance --reason "late scope"
+--- ctl_exit_code: 2
+--- ctl_stdout
+--- ctl_stderr_like
+\Aupkeepctl: unknown scope 'lates': httpd's configuration names default; nothing changed\n\z
+--- state_unchanged
 --- request
 GET /
 --- error_code: 200
 
 
 
-=== TEST 9: ... and applies once the configuration names it
---- keep_state
+=== TEST 9: once the configuration names it, the flip applies
 --- config
 UpkeepScope late
+--- ctl
+--scope late maintenance --reason "late scope"
 --- request
 GET /
 --- error_code: 503

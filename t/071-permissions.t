@@ -7,8 +7,9 @@ use Test::More;
 my $Group = 'www-data';
 my $Gid = getgrnam($Group) // die "no group $Group\n";
 my $State = servroot() . '/state';
-my $NoGroup = '';
-my $WithGroup = { main_config => "UpkeepControlGroup $Group" };
+my $Other = "<Location /other>\n    UpkeepScope other\n</Location>\n";
+my $NoGroup = $Other;
+my $WithGroup = { main_config => "UpkeepControlGroup $Group", config => $Other };
 
 sub perms { my @st = stat $_[0] or return 'missing'; sprintf '%04o %d:%d', $st[2] & 07777, $st[4], $st[5] }
 
@@ -71,7 +72,7 @@ like($out, qr/^scope default: normal$/m, 'a member of the group can read the sta
 
 ($rc, $out, $err) = ctl({ user => 'www-data' }, 'maintenance', '--reason', 'by a group member');
 is($rc, 0, 'a member of the group can flip to maintenance') or diag("stdout: $out\nstderr: $err");
-like($out, qr/\Ascope default: maintenance \(version \d+\)\n\z/, 'a member of the group sees the usual success line');
+like($out, qr/\Ascope default: maintenance on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\n\z/, 'a member of the group sees the usual success line');
 my $r = http_get('GET', '/');
 is($r->{status}, 503, "a flip by a member of $Group takes effect at once");
 like($r->{body} // '', qr{<p class="reason">by a group member</p>}, '... with its reason');

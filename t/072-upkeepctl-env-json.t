@@ -43,20 +43,20 @@ sub status_json {
     return ($doc, $rc, $err);
 }
 
-start_server('');
+start_server(join '', map { "<Location /$_>\n    UpkeepScope $_\n</Location>\n" } qw(zeta alpha never));
 ctl('normal');
 
 # --- UPKEEP_STATE_DIR
 {
     my ($rc, $out, $err) = run_ctl({ UPKEEP_STATE_DIR => $State }, 'maintenance', '--reason', 'via env');
     is($rc, 0, 'UPKEEP_STATE_DIR: a flip without --state-dir exits 0') or diag($err);
-    like($out, qr/\Ascope default: maintenance \(version \d+\)\n\z/, 'UPKEEP_STATE_DIR: the flip reached the live state (no "applies when it starts")');
+    like($out, qr/\Ascope default: maintenance on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\n\z/, 'UPKEEP_STATE_DIR: the flip reached the live state (no "applies when it starts")');
     my $r = http_get('GET', '/');
     is($r->{status}, 503, 'UPKEEP_STATE_DIR: the running httpd serves maintenance at once');
     like($r->{body}, qr{<p class="reason">via env</p>}, '... with the reason');
 
     ($rc, $out) = run_ctl({ UPKEEP_STATE_DIR => $State }, 'status');
-    like($out, qr/\Ascope default: maintenance\n  reason:      via env\n/, 'UPKEEP_STATE_DIR: status reads the same directory');
+    like($out, qr/^scope default: maintenance\n  reason:      via env\n/m, 'UPKEEP_STATE_DIR: status reads the same directory');
 
     ($rc, $out, $err) = run_ctl({ UPKEEP_STATE_DIR => '/nonexistent/upkeep-h3' }, '--state-dir', $State, 'normal');
     is($rc, 0, '--state-dir wins over UPKEEP_STATE_DIR') or diag($err);
@@ -82,7 +82,7 @@ ctl('normal');
 # --- status --json
 {
     ctl('maintenance', '--reason', q{quote " backslash \ <b>café</b> ☕}, '--retry-after', '30', '--for', '1h');
-    my ($doc, $rc) = status_json();
+    my ($doc, $rc) = status_json('--scope', 'default');
     is($rc, 0, 'status --json exits 0');
     is($doc->{state_dir}, $State, 'JSON: state_dir');
     is(scalar @{ $doc->{scopes} || [] }, 1, 'JSON: one scope');
@@ -94,14 +94,17 @@ ctl('normal');
     like($s->{since} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'JSON: since is ISO 8601 UTC');
     like($s->{until} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'JSON: until is ISO 8601 UTC');
     ok(JSON::PP::is_bool($s->{expired}) && !$s->{expired}, 'JSON: expired is false (a boolean)');
-    is($s->{retry_after}, 30, 'JSON: retry_after is a number');
+    ok($s->{retry_after} > 3590 && $s->{retry_after} <= 3600, 'JSON: retry_after is what clients get: until the end of the window')
+        or diag("retry_after: $s->{retry_after}");
+    is($s->{local}{retry_after}, 30, 'JSON: the layer keeps what upkeepctl was given (--retry-after 30)');
+    is($doc->{schema}, 1, 'JSON: schema 1');
     like($s->{version}, qr/^\d+$/, 'JSON: version is a number');
     like($s->{changed_by} // '', qr/^root@\S+$/, 'JSON: changed_by');
     is($s->{live}, 'in sync', 'JSON: live');
 
     ctl('maintenance', '--for', '1s');
     sleep 2;
-    ($doc) = status_json();
+    ($doc) = status_json('--scope', 'default');
     $s = $doc->{scopes}[0] || {};
     is($s->{mode}, 'normal', 'JSON after the window: mode is normal');
     is($s->{set_mode}, 'maintenance', 'JSON after the window: set_mode is still maintenance');
@@ -113,7 +116,7 @@ ctl('normal');
     ctl('normal');
     ($doc) = status_json();
     is_deeply([map { "$_->{scope}=$_->{mode}" } @{ $doc->{scopes} || [] }],
-              ['alpha=maintenance', 'default=normal', 'zeta=readonly'], 'JSON: every scope, sorted by name');
+              ['alpha=maintenance', 'default=normal', 'never=normal', 'zeta=readonly'], 'JSON: every configured scope, sorted by name');
     ($doc) = status_json('--scope', 'zeta');
     is_deeply([map { $_->{scope} } @{ $doc->{scopes} || [] }], ['zeta'], 'JSON: --scope shows only that scope');
     ($doc) = status_json('--scope', 'never');
@@ -121,8 +124,9 @@ ctl('normal');
         starts => undef, until => undef, pending => JSON::PP::false, retry_after => 0, version => 0,
         changed_by => '');
     is_deeply($doc->{scopes}, [{ scope => 'never', mode => 'normal', layer => 'local', set_mode => 'normal',
-        reason => '', since => undef, until => undef, expired => JSON::PP::false, retry_after => 0,
-        version => 0, changed_by => '', live => 'none', local => {%never_layer}, cluster => {%never_layer},
+        reason => '', since => undef, until => undef, expired => JSON::PP::false, retry_after => 60,
+        hold_max_ms => 10000, refusal_status => undef, next_window => undef,
+        version => 0, changed_by => '', live => 'in sync', local => {%never_layer}, cluster => {%never_layer},
         inflight_writes => 0, held => 0 }],
         'JSON: a scope never set is normal, version 0, no times, in both layers');
 
@@ -133,13 +137,13 @@ ctl('normal');
     like($err, qr{\Aupkeepctl: \Q$State\E/aaa\.state line 1: unknown field 'garbage'\n\z}, '... the error names the file');
     my $doc2 = eval { $Json->decode($out) };
     ok($doc2, 'JSON with a corrupt first scope is still valid JSON') or diag("stdout: $out");
-    is_deeply([map { $_->{scope} } @{ $doc2->{scopes} || [] }], ['alpha', 'default', 'zeta'],
+    is_deeply([map { $_->{scope} } @{ $doc2->{scopes} || [] }], ['alpha', 'default', 'never', 'zeta'],
               '... listing the readable scopes');
     unlink "$State/aaa.state";
     open $fh, '>', "$State/mmm.state" or die; print $fh "garbage\n"; close $fh;
     ($doc, $rc) = status_json();
     is($rc, 1, 'JSON with a corrupt scope in the middle: exit 1');
-    is_deeply([map { $_->{scope} } @{ $doc->{scopes} || [] }], ['alpha', 'default', 'zeta'],
+    is_deeply([map { $_->{scope} } @{ $doc->{scopes} || [] }], ['alpha', 'default', 'never', 'zeta'],
               '... the readable scopes are listed');
     unlink "$State/mmm.state";
     ctl('--scope', $_, 'normal') for qw(alpha zeta);

@@ -18,7 +18,7 @@ test-secret-0123456789-abcdefghij
 --- ctl
 --cluster maintenance --reason "cluster upgrade"
 --- ctl_stdout_like
-\Ascope default: maintenance cluster-wide \(version \d+, stored on 1 of 1 memcached servers\)\n\z
+\Ascope default: maintenance on every node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+, stored on 1 of 1 memcached servers\)\n\z
 --- request
 GET /
 --- error_code: 503
@@ -48,7 +48,7 @@ test-secret-0123456789-abcdefghij
 --cluster maintenance
 --cluster normal
 --- ctl_stdout_like
-\Ascope default: normal cluster-wide \(version \d+, stored on 1 of 1 memcached servers\)\n\z
+\Ascope default: normal \(version \d+, stored on 1 of 1 memcached servers\)\n\z
 --- request
 GET /
 --- error_code: 200
@@ -91,8 +91,8 @@ test-secret-0123456789-abcdefghij
 --cluster maintenance
 --cluster readonly
 --cluster maintenance
---- ctl_stdout
-scope default: maintenance cluster-wide (version 3, stored on 1 of 1 memcached servers)
+--- ctl_stdout_like
+\Ascope default: maintenance on every node since \S+; clients get Retry-After 60 \(version 3, stored on 1 of 1 memcached servers\)\n\z
 --- request
 GET /
 --- error_code: 503
@@ -116,7 +116,8 @@ test-secret-0123456789-abcdefghij
   reason:      rolling deploy
   since:       \S+
   until:       -
-  retry-after: -
+  retry-after: 60
+  refusal:     503
   version:     1
   changed-by:  \S+
   layer:       cluster
@@ -165,8 +166,8 @@ UpkeepSecretFile conf/secret
 >>> conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
-readonly --reason "local replica lag"
---cluster normal
+--local readonly --reason "local replica lag"
+[3] --cluster normal
 status
 --- ctl_stdout_like
 \Ascope default: readonly
@@ -192,8 +193,8 @@ UpkeepSecretFile conf/secret
 >>> conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
-readonly
---cluster normal
+--local readonly
+[3] --cluster normal
 --- request
 GET /
 --- error_code: 200
@@ -211,7 +212,7 @@ UpkeepSecretFile conf/secret
 >>> conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
-readonly --reason "local reason"
+--local readonly --reason "local reason"
 --cluster maintenance --reason "cluster reason"
 status
 --- ctl_stdout_like
@@ -238,7 +239,7 @@ UpkeepSecretFile conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
 --cluster readonly --reason "cluster reason"
-maintenance --reason "this node only"
+--local maintenance --reason "this node only"
 --- request
 GET /
 --- error_code: 503
@@ -256,9 +257,9 @@ UpkeepSecretFile conf/secret
 >>> conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
-readonly
+--local readonly
 --cluster maintenance
---cluster normal
+[3] --cluster normal
 --- wait: 0.5
 --- request
 POST /
@@ -279,7 +280,7 @@ UpkeepSecretFile conf/secret
 test-secret-0123456789-abcdefghij
 --- ctl
 --cluster maintenance
-normal
+[3] --local normal
 --- wait: 0.5
 --- request
 GET /
@@ -336,7 +337,7 @@ test-secret-0123456789-abcdefghij
 --- ctl
 --cluster maintenance
 --- ctl_stdout_like
-\Ascope default: maintenance cluster-wide \(version \d+, stored on 1 of 2 memcached servers\)\n\z
+\Ascope default: maintenance on every node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+, stored on 1 of 2 memcached servers\)\n\z
 --- ctl_stderr_like
 upkeepctl: warning: 127\.0\.0\.1:1: 
 --- request
@@ -397,7 +398,7 @@ UpkeepSecretFile conf/secret
 test-secret-0123456789-abcdefghij
 --- state_unchanged
 --- ctl
-maintenance --memcached 127.0.0.1:$MemcachedPort
+--local maintenance --memcached 127.0.0.1:$MemcachedPort
 --- ctl_exit_code: 2
 --- ctl_stderr_like
 ^upkeepctl: --memcached and --secret-file go with --cluster \(see upkeepctl --help\)$
@@ -417,21 +418,21 @@ UpkeepSecretFile conf/secret
 test-secret-0123456789-abcdefghij
 --- state_unchanged
 --- ctl
-readonly --secret-file $ServRoot/conf/secret
+--local readonly --secret-file $ServRoot/conf/secret
 --- ctl_exit_code: 2
 --- ctl_stderr_like
 go with --cluster
 
 
 
-=== TEST 20: --cluster without UpkeepMemcached says where to look
+=== TEST 20: --cluster without UpkeepMemcached is a usage error that says where to look
 --- config
 --- state_unchanged
 --- ctl
 --cluster maintenance
---- ctl_exit_code: 1
+--- ctl_exit_code: 2
 --- ctl_stderr_like
-^upkeepctl: no memcached servers: httpd has no UpkeepMemcached \(no \S+/cluster\.conf\); give --memcached$
+^upkeepctl: --cluster: no cluster is configured \(httpd has no UpkeepMemcached: no \S+/cluster\.conf\); give --memcached \(see upkeepctl --help\)$
 --- request
 GET /
 --- error_code: 200
@@ -458,7 +459,7 @@ UpkeepSyncInterval 200ms
 --- ctl
 --cluster maintenance
 --- ctl_stdout_like
-maintenance cluster-wide
+^scope default: maintenance on every node
 --- ctl_stderr_like
 ^upkeepctl: warning: no secret file: cluster values are not signed$
 --- request

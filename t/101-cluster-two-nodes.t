@@ -106,7 +106,7 @@ fresh();
     my ($offA, $offB) = offsets();
     is(status_of('B'), 200, 'B serves before any flip');
     my $out = ctl_ok('A', '--cluster', 'maintenance', '--reason', 'cluster upgrade');
-    like($out, qr/^scope default: maintenance cluster-wide \(version 1, stored on 1 of 1 memcached servers\)$/,
+    like($out, qr/^scope default: maintenance on every node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version 1, stored on 1 of 1 memcached servers\)$/,
          'A: --cluster maintenance stdout');
     my $took = wait_status('B', 503, 3);
     ok(defined $took && $took <= $PROPAGATE, "B serves 503 within interval + 0.5s")
@@ -121,7 +121,7 @@ fresh();
          'B status: cluster layer maintenance, version 1');
 
     $out = ctl_ok('B', '--cluster', 'normal');
-    like($out, qr/^scope default: normal cluster-wide \(version 2, stored on 1 of 1 memcached servers\)$/,
+    like($out, qr/^scope default: normal \(version 2, stored on 1 of 1 memcached servers\)$/,
          'B: --cluster normal raises the version above what B heard');
     $took = wait_status('A', 200, 3);
     ok(defined $took && $took <= $PROPAGATE, 'a flip on B reaches A within interval + 0.5s')
@@ -162,11 +162,11 @@ fresh();
 
 # ------------------------------------------------------------ a local flip stays local
 {
-    ctl_ok('B', 'maintenance', '--reason', 'B only');
+    ctl_ok('B', '--local', 'maintenance', '--reason', 'B only');
     is(status_of('B'), 503, 'B: local maintenance');
     sleep 3 * $INTERVAL;
     is(status_of('A'), 200, 'A does not follow a local flip on B');
-    ctl_ok('B', 'normal');
+    ctl_ok('B', '--local', 'normal');
     is(status_of('B'), 200, 'B: local normal');
 }
 

@@ -215,7 +215,7 @@ upkeep-drain: ^off$
 undrain
 drain
 --- ctl_stdout
-this node is drained: its health check answers 503
+this node is drained: its health check (/healthz) answers 503
 --- request
 GET /healthz
 --- error_code: 503
@@ -316,7 +316,7 @@ Content-Type: text/plain; charset=utf-8
 drain
 drain
 --- ctl_stdout
-this node is drained: its health check answers 503
+this node is drained: its health check (/healthz) answers 503
 --- request
 GET /healthz
 --- error_code: 503
@@ -329,7 +329,7 @@ GET /healthz
 drain
 undrain
 --- ctl_stdout
-this node is undrained: its health check answers 200
+this node is undrained: its health check (/healthz) answers 200
 --- request
 GET /healthz
 --- error_code: 200
@@ -347,7 +347,7 @@ Upkeep-Drain: off
 undrain
 undrain
 --- ctl_stdout
-this node is undrained: its health check answers 200
+this node is undrained: its health check (/healthz) answers 200
 --- request
 GET /healthz
 --- error_code: 200
@@ -483,7 +483,7 @@ undrain
 drain
 status --json
 --- ctl_stdout_like
-\A\{"state_dir":.*\],"drained":true[,}]
+\A\{"schema":1,.*"state_dir":.*\],"drained":true[,}]
 
 
 
@@ -494,7 +494,7 @@ drain
 undrain
 status --json
 --- ctl_stdout_like
-\A\{"state_dir":.*\],"drained":false[,}]
+\A\{"schema":1,.*"state_dir":.*\],"drained":false[,}]
 
 
 

@@ -86,7 +86,7 @@ sub flip_and_collect {
 # ------------------------------------------------------------------ usage
 {
     my $out = flip('hold', '--reason', 'schema change');
-    like($out, qr/\Ascope default: hold \(version \d+\)\n\z/, 'upkeepctl hold prints the success line');
+    like($out, qr/\Ascope default: hold on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\n\z/, 'upkeepctl hold prints the success line');
     my ($rc, $text) = ctl('status');
     like($text, qr/^scope default: hold$/m, 'status says hold');
     like($text, qr/^  writes:      0 in flight, 0 held$/m, 'status: no write held yet');

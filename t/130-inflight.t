@@ -100,7 +100,7 @@ for my $bad (['normal', '--wait'], ['status', '--wait'], ['drain', '--wait'], ['
     my ($rc, $out, $err) = ctl('readonly', '--wait');
     my $dt = time - $t0;
     is($rc, 0, 'readonly --wait with nothing in flight exits 0');
-    like($out, qr/\Ascope default: readonly \(version \d+\)\nscope default: no write in flight on this node\n\z/,
+    like($out, qr/\Ascope default: readonly on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\nscope default: no write in flight on this node\n\z/,
          'it prints the flip, then that no write is in flight');
     cmp_ok($dt, '<', 1, 'at once (' . fmt_ms($dt) . ')');
     flip('normal');
@@ -151,7 +151,7 @@ for my $mode (qw(readonly hold maintenance)) {
     my ($rc, $out, $err) = ctl($mode, '--wait');
     my $t1 = time;
     is($rc, 0, "$mode --wait exits 0") or diag($err);
-    like($out, qr/\Ascope default: $mode \(version \d+\)\nscope default: no write in flight on this node\n\z/,
+    like($out, qr/\Ascope default: $mode on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\nscope default: no write in flight on this node\n\z/,
          "$mode --wait: the flip line, then no write in flight");
     my $end = done_at($r[0]{id});
     ok(defined $end, "$mode --wait: the slow CGI had finished when upkeepctl returned");
@@ -173,10 +173,10 @@ for my $mode (qw(readonly hold maintenance)) {
     my $t0 = time;
     my ($rc, $out, $err) = ctl('readonly', '--wait', '--timeout', '500ms');
     my $dt = time - $t0;
-    is($rc, 1, 'readonly --wait --timeout 500ms with 2 slow writes: exit 1');
-    like($err, qr/\Aupkeepctl: timed out after 500 ms: 2 write(?:s|\(s\)) of scope 'default' still in flight on this node\n\z/,
+    is($rc, 3, 'readonly --wait --timeout 500ms with 2 slow writes: exit 3 (done, not confirmed)');
+    like($err, qr/\Aupkeepctl: timed out after 500 ms: 2 write(?:s|\(s\)) of scope 'default' still in flight on this node; the mode stays in force\n\z/,
          'the message says how long and how many') or diag($err);
-    like($out, qr/\Ascope default: readonly \(version \d+\)\n\z/, 'the flip itself was done and said so');
+    like($out, qr/\Ascope default: readonly on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\n\z/, 'the flip itself was done and said so');
     cmp_ok($dt, '>=', 0.45, 'it waited the 500 ms (' . fmt_ms($dt) . ')');
     cmp_ok($dt, '<', 1.5, 'and no longer');
     is(scope_json(status_json())->{mode}, 'readonly', 'the scope is readonly');
@@ -186,8 +186,8 @@ for my $mode (qw(readonly hold maintenance)) {
     # (the exempt write, 3 s, outlives the two others, 2 s)
     if (wait_until(sub { done_at($r[0]{id}) && done_at($r[1]{id}) && inflight() == 1 }, 5, [@r, @r1])) {
         my ($rc2, undef, $err2) = ctl('readonly', '--wait', '--timeout', '100ms');
-        is($rc2, 1, '--timeout 100ms with 1 write: exit 1');
-        like($err2, qr/\Aupkeepctl: timed out after 100 ms: 1 write(?:\(s\))? of scope 'default' still in flight on this node\n\z/,
+        is($rc2, 3, '--timeout 100ms with 1 write: exit 3');
+        like($err2, qr/\Aupkeepctl: timed out after 100 ms: 1 write(?:\(s\))? of scope 'default' still in flight on this node; the mode stays in force\n\z/,
              'one write') or diag($err2);
     } else {
         fail('exactly 1 write in flight for the singular message');
@@ -220,7 +220,7 @@ for my $mode (qw(readonly hold maintenance)) {
     cmp_ok(time - $t0, '<', 1, 'scope default does not wait for the write of scope shop');
     ($rc, $out) = ctl('--scope', 'shop', 'maintenance', '--wait');
     is($rc, 0, '--scope shop maintenance --wait exits 0');
-    like($out, qr/\Ascope shop: maintenance \(version \d+\)\nscope shop: no write in flight on this node\n\z/, 'scope shop lines');
+    like($out, qr/\Ascope shop: maintenance on this node since \S+(?:, until \S+ \([^)]*\))?; clients get Retry-After \d+[^(\n]*\(version \d+\)\nscope shop: no write in flight on this node\n\z/, 'scope shop lines');
     cmp_ok(done_at($r[0]{id}) // 9e9, '<=', time, 'scope shop waited for its write');
     pump(\@r, 5);
     flip('--scope', 'shop', 'normal');

@@ -21,6 +21,7 @@ my $Conf = <<'EOF';
     Upkeep off
 </Location>
 UpkeepExempt /free
+UpkeepHealthCheck /health
 <Location /shop>
     UpkeepScope shop
 </Location>
@@ -54,6 +55,8 @@ sub json_page {
     my $r = page('json');
     return eval { JSON::PP::decode_json($r->{body}) } // do { diag("bad JSON: $@\n" . ($r->{body} // $r->{error})); {} };
 }
+my @ScopeKeys = qw(scope mode layer set_mode reason since until expired retry_after hold_max_ms
+                   refusal_status version changed_by next_window local cluster inflight_writes held);
 sub scope_of { my ($j, $n) = @_; (grep { $_->{scope} eq $n } @{ $j->{scopes} || [] })[0] // {} }
 # metrics -> { 'name{labels}' => value }, plus the HELP/TYPE lines seen
 sub metrics {
@@ -98,18 +101,21 @@ my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32
     my $j = eval { JSON::PP::decode_json($r->{body}) };
     ok($j, 'JSON: parses') or diag($@ . $r->{body});
     $j ||= {};
-    is_deeply([sort keys %$j], [sort qw(drained drained_since held hold_limit scopes)], 'JSON: top-level keys (no "sync" without UpkeepMemcached)');
+    is_deeply([sort keys %$j], [sort qw(schema node generated drained drained_since held hold_limit scopes)], 'JSON: top-level keys (no "sync" without UpkeepMemcached)');
+    is($j->{schema}, 1, 'JSON: schema 1');
+    like($j->{generated} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'JSON: generated is a UTC time');
+    ok(length($j->{node} // ''), 'JSON: the node is named');
     ok(JSON::PP::is_bool($j->{drained}) && !$j->{drained}, 'JSON: "drained": false');
     is($j->{drained_since}, undef, 'JSON: "drained_since": null');
     is($j->{held}, 0, 'JSON: "held": 0');
     is($j->{hold_limit}, $HoldLimit, "JSON: hold_limit is a quarter of the worker slots ($HoldLimit under $Mpm)");
     is_deeply([sort map { $_->{scope} } @{ $j->{scopes} }], [qw(default shop)], 'JSON: every configured scope');
     for my $s (@{ $j->{scopes} }) {
-        is_deeply([sort keys %$s], [sort qw(scope mode layer local cluster inflight_writes held counters)], "JSON $s->{scope}: keys");
+        is_deeply([sort keys %$s], [sort @ScopeKeys, 'counters'], "JSON $s->{scope}: keys (upkeepctl status --json's, and the counters)");
         is($s->{mode}, 'normal', "JSON $s->{scope}: mode");
         is($s->{layer}, 'local', "JSON $s->{scope}: layer");
         for my $l (qw(local cluster)) {
-            is_deeply([sort keys %{ $s->{$l} }], [sort qw(mode set_mode pending reason since starts until version changed_by)], "JSON $s->{scope}: $l keys");
+            is_deeply([sort keys %{ $s->{$l} }], [sort qw(mode set_mode pending reason since starts until retry_after version changed_by)], "JSON $s->{scope}: $l keys");
         }
         is($s->{inflight_writes}, 0, "JSON $s->{scope}: inflight_writes 0");
         is($s->{held}, 0, "JSON $s->{scope}: held 0");
@@ -117,6 +123,22 @@ my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32
         ok(!grep({ join(',', sort keys %{ $s->{counters}{$_} }) ne join(',', sort @Modes) } @Outcomes),
            "JSON $s->{scope}: each outcome by mode");
     }
+}
+
+# ------------------------------------------------------------------ one JSON
+# The status page and upkeepctl status --json render the same per-scope
+# object (one function of the core).
+{
+    my ($rc, $out) = ctl('status', '--json', '--scope', 'shop');
+    my $c = eval { JSON::PP::decode_json($out) } || {};
+    my $cs = $c->{scopes}[0] || {};
+    is_deeply([sort keys %$cs], [sort @ScopeKeys, 'live'], 'upkeepctl status --json: the same scope keys as the status page (and live)');
+    is($c->{schema}, 1, 'upkeepctl status --json: schema 1');
+    my $p = eval { JSON::PP::decode_json(http_get('GET', '/upkeep-status?json')->{body}) } || {};
+    my ($ps) = grep { $_->{scope} eq 'shop' } @{ $p->{scopes} || [] };
+    delete $ps->{counters} if $ps;    # the page's own: what this process counted
+    delete $cs->{live};               # upkeepctl's own: the files against the slot
+    is_deeply($cs, $ps, 'the page and upkeepctl agree on every field of a scope');
 }
 
 # ------------------------------------------------------------------ metrics

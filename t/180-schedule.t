@@ -53,7 +53,7 @@ ctl('normal');
     my $off = error_log_offset();
     my $t0 = int(time) + 1;    # the whole second upkeepctl counts from
     my ($out) = ok_ctl('maintenance', '--at', '+3s', '--for', '3s', '--reason', 'Window test');
-    like($out, qr/^scope default: maintenance scheduled from \S+Z to \S+Z \(version \d+\)$/m,
+    like($out, qr/^scope default: maintenance scheduled on this node from \S+Z \(in [^)]*\) until \S+Z \(in [^)]*\) \(version \d+\)$/m,
          'upkeepctl says what it scheduled');
     my $st = scope_json(status_json(), 'default');
     is($st->{mode}, 'normal', 'status: still normal before the window');
@@ -93,7 +93,7 @@ ctl('normal');
 {
     ok_ctl('maintenance', '--at', '+2s', '--for', '2s');
     my ($out) = ok_ctl('cancel');
-    like($out, qr/^scope default: the maintenance window scheduled for \S+Z is cancelled \(version \d+\)$/m,
+    like($out, qr/^scope default: the maintenance window scheduled for \S+Z is cancelled; normal \(version \d+\)$/m,
          'cancel says what it removed');
     my $seen = follow(time + 3.5);
     is(runs($seen), '200', 'a cancelled window never starts');
@@ -181,7 +181,7 @@ for my $case (
 # a refused command (a mistyped scope, say) takes none of the live file's
 # few scope slots
 for my $typo (qw(typo1 typo2)) {
-    bad_ctl(1, qr/scope '$typo' has no scheduled window; not changed/, '--scope', $typo, 'cancel');
+    bad_ctl(2, qr/unknown scope '$typo': httpd's configuration names default/, '--scope', $typo, 'cancel');
 }
 ok(!grep({ $_->{scope} =~ /^typo/ } @{ status_json()->{scopes} }), 'refused commands claim no live slot for their scope');
 
@@ -224,7 +224,7 @@ SKIP: {
     instance('b', sub { start_server($spec) });
     ok_ctl('--cluster', 'normal');
     my ($out) = ok_ctl('--cluster', 'maintenance', '--at', '+3s', '--for', '3s');
-    like($out, qr/maintenance scheduled from \S+ to \S+ cluster-wide/, 'a cluster-wide window is scheduled');
+    like($out, qr/maintenance scheduled on every node from \S+ \(in [^)]*\) until \S+ \(in [^)]*\)/, 'a cluster-wide window is scheduled');
     ok(wait_for(3, sub { instance('b', sub { scope_json(status_json(), 'default')->{cluster}{pending} }) }),
        'node b holds the pending window');
     ok(wait_for(8, sub { instance('b', sub { http_get('GET', '/')->{status} == 503 }) }),

@@ -447,7 +447,7 @@ for my $node (qw(A B)) {
     on($node, sub { start_server(node_spec($node)) });
     deploy_app($node, 1);
 }
-ctl_ok('A', '--cluster', 'normal');
+ctl_ok('A', 'normal');
 start_haproxy();
 {
     my $r = http_via_haproxy('GET', '/cgi-bin/app.cgi');
@@ -477,24 +477,24 @@ settle('normal', 5);
 
 # ------------------------------------------------------------ (a) read-only window
 phase('a-readonly');
-ctl_ok('A', '--cluster', 'readonly', '--wait', '--timeout', '30s', '--reason', 'Database upgrade');
+ctl_ok('A', 'readonly', '--wait', '--timeout', '30s', '--reason', 'Database upgrade');
 ok(wait_for(60, sub { count_recs(sub { $_[0]{phase} eq 'a-readonly' && $_[0]{method} eq 'POST'
                                        && ($_[0]{status} // 0) == 503 }) }),
    '(a) writes are refused while the cluster is read-only');
 db_do(q{ALTER TABLE items ADD COLUMN note VARCHAR(64) NOT NULL DEFAULT 'v1'});
-ctl_ok('A', '--cluster', 'normal');
+ctl_ok('A', 'normal');
 ok(wait_for(30, sub { nodes_in_mode('normal') }), '(a) both nodes are back to normal');
 phase('normal');
 settle('normal', 5);
 
 # ------------------------------------------------------------ (b) hold window
 phase('b-hold');
-ctl_ok('A', '--cluster', 'hold', '--wait', '--timeout', '30s', '--reason', 'Adding an index');
+ctl_ok('A', 'hold', '--wait', '--timeout', '30s', '--reason', 'Adding an index');
 ok(wait_for(60, sub { grep { (node_status($_)->{held} // 0) > 0 } qw(A B) }),
    '(b) a write is held');
 my $migration = db_do('ALTER TABLE items ADD INDEX req_id (req_id)')
               + db_do(q{UPDATE items SET note = CONCAT('seed ', id) WHERE req_id IS NULL});
-ctl_ok('A', '--cluster', 'normal');
+ctl_ok('A', 'normal');
 ok(wait_for(30, sub { nodes_in_mode('normal') }), '(b) both nodes are back to normal');
 phase('normal');
 settle('normal', 5);
@@ -518,13 +518,13 @@ settle('normal', 5);
 
 # ------------------------------------------------------------ (d) maintenance window
 phase('d-maintenance');
-ctl_ok('A', '--cluster', 'maintenance', '--wait', '--timeout', '30s', '--for', '10m',
+ctl_ok('A', 'maintenance', '--wait', '--timeout', '30s', '--for', '10m',
        '--reason', 'Widening the primary key');
 ok(wait_for(60, sub { count_recs(sub { $_[0]{phase} eq 'd-maintenance' && $_[0]{method} eq 'GET'
                                        && ($_[0]{status} // 0) == 503 }) }),
    '(d) reads get the maintenance page');
 db_do('ALTER TABLE items MODIFY id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, ALGORITHM=COPY, LOCK=EXCLUSIVE');
-ctl_ok('A', '--cluster', 'normal');
+ctl_ok('A', 'normal');
 ok(wait_for(30, sub { nodes_in_mode('normal') }), '(d) both nodes are back to normal');
 phase('normal');
 settle('normal', 5);
