@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,19 +110,37 @@ static void secure_state_files(const char *dir, const upkeep_server_conf *sc,
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
            == APR_SUCCESS) {
         const char *path;
+        struct stat st;
+        int fd, err = 0;
 
         if (fi.filetype != APR_REG || !is_state_file(fi.name)) {
             continue;
         }
         path = apr_pstrcat(ptemp, dir, "/", fi.name, NULL);
+        /* By descriptor: the group may swap in a link after the directory
+         * was read, and root must not chown and chmod its target. */
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY
+                        | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            err = errno;
+        }
+        else if (!S_ISREG(st.st_mode)) {
+            err = EINVAL;
+        }
         /* cluster.conf, bypass.conf and served.conf are httpd's to
          * write; the group only reads them */
-        if (chown(path, 0, gid) != 0
-            || chmod(path, strcmp(fi.name, UPKEEP_CLUSTER_CONF) == 0
-                           || strcmp(fi.name, UPKEEP_BYPASS_CONF) == 0
-                           || strcmp(fi.name, UPKEEP_SERVED_CONF) == 0
-                           ? 0640 : 0660) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
+        else if (fchown(fd, 0, gid) != 0
+                 || fchmod(fd, strcmp(fi.name, UPKEEP_CLUSTER_CONF) == 0
+                               || strcmp(fi.name, UPKEEP_BYPASS_CONF) == 0
+                               || strcmp(fi.name, UPKEEP_SERVED_CONF) == 0
+                               ? 0640 : 0660) != 0) {
+            err = errno;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, err, s,
                          "UPK0008: cannot set owner and mode of %s", path);
         }
     }

@@ -69,34 +69,43 @@ const char *upkeep_secret_read(apr_pool_t *p, const char *path,
                                unsigned char key[UPKEEP_SECRET_MAX],
                                apr_size_t *key_len)
 {
-    char buf[UPKEEP_SECRET_MAX + 2];
-    apr_size_t len = 0;
-    apr_file_t *f;
+    char err[UPKEEP_ERRMSG_MAX];
+    const char *why = NULL;
+    apr_size_t len = 0, read_len;
+    apr_pool_t *tp;
     apr_status_t rv;
+    char *buf;
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(p, "cannot read %s: %pm", path, &rv);
-    }
-    rv = apr_file_read_full(f, buf, sizeof(buf), &len);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv)) {
-        return apr_psprintf(p, "cannot read %s: %pm", path, &rv);
-    }
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+    /* the text is wiped with its own pool: only the key stays in memory */
+    apr_pool_create(&tp, p);
+    /* room for the secret and a CRLF */
+    rv = upkeep_file_read_all(tp, path, UPKEEP_SECRET_MAX + 2, &buf, &len,
+                              err);
+    read_len = len;
+    while (rv == APR_SUCCESS && len
+           && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
         len--;
     }
-    if (len > UPKEEP_SECRET_MAX) {
-        return apr_psprintf(p, "%s holds more than %d bytes", path,
-                            UPKEEP_SECRET_MAX);
+    if (rv == APR_ENOSPC || (rv == APR_SUCCESS && len > UPKEEP_SECRET_MAX)) {
+        why = apr_psprintf(p, "%s holds more than %d bytes", path,
+                           UPKEEP_SECRET_MAX);
     }
-    if (len < UPKEEP_SECRET_MIN) {
-        return apr_psprintf(p, "%s holds fewer than %d bytes: too weak a "
-                            "secret", path, UPKEEP_SECRET_MIN);
+    else if (rv != APR_SUCCESS) {
+        why = apr_pstrdup(p, err);
     }
-    memcpy(key, buf, len);
-    *key_len = len;
-    return NULL;
+    else if (len < UPKEEP_SECRET_MIN) {
+        why = apr_psprintf(p, "%s holds fewer than %d bytes: too weak a "
+                           "secret", path, UPKEEP_SECRET_MIN);
+    }
+    else {
+        memcpy(key, buf, len);
+        *key_len = len;
+    }
+    if (rv == APR_SUCCESS) {
+        memset(buf, 0, read_len);
+    }
+    apr_pool_destroy(tp);
+    return why;
 }
 
 void upkeep_hmac_sha256(const unsigned char *key, apr_size_t key_len,
@@ -161,15 +170,8 @@ apr_status_t upkeep_cluster_conf_load(apr_pool_t *p, const char *dir,
     cc->key_prefix = UPKEEP_DEFAULT_KEY_PREFIX;
     cc->timeout_ms = UPKEEP_DEFAULT_TIMEOUT_MS;
     /* a few lines; a larger file is not one httpd wrote */
-    rv = upkeep_file_read_all(p, path, 64 * 1024, &buf, &len);
-    if (rv == APR_ENOSPC) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is larger than 64 KiB",
-                     path);
-        return rv;
-    }
+    rv = upkeep_file_read_all(p, path, 64 * 1024, &buf, &len, errbuf);
     if (rv != APR_SUCCESS) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm",
-                     path, &rv);
         return rv;
     }
     for (line = apr_strtok(buf, "\n", &last); line && !why;

@@ -382,6 +382,15 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
                                 "hold no '%%', ';', '?' or '#')",
                                 cmd->cmd->name, arg);
         }
+        /* "/" covers every path: the gate would be off without saying so */
+        if (strcmp(arg, "/") == 0) {
+            return cmd->info == (void *)LIST_EXEMPT
+                   ? "UpkeepExempt: '/' would exempt every path; to turn "
+                     "the gate off here, say 'Upkeep Off'"
+                   : "UpkeepAllowWrites: '/' would let every write "
+                     "through in readonly and hold modes; list the paths "
+                     "that must stay writable";
+        }
         APR_ARRAY_PUSH(list_of(cmd->pool, cmd->info == (void *)LIST_EXEMPT
                                           ? &dc->exempt : &dc->allow_writes),
                        const char *) = arg;
@@ -535,6 +544,7 @@ static const char *load_template(cmd_parms *cmd, const char *arg,
 {
     const char *directive = cmd->cmd->name;
     const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    char why[UPKEEP_ERRMSG_MAX];
     apr_status_t rv;
     apr_size_t len;
     char *text;
@@ -544,15 +554,14 @@ static const char *load_template(cmd_parms *cmd, const char *arg,
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'", directive,
                             arg);
     }
+    /* read as root: a regular file only (not a link, FIFO or device) */
     rv = upkeep_file_read_all(cmd->temp_pool, path, UPKEEP_PAGE_MAX, &text,
-                              &len);
-    if (rv == APR_ENOSPC) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is larger than %d bytes",
-                            directive, path, UPKEEP_PAGE_MAX);
-    }
+                              &len, why);
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm%s",
-                            directive, path, &rv, hint);
+        /* the hint is for a name that was meant as text, not found */
+        return apr_psprintf(cmd->pool, "%s: %s%s", directive, why,
+                            rv == APR_EINVAL || rv == APR_ENOSPC ? ""
+                                                                 : hint);
     }
     err = upkeep_template_parse(cmd->pool, path, text, out);
     return err ? apr_pstrcat(cmd->pool, directive, ": ", err, NULL) : NULL;

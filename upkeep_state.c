@@ -6,11 +6,15 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "apr_lib.h"
+#include "apr_portable.h"
 #include "apr_strings.h"
 
 #include "upkeep_state.h"
@@ -606,69 +610,116 @@ apr_status_t upkeep_state_load(apr_pool_t *p, const char *dir,
                                upkeep_record_t *rec, char *errbuf)
 {
     const char *path = upkeep_state_path(p, dir, scope, layer);
-    char buf[UPKEEP_STATE_FILE_MAX + 1];
+    char *text;
     apr_size_t len = 0;
-    apr_file_t *f;
-    apr_finfo_t fi;
     apr_status_t rv;
     char why[UPKEEP_ERRMSG_MAX];
 
     memset(rec, 0, sizeof(*rec));
-    /* a FIFO or device there would block the open or the read */
-    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
-    if (rv == APR_SUCCESS && fi.filetype != APR_REG) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is not a regular file",
-                     path);
-        return APR_EGENERAL;
-    }
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    /* The directory is the control group's to write: a link planted here
+     * must not make root read (and the decode errors below quote) another
+     * file, so only a regular file of our size is read. */
+    rv = upkeep_file_read_all(p, path, UPKEEP_STATE_FILE_MAX, &text, &len,
+                              errbuf);
     if (APR_STATUS_IS_ENOENT(rv)) {
         errbuf[0] = '\0';
         return APR_ENOENT;
     }
     if (rv != APR_SUCCESS) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot open %s: %pm",
-                     path, &rv);
         return rv;
     }
-    rv = apr_file_read_full(f, buf, sizeof(buf), &len);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv)) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm",
-                     path, &rv);
-        return rv;
-    }
-    rv = upkeep_record_decode(buf, len, scope, rec, why);
+    rv = upkeep_record_decode(text, len, scope, rec, why);
     if (rv != APR_SUCCESS) {
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s %s", path, why);
     }
     return rv;
 }
 
+/* What an opened file that is not a regular one is, for the error. */
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode) ? "a character device"
+           : S_ISBLK(mode) ? "a block device"
+           : S_ISDIR(mode) ? "a directory"
+           : S_ISSOCK(mode) ? "a socket" : NULL;
+}
+
 apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
                                   apr_off_t max, char **text,
-                                  apr_size_t *len)
+                                  apr_size_t *len, char *errbuf)
 {
+    apr_os_file_t fd;
     apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    struct stat st;
+    apr_status_t rv;
 
-    if (rv != APR_SUCCESS) {
+    /* O_NOFOLLOW: whoever may write the directory must not point root at
+     * another file with a link (links among the directories above are
+     * followed: those are the admin's).  O_NONBLOCK: opening a FIFO must
+     * not hang start-up.  The type is then checked on what was opened, so
+     * nothing can be swapped in between. */
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY
+                    | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+
+        /* ELOOP (EMLINK on FreeBSD) is also a loop further up the path */
+        if ((e == ELOOP || e == EMLINK) && lstat(path, &st) == 0
+            && S_ISLNK(st.st_mode)) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is a symbolic link, "
+                         "not a regular file (links are not followed)",
+                         path);
+            return APR_EINVAL;
+        }
+        rv = APR_FROM_OS_ERROR(e);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm", path,
+                     &rv);
         return rv;
     }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS && fi.size > max) {
-        rv = APR_ENOSPC;
+    if (fstat(fd, &st) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        close(fd);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm", path,
+                     &rv);
+        return rv;
     }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        if (file_kind(st.st_mode)) {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is %s, not a "
+                         "regular file", path, file_kind(st.st_mode));
+        }
+        else {
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is not a regular "
+                         "file", path);
+        }
+        return APR_EINVAL;
+    }
+    if ((apr_off_t)st.st_size > max) {
+        close(fd);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s is larger than %"
+                     APR_OFF_T_FMT " bytes", path, max);
+        return APR_ENOSPC;
+    }
+    /* at most the size seen: a file growing meanwhile stays under max */
+    *len = (apr_size_t)st.st_size;
+    *text = apr_palloc(p, *len + 1);
+    rv = apr_os_file_put(&f, &fd, APR_FOPEN_READ, p);
     if (rv == APR_SUCCESS) {
-        *len = (apr_size_t)fi.size;
-        *text = apr_palloc(p, *len + 1);
         rv = apr_file_read_full(f, *text, *len, len);
         /* a file that shrank meanwhile reads short: keep what is there */
         rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
-        (*text)[*len] = '\0';
+        apr_file_close(f);
     }
-    apr_file_close(f);
+    else {
+        close(fd);
+    }
+    (*text)[*len] = '\0';
+    if (rv != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm", path,
+                     &rv);
+    }
     return rv;
 }
 

@@ -52,10 +52,8 @@ apr_status_t upkeep_served_load(apr_pool_t *p, const char *dir,
     int lineno = 0, format = 0;
 
     memset(sv, 0, sizeof(*sv));
-    rv = upkeep_file_read_all(p, path, SERVED_CONF_MAX, &buf, &len);
+    rv = upkeep_file_read_all(p, path, SERVED_CONF_MAX, &buf, &len, err);
     if (rv != APR_SUCCESS) {
-        apr_snprintf(err, UPKEEP_ERRMSG_MAX, "cannot read %s: %pm", path,
-                     &rv);
         return rv;
     }
     for (line = apr_strtok(buf, "\n", &last); line;

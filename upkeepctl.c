@@ -993,11 +993,12 @@ static int print_bypass_urls(apr_pool_t *p, const ctl_args_t *a,
     const char *known = NULL;
     char *buf, *line, *last;
     const char *json = "";
+    char err[UPKEEP_ERRMSG_MAX];
     apr_size_t len;
     apr_status_t rv;
     int printed = 0, lineno = 0;
 
-    rv = upkeep_file_read_all(p, path, BYPASS_CONF_MAX, &buf, &len);
+    rv = upkeep_file_read_all(p, path, BYPASS_CONF_MAX, &buf, &len, err);
     if (quiet && rv != APR_SUCCESS) {
         return EXIT_SUCCESS;
     }
@@ -1014,7 +1015,7 @@ static int print_bypass_urls(apr_pool_t *p, const ctl_args_t *a,
              BYPASS_CONF_MAX);
     }
     if (rv != APR_SUCCESS) {
-        fail("cannot read %s: %pm", path, &rv);
+        fail("%s", err);
     }
     for (line = apr_strtok(buf, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {

@@ -283,12 +283,17 @@ apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
                                const char *scope, int layer,
                                const upkeep_record_t *rec,
                                apr_fileperms_t perms, char *errbuf);
-/* Reads a whole file of at most `max` bytes into `*text` (NUL-terminated,
- * `*len` bytes); APR_ENOSPC when it is larger, else open/read errors as
- * they come (ENOENT, EACCES, ...). */
+/* The one reader of every file httpd reads as root (state files,
+ * cluster.conf, UpkeepPage and UpkeepBanner templates, secrets) and of
+ * what upkeepctl reads: a regular file of at most `max` bytes, read whole
+ * into `*text` (NUL-terminated, `*len` bytes).  A symbolic link as the
+ * last component is not followed and a FIFO or device is never read (nor
+ * waited on): APR_EINVAL.  APR_ENOSPC when the file is larger, else
+ * open/read errors as they come (ENOENT, EACCES, ...).  On failure errbuf
+ * says why, naming the path, never quoting the file. */
 apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
                                   apr_off_t max, char **text,
-                                  apr_size_t *len);
+                                  apr_size_t *len, char *errbuf);
 /* Writes `text` to `path` the same atomic way. */
 apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
                                  const char *text, apr_fileperms_t perms,

@@ -443,6 +443,38 @@ UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/defaul
 
 
 
+=== TEST 34a: a state file that is a symbolic link stops httpd from starting, never quoting its target
+--- must_die
+--- keep_state
+--- user_files
+>>> conf/not-for-the-group.txt
+SECRET-CONTENT of a file only root may read
+>>> state/default.state -> ../conf/not-for-the-group.txt
+--- startup_error_like
+(?s)\A(?!.*SECRET-CONTENT).*UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/default\.state is a symbolic link, not a regular file \(links are not followed\)
+
+
+
+=== TEST 34b: a dangling symbolic link as the state file stops httpd too (not a silent normal)
+--- must_die
+--- keep_state
+--- user_files
+>>> state/default.state -> /nonexistent/default.state
+--- startup_error_like
+UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/default\.state is a symbolic link
+
+
+
+=== TEST 34c: a FIFO as the state file stops httpd at once, naming it
+--- must_die
+--- keep_state
+--- user_files
+>>> state/default.state (fifo)
+--- startup_error_like
+UPK0005: cannot start with an unknown mode for scope 'default': \S*/state/default\.state is a FIFO, not a regular file
+
+
+
 === TEST 35: a hand-written valid state file is applied at start
 --- user_files
 >>> state/default.state

@@ -233,7 +233,7 @@ UpkeepRetryAfter: '1h30m' has an unknown unit
 --- config
 UpkeepPage $ServRoot/conf/missing.html
 --- startup_error_like
-UpkeepPage: cannot read '\S+/conf/missing\.html': No such file
+UpkeepPage: cannot read \S+/conf/missing\.html: No such file
 
 
 
@@ -242,7 +242,7 @@ UpkeepPage: cannot read '\S+/conf/missing\.html': No such file
 --- config
 UpkeepPage conf/nothere.html
 --- startup_error_like
-UpkeepPage: cannot read '/\S+/t/servroot[^/]*/conf/nothere\.html'
+UpkeepPage: cannot read /\S+/t/servroot[^/]*/conf/nothere\.html
 
 
 
@@ -472,6 +472,176 @@ UpkeepAnnounce: '31d' must be off or between 1s and 30d
 
 
 === TEST 94: the server starts again after the refused configurations
+--- request
+GET /
+--- error_code: 200
+
+
+
+=== TEST 95: UpkeepPage on a FIFO refuses to start at once, naming it (never waits for a writer)
+--- must_die
+--- user_files
+>>> conf/fifo.html (fifo)
+--- config
+UpkeepPage $ServRoot/conf/fifo.html
+--- startup_error_like
+UpkeepPage: /\S+/conf/fifo\.html is a FIFO, not a regular file
+
+
+
+=== TEST 96: UpkeepPage on a device refuses to start (/dev/zero is not an empty page)
+--- must_die
+--- config
+UpkeepPage /dev/zero
+--- startup_error_like
+UpkeepPage: /dev/zero is a character device, not a regular file
+
+
+
+=== TEST 97: UpkeepPage on a symbolic link refuses to start, naming the link
+--- must_die
+--- user_files
+>>> conf/real-page.html
+<p>{{reason}}</p>
+>>> conf/link-page.html -> real-page.html
+--- config
+UpkeepPage $ServRoot/conf/link-page.html
+--- startup_error_like
+UpkeepPage: /\S+/conf/link-page\.html is a symbolic link, not a regular file \(links are not followed\)
+
+
+
+=== TEST 98: UpkeepPage on a directory refuses to start
+--- must_die
+--- config
+UpkeepPage $ServRoot/conf
+--- startup_error_like
+UpkeepPage: /\S+/conf is a directory, not a regular file
+
+
+
+=== TEST 99: UpkeepPage through a linked directory starts fine (only the file itself must not be a link)
+--- user_files
+>>> conf/pages-real/page.html
+<p>linked dir: {{reason}}</p>
+>>> conf/pages -> pages-real
+--- config
+UpkeepPage $ServRoot/conf/pages/page.html
+--- ctl
+maintenance --reason fine
+--- request
+GET /
+--- error_code: 503
+--- response_body
+<p>linked dir: fine</p>
+
+
+
+=== TEST 100: UpkeepBanner naming a symbolic link refuses to start, without the text hint
+--- must_die
+--- user_files
+>>> conf/real-banner.html
+<div>{{reason}}</div>
+>>> conf/link-banner.html -> real-banner.html
+--- config
+UpkeepBanner conf/link-banner.html
+--- startup_error_like
+UpkeepBanner: /\S+/conf/link-banner\.html is a symbolic link, not a regular file \(links are not followed\)$
+
+
+
+=== TEST 101: UpkeepBypassSecret on a symbolic link refuses to start
+--- must_die
+--- user_files
+>>> conf/real.secret
+0123456789abcdef0123456789abcdef
+>>> conf/link.secret -> real.secret
+--- config
+UpkeepBypassSecret conf/link.secret
+--- startup_error_like
+UpkeepBypassSecret: /\S+/conf/link\.secret is a symbolic link, not a regular file \(links are not followed\)
+
+
+
+=== TEST 102: UpkeepBypassSecret on a FIFO refuses to start at once
+--- must_die
+--- user_files
+>>> conf/fifo.secret (fifo)
+--- config
+UpkeepBypassSecret conf/fifo.secret
+--- startup_error_like
+UpkeepBypassSecret: /\S+/conf/fifo\.secret is a FIFO, not a regular file
+
+
+
+=== TEST 103: UpkeepSecretFile on a symbolic link refuses to start
+--- must_die
+--- user_files
+>>> conf/real.secret
+0123456789abcdef0123456789abcdef
+>>> conf/cluster-link.secret -> real.secret
+--- main_config
+UpkeepSecretFile conf/cluster-link.secret
+--- startup_error_like
+UpkeepSecretFile: 'conf/cluster-link\.secret' /\S+/conf/cluster-link\.secret is a symbolic link, not a regular file \(links are not followed\)
+
+
+
+=== TEST 104: UpkeepSecretFile on a device refuses to start
+--- must_die
+--- main_config
+UpkeepSecretFile /dev/urandom
+--- startup_error_like
+UpkeepSecretFile: '/dev/urandom' /dev/urandom is a character device, not a regular file
+
+
+
+=== TEST 105: UpkeepExempt / refuses to start, pointing at Upkeep Off
+--- must_die
+--- config
+UpkeepExempt /static /
+--- startup_error_like
+UpkeepExempt: '/' would exempt every path; to turn the gate off here, say 'Upkeep Off'
+
+
+
+=== TEST 106: UpkeepExempt / inside a <Location> refuses to start too
+--- must_die
+--- config
+<Location /app>
+    UpkeepExempt /
+</Location>
+--- startup_error_like
+UpkeepExempt: '/' would exempt every path
+
+
+
+=== TEST 107: UpkeepAllowWrites / refuses to start
+--- must_die
+--- config
+UpkeepAllowWrites /
+--- startup_error_like
+UpkeepAllowWrites: '/' would let every write through in readonly and hold modes; list the paths that must stay writable
+
+
+
+=== TEST 108: UpkeepExempt of a prefix with a trailing slash still works (only '/' itself is refused)
+--- config
+UpkeepExempt /static/
+--- user_files
+>>> static/a.txt
+static
+--- ctl
+maintenance
+--- request
+GET /static/a.txt
+--- error_code: 200
+--- response_body
+static
+
+
+
+=== TEST 109: the server starts again after the refused configurations
 --- request
 GET /
 --- error_code: 200

@@ -508,7 +508,7 @@ GET /page.html
 --- config
 UpkeepBanner conf/missing-banner.html
 --- startup_error_like
-UpkeepBanner: cannot read '/\S+/t/servroot[^/]*/conf/missing-banner\.html': No such file.*\(a banner given as text must start with '<'\)
+UpkeepBanner: cannot read /\S+/t/servroot[^/]*/conf/missing-banner\.html: No such file.*\(a banner given as text must start with '<'\)
 
 
 

@@ -198,7 +198,7 @@ ok(!grep({ $_->{scope} =~ /^typo/ } @{ status_json()->{scopes} }), 'refused comm
     unlink "$d/upkeep.live";
     mkfifo("$d/default.state", 0600) or die "mkfifo: $!";
     # (a blocked open would end in the harness's kill, not exit 1)
-    bad_ctl(1, qr{default\.state is not a regular file}, '--state-dir', $d, 'status');
+    bad_ctl(1, qr{default\.state is a FIFO, not a regular file}, '--state-dir', $d, 'status');
     remove_tree($d);
 }
 

@@ -5,7 +5,9 @@ package Test::Upkeep;
 #   server:   must_die + startup_error_like (the server must refuse to start),
 #             config (vhost), main_config / server_config (top level; may use
 #             $ServerPort and $ServRoot), user_files (">>> path" + content;
-#             htdocs/ unless cgi-bin/, conf/ or state/), clean_state, keep_state
+#             htdocs/ unless cgi-bin/, conf/ or state/; ">>> path -> target"
+#             makes a symbolic link, ">>> path (fifo)" a FIFO), clean_state,
+#             keep_state
 #   ctl:      ctl (one upkeepctl invocation per line; "[3] ARGS" expects
 #             exit 3 of that line, others 0), ctl_exit_code (last
 #             line), ctl_stdout, ctl_stdout_like, ctl_stderr_like, ctl_user,
@@ -400,7 +402,7 @@ sub start_server() {
     _init_servroot();
     my $conf = _httpd_conf($spec);
     # conf/ user files are part of the identity: an Include'd file may change
-    my $ident = $conf . join '', map { "\0$_->[0]\0$_->[2]" }
+    my $ident = $conf . join '', map { "\0$_->[0]\0$_->[2]\0" . ($_->[3] // '') }
         grep { $_->[0] =~ m{^conf/} } _parse_user_files(_sect($spec, 'user_files'));
     return 1 if defined $RunningConf && $RunningConf eq $ident && server_alive();
     stop_server();
@@ -783,8 +785,10 @@ sub _curl() {
 
 # ---------------------------------------------------------------- data-driven runner
 # ">>> path" headed files. Paths are relative to htdocs, except cgi-bin/,
-# conf/ and state/ (the UpkeepStateDir).
-# Returns ([relative path, absolute path, content], ...).
+# conf/ and state/ (the UpkeepStateDir).  ">>> path -> target" is a
+# symbolic link (target as written), ">>> path (fifo)" a named pipe.
+# Returns ([relative path, absolute path, content, kind], ...); kind is
+# undef for a file, "link:TARGET" or "fifo".
 sub _parse_user_files() {
     my ($text) = @_;
     my @files;
@@ -792,16 +796,31 @@ sub _parse_user_files() {
         next unless $part =~ /\S/;
         my ($name, $content) = split /\n/, $part, 2;
         $name =~ s/\s+$//;
+        my $kind = $name =~ s/\s+->\s+(\S.*)$// ? "link:$1"
+                 : $name =~ s/\s+\(fifo\)$//   ? 'fifo' : undef;
         die "user_files: bad path '$name'\n" if $name =~ m{^/|(^|/)\.\.(/|$)};
         my $abs = $name =~ m{^(cgi-bin|conf|state)/} ? "$ServRoot/$name" : "$ServRoot/htdocs/$name";
-        push @files, [$name, $abs, $content // ''];
+        push @files, [$name, $abs, $content // '', $kind];
     }
     return @files;
 }
 
 sub _write_user_files() {
-    _write_file($_->[1], $_->[2], $_->[0] =~ m{^cgi-bin/} ? 0755 : 0644)
-        for _parse_user_files(_sect($_[0], 'user_files'));
+    for (_parse_user_files(_sect($_[0], 'user_files'))) {
+        my ($name, $abs, $content, $kind) = @$_;
+        # a link or FIFO left by an earlier block: never write through it
+        unlink $abs if -l $abs || -p $abs || ($kind && -e _);
+        if (!$kind) {
+            _write_file($abs, $content, $name =~ m{^cgi-bin/} ? 0755 : 0644);
+            next;
+        }
+        make_path(dirname($abs));
+        if ($kind eq 'fifo') {
+            POSIX::mkfifo($abs, 0644) or die "user_files: mkfifo $abs: $!\n";
+        } else {
+            symlink(substr($kind, 5), $abs) or die "user_files: symlink $abs: $!\n";
+        }
+    }
 }
 
 sub _lines() { grep { /\S/ && !/^\s*#/ } split /\n/, $_[0] // '' }
