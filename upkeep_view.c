@@ -41,24 +41,17 @@ const char *upkeep_served_encode(apr_pool_t *p, const upkeep_served_t *sv)
 /* served.conf is small: a line per scope, at most UPKEEP_MAX_SCOPES */
 #define SERVED_CONF_MAX (64 * 1024)
 
-apr_status_t upkeep_served_load(apr_pool_t *p, const char *dir,
-                                upkeep_served_t *sv, char *err)
+apr_status_t upkeep_served_parse(apr_pool_t *p, const char *path,
+                                 char *buf, upkeep_served_t *sv, char *err)
 {
-    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_SERVED_CONF, NULL);
     apr_array_header_t *scopes = apr_array_make(p, 4, sizeof(*sv->scopes));
-    char *buf, *line, *last;
-    apr_size_t len;
-    apr_status_t rv;
+    char *line, *last;
     int lineno = 0, format = 0;
 
     memset(sv, 0, sizeof(*sv));
-    rv = upkeep_file_read_all(p, path, SERVED_CONF_MAX, &buf, &len, err);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
     for (line = apr_strtok(buf, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
-        char name[UPKEEP_SCOPE_NAME_MAX + 1], word[16];
+        char name[UPKEEP_SCOPE_NAME_MAX + 1];
         apr_int64_t pid;
         int a, b, c, n = 0;
 
@@ -74,42 +67,67 @@ apr_status_t upkeep_served_load(apr_pool_t *p, const char *dir,
             sv->pid = pid;
             continue;
         }
-        if (strncmp(line, "node ", 5) == 0) {
+        if (strncmp(line, "node ", 5) == 0 && !upkeep_check_reason(line + 5)) {
             sv->node = line + 5;
             continue;
         }
-        if (strncmp(line, "health ", 7) == 0) {
-            sv->health = strcmp(line + 7, "-") ? line + 7 : NULL;
+        if (strncmp(line, "health ", 7) == 0 && line[7] == '/'
+            && !upkeep_check_reason(line + 7)) {
+            sv->health = line + 7;
+            continue;
+        }
+        if (strcmp(line, "health -") == 0) {
             continue;
         }
         if (sscanf(line, "cluster %d%n", &sv->cluster, &n) == 1 && !line[n]) {
             continue;
         }
         if (sscanf(line, "scope %64s %d %d %d%n", name, &a, &b, &c, &n) == 4
-            && !line[n] && !upkeep_check_scope_name(name)) {
+            && !line[n] && !upkeep_check_scope_name(name)
+            && sv->nscopes < UPKEEP_MAX_SCOPES) {
             upkeep_served_scope_t *s = apr_array_push(scopes);
 
             s->name = apr_pstrdup(p, name);
             s->retry_after = a;
             s->hold_max_ms = b;
             s->readonly_status = c;
+            sv->nscopes++;
             continue;
         }
-        apr_cpystrn(word, line, sizeof(word));
-        apr_snprintf(err, UPKEEP_ERRMSG_MAX, "%s: line %d ('%s...') is not "
-                     "understood (written by another version of "
-                     "mod_upkeep? restart httpd)", path, lineno, word);
+        apr_snprintf(err, UPKEEP_ERRMSG_MAX, "%s: line %d is not understood "
+                     "(written by another version of mod_upkeep? restart "
+                     "httpd)", path, lineno);
         return APR_EGENERAL;
     }
-    if (format != UPKEEP_SERVED_FORMAT || !sv->node) {
+    if (format != UPKEEP_SERVED_FORMAT || !sv->node || !sv->pid) {
         apr_snprintf(err, UPKEEP_ERRMSG_MAX, "%s: not format %d (written by "
                      "another version of mod_upkeep? restart httpd)", path,
                      UPKEEP_SERVED_FORMAT);
         return APR_EGENERAL;
     }
-    sv->nscopes = scopes->nelts;
     sv->scopes = (upkeep_served_scope_t *)scopes->elts;
     return APR_SUCCESS;
+}
+
+apr_status_t upkeep_served_load(apr_pool_t *p, const char *dir,
+                                upkeep_served_t *sv, char *err)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_SERVED_CONF, NULL);
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    memset(sv, 0, sizeof(*sv));
+    rv = upkeep_file_read_all(p, path, SERVED_CONF_MAX, &buf, &len, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (strlen(buf) != len) {
+        apr_snprintf(err, UPKEEP_ERRMSG_MAX, "%s holds a NUL byte (not "
+                     "written by mod_upkeep?)", path);
+        return APR_EGENERAL;
+    }
+    return upkeep_served_parse(p, path, buf, sv, err);
 }
 
 const upkeep_served_scope_t *upkeep_served_scope(const upkeep_served_t *sv,

@@ -34,6 +34,10 @@ typedef struct {
 } upkeep_served_t;
 
 const char *upkeep_served_encode(apr_pool_t *p, const upkeep_served_t *sv);
+/* Parses served.conf's text (buf, NUL-terminated, changed in place;
+ * path for messages): every line known, or a message in err. */
+apr_status_t upkeep_served_parse(apr_pool_t *p, const char *path,
+                                 char *buf, upkeep_served_t *sv, char *err);
 /* APR_ENOENT when httpd never wrote one; a clear message in err else. */
 apr_status_t upkeep_served_load(apr_pool_t *p, const char *dir,
                                 upkeep_served_t *sv, char *err);
