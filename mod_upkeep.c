@@ -1049,7 +1049,7 @@ static int upkeep_gate(request_rec *r)
 
 /* TRACE and OPTIONS * are answered by core in map_to_storage, before
  * the gate: judge them here, with the configuration of TRACE's path
- * (OPTIONS * has none but the virtual host's). */
+ * (OPTIONS * and TRACE * have none but the virtual host's). */
 static int early_look(request_rec *r)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
@@ -1058,8 +1058,10 @@ static int early_look(request_rec *r)
     upkeep_record_t rec;
     int scope;
 
-    if (r->method_number == M_TRACE && r->uri[0] == '/') {
-        dc = conf_for(r, r->uri, &uri);
+    if (r->method_number == M_TRACE) {
+        if (r->uri[0] == '/') {
+            dc = conf_for(r, r->uri, &uri);
+        }
     }
     else if (r->method_number != M_OPTIONS || strcmp(r->uri, "*") != 0) {
         return DECLINED;

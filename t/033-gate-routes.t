@@ -664,6 +664,36 @@ app ran
 
 
 
+=== TEST 25a: maintenance: TRACE * (no path) is never answered with 200 (httpd itself refuses it with 400)
+--- ctl
+maintenance
+--- raw_request eval
+"TRACE * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- raw_response_like
+\AHTTP/1.1 (?:400|503) 
+
+
+
+=== TEST 25b: maintenance: OPTIONS * gets the maintenance refusal (core answers it before the gate)
+--- ctl
+maintenance
+--- raw_request eval
+"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- raw_response_like
+\AHTTP/1.1 503 .*Retry-After: 60
+
+
+
+=== TEST 25c: readonly: OPTIONS * is a safe method and is answered
+--- ctl
+readonly
+--- raw_request eval
+"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- raw_response_like
+\AHTTP/1.1 200 
+
+
+
 === TEST 26: normal: a WebSocket upgrade through ProxyPass reaches the app
 --- config
 UpkeepExempt /static /back
