@@ -265,6 +265,7 @@ static apr_status_t record_cluster_conf(apr_pool_t *pconf, apr_pool_t *ptemp,
     upkeep_cluster_conf_t *cc = upkeep_cluster_conf(pconf, s);
     char err[UPKEEP_ERRMSG_MAX];
     apr_status_t rv;
+    int kept;
 
     if (!cc) {
         apr_file_remove(path, ptemp);
@@ -276,10 +277,18 @@ static apr_status_t record_cluster_conf(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "values are not signed, so anyone who can write to "
                      "memcached can change the mode");
     }
-    rv = upkeep_file_replace(ptemp, path,
-                             upkeep_cluster_conf_encode(ptemp, cc),
-                             APR_FPROT_UREAD | APR_FPROT_UWRITE
-                             | APR_FPROT_GREAD, err);
+    rv = upkeep_file_update(ptemp, path,
+                            upkeep_cluster_conf_encode(ptemp, cc),
+                            APR_FPROT_UREAD | APR_FPROT_UWRITE
+                            | APR_FPROT_GREAD, &kept, err);
+    if (rv != APR_SUCCESS && kept) {
+        /* the poller does not need it; only upkeepctl does, and the old
+         * file still names servers: a full disk must not stop httpd */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0030: %s; the old "
+                     "file is kept (upkeepctl may use the servers it "
+                     "names until it can be written)", err);
+        return APR_SUCCESS;
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0028: %s", err);
         return rv;

@@ -487,7 +487,7 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
     char err[UPKEEP_ERRMSG_MAX];
     server_rec *v;
     apr_status_t rv;
-    int i;
+    int i, kept;
 
     if (!upkeep_bypass_configured) {
         apr_file_remove(path, ptemp);
@@ -520,8 +520,16 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
             text = apr_pstrcat(ptemp, text, vhost_urls(ptemp, v, sc), NULL);
         }
     }
-    rv = upkeep_file_replace(ptemp, path, text, APR_FPROT_UREAD
-                             | APR_FPROT_UWRITE | APR_FPROT_GREAD, err);
+    rv = upkeep_file_update(ptemp, path, text, APR_FPROT_UREAD
+                            | APR_FPROT_UWRITE | APR_FPROT_GREAD, &kept, err);
+    if (rv != APR_SUCCESS && kept) {
+        /* the old file still serves upkeepctl bypass-url: a full disk
+         * must not take the site down at a graceful restart */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0051: %s; the old "
+                     "file is kept (upkeepctl bypass-url may show outdated "
+                     "URLs until it can be written)", err);
+        return APR_SUCCESS;
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0050: %s", err);
     }

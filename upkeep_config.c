@@ -14,6 +14,7 @@
 #include "apr_user.h"
 #include "http_core.h"
 #include "ap_mpm.h"
+#include "mpm_common.h"
 
 #include "upkeep_private.h"
 
@@ -773,8 +774,8 @@ const command_rec upkeep_cmds[] = {
 /* --- what upkeepctl knows of this configuration --------------------- */
 
 /* STATE_DIR/served.conf: the scopes httpd serves, whether it has a health
- * check and a cluster, and who wrote it (so upkeepctl can tell a running
- * httpd from a stopped one).  The figures are the main server's defaults;
+ * check and a cluster, and its PidFile (so upkeepctl can tell a running
+ * httpd from a stopped one).  Written only when it changes.  The figures are the main server's defaults;
  * a <Location> may set its own.  Rewritten at every start: a failure is
  * logged, never a failed start (upkeepctl then says it cannot check). */
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
@@ -787,10 +788,10 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     upkeep_served_t sv;
     server_rec *v;
     apr_status_t rv;
-    int i;
+    int i, kept;
 
     memset(&sv, 0, sizeof(sv));
-    sv.pid = getpid();
+    sv.pidfile = ap_runtime_dir_relative(ptemp, ap_pid_fname);
     apr_gethostname(host, sizeof(host), ptemp);
     sv.node = host;
     for (v = s; v && !sv.health; v = v->next) {
@@ -805,9 +806,9 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
         sv.scopes[i].hold_max_ms = upkeep_conf_hold_max_ms(dc);
         sv.scopes[i].readonly_status = upkeep_conf_readonly_status(dc);
     }
-    rv = upkeep_file_replace(ptemp, path, upkeep_served_encode(ptemp, &sv),
-                             APR_FPROT_UREAD | APR_FPROT_UWRITE
-                             | APR_FPROT_GREAD | APR_FPROT_WREAD, err);
+    rv = upkeep_file_update(ptemp, path, upkeep_served_encode(ptemp, &sv),
+                            APR_FPROT_UREAD | APR_FPROT_UWRITE
+                            | APR_FPROT_GREAD | APR_FPROT_WREAD, &kept, err);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0060: %s (upkeepctl "
                      "cannot check scope names or tell that httpd runs)",

@@ -723,6 +723,30 @@ apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
     return rv;
 }
 
+apr_status_t upkeep_file_update(apr_pool_t *p, const char *path,
+                                const char *text, apr_fileperms_t perms,
+                                int *kept, char *errbuf)
+{
+    char *old, scratch[UPKEEP_ERRMSG_MAX];
+    apr_size_t len, n = strlen(text);
+    apr_status_t rv;
+
+    *kept = 0;
+    if (upkeep_file_read_all(p, path, (apr_off_t)n + 1, &old, &len, scratch)
+        == APR_SUCCESS) {
+        if (len == n && memcmp(old, text, n) == 0) {
+            /* unchanged: a full disk cannot fail what needs no write */
+            return APR_SUCCESS;
+        }
+        *kept = 1;
+    }
+    rv = upkeep_file_replace(p, path, text, perms, errbuf);
+    if (rv == APR_SUCCESS) {
+        *kept = 0;
+    }
+    return rv;
+}
+
 apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
                                  const char *text, apr_fileperms_t perms,
                                  char *errbuf)
@@ -899,6 +923,24 @@ apr_status_t upkeep_live_create(apr_pool_t *p, const char *dir,
     }
     if (rv == APR_SUCCESS) {
         rv = apr_file_trunc(f, sizeof(upkeep_live_t));
+    }
+    /* The blocks for real, now: a sparse file on a full disk maps fine
+     * and then kills whoever first writes a page of it with SIGBUS. */
+    if (rv == APR_SUCCESS) {
+        apr_os_file_t fd;
+        int err;
+
+        apr_os_file_get(&fd, f);
+        err = posix_fallocate(fd, 0, sizeof(upkeep_live_t));
+        rv = err == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(err);
+        if (rv != APR_SUCCESS) {
+            apr_file_close(f);
+            apr_file_remove(tmp, p);
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot allocate the %"
+                         APR_SIZE_T_FMT " bytes of %s in %s: %pm",
+                         sizeof(upkeep_live_t), UPKEEP_LIVE_FILE, dir, &rv);
+            return rv;
+        }
     }
     if (rv == APR_SUCCESS) {
         apr_file_close(f);

@@ -23,8 +23,8 @@ const char *upkeep_served_encode(apr_pool_t *p, const upkeep_served_t *sv)
     const char *out = apr_psprintf(p,
         "# mod_upkeep: what httpd's configuration says, for upkeepctl;\n"
         "# written by httpd at every start, do not edit\n"
-        "format %d\npid %" APR_INT64_T_FMT "\nnode %s\nhealth %s\n"
-        "cluster %d\n", UPKEEP_SERVED_FORMAT, (apr_int64_t)sv->pid,
+        "format %d\npidfile %s\nnode %s\nhealth %s\n"
+        "cluster %d\n", UPKEEP_SERVED_FORMAT, sv->pidfile,
         sv->node, sv->health ? sv->health : "-", sv->cluster);
     int i;
 
@@ -52,7 +52,6 @@ apr_status_t upkeep_served_parse(apr_pool_t *p, const char *path,
     for (line = apr_strtok(buf, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
         char name[UPKEEP_SCOPE_NAME_MAX + 1];
-        apr_int64_t pid;
         int a, b, c, n = 0;
 
         lineno++;
@@ -62,9 +61,9 @@ apr_status_t upkeep_served_parse(apr_pool_t *p, const char *path,
         if (sscanf(line, "format %d%n", &format, &n) == 1 && !line[n]) {
             continue;
         }
-        if (sscanf(line, "pid %" APR_INT64_T_FMT "%n", &pid, &n) == 1
-            && !line[n] && pid > 0) {
-            sv->pid = pid;
+        if (strncmp(line, "pidfile /", 9) == 0
+            && !upkeep_check_reason(line + 8)) {
+            sv->pidfile = line + 8;
             continue;
         }
         if (strncmp(line, "node ", 5) == 0 && !upkeep_check_reason(line + 5)) {
@@ -99,7 +98,7 @@ apr_status_t upkeep_served_parse(apr_pool_t *p, const char *path,
                      "httpd)", path, lineno);
         return APR_EGENERAL;
     }
-    if (format != UPKEEP_SERVED_FORMAT || !sv->node || !sv->pid) {
+    if (format != UPKEEP_SERVED_FORMAT || !sv->node || !sv->pidfile) {
         apr_snprintf(err, UPKEEP_ERRMSG_MAX, "%s: not format %d (written by "
                      "another version of mod_upkeep? restart httpd)", path,
                      UPKEEP_SERVED_FORMAT);
@@ -189,10 +188,23 @@ const char *upkeep_served_closest(const upkeep_served_t *sv,
     return best;
 }
 
-int upkeep_served_running(const upkeep_served_t *sv)
+int upkeep_served_running(apr_pool_t *p, const upkeep_served_t *sv)
 {
+    char *text, *end, err[UPKEEP_ERRMSG_MAX];
+    apr_size_t len;
+    apr_int64_t pid;
+
+    /* httpd's own PidFile: written at every start, removed at a stop */
+    if (upkeep_file_read_all(p, sv->pidfile, 64, &text, &len, err)
+        != APR_SUCCESS) {
+        return 0;
+    }
+    pid = apr_strtoi64(text, &end, 10);
+    if (pid <= 0 || pid > INT32_MAX || (*end && *end != '\n')) {
+        return 0;
+    }
     /* EPERM: it runs, as another user */
-    return sv->pid > 0 && (kill((pid_t)sv->pid, 0) == 0 || errno == EPERM);
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 /* --- the state a scope serves ---------------------------------------- */

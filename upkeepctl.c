@@ -577,7 +577,7 @@ static int httpd_runs(apr_pool_t *p, const char *dir)
 {
     const upkeep_served_t *sv = served(p, dir);
 
-    return sv && upkeep_served_running(sv);
+    return sv && upkeep_served_running(p, sv);
 }
 
 /* Whether a scope has a state file of either layer. */
@@ -1680,9 +1680,8 @@ static int status(apr_pool_t *p, ctl_args_t *a)
     else if (!runs) {
         printf("no httpd runs on %s%s: what follows is what it will serve "
                "when it starts\n", a->state_dir,
-               sv ? apr_psprintf(p, " (the one that wrote %s, pid %"
-                                 APR_INT64_T_FMT ", is gone)",
-                                 UPKEEP_SERVED_CONF, (apr_int64_t)sv->pid)
+               sv ? apr_psprintf(p, " (its PidFile %s names no running "
+                                 "process)", sv->pidfile)
                   : " (none has started with it)");
     }
     /* a scope whose file cannot be read is reported on stderr, not in

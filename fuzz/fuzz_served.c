@@ -30,7 +30,7 @@ static void check_same(const upkeep_served_t *a, const upkeep_served_t *b)
 {
     int i;
 
-    if (a->pid != b->pid || a->cluster != b->cluster
+    if (strcmp(a->pidfile, b->pidfile) != 0 || a->cluster != b->cluster
         || strcmp(a->node, b->node) != 0 || a->nscopes != b->nscopes
         || (!a->health != !b->health)
         || (a->health && strcmp(a->health, b->health) != 0)) {

@@ -294,6 +294,12 @@ apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
 apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
                                   apr_off_t max, char **text,
                                   apr_size_t *len, char *errbuf);
+/* Writes `text` to `path` only when it differs from what is there (a
+ * file httpd rewrites at every start).  When the write fails, *kept says
+ * whether the old file is still there, whole and readable. */
+apr_status_t upkeep_file_update(apr_pool_t *p, const char *path,
+                                const char *text, apr_fileperms_t perms,
+                                int *kept, char *errbuf);
 /* Writes `text` to `path` the same atomic way. */
 apr_status_t upkeep_file_replace(apr_pool_t *p, const char *path,
                                  const char *text, apr_fileperms_t perms,

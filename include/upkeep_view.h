@@ -25,7 +25,7 @@ typedef struct {
 } upkeep_served_scope_t;
 
 typedef struct {
-    int64_t pid;                /* httpd's parent process */
+    const char *pidfile;        /* httpd's PidFile */
     const char *node;           /* this host's name */
     const char *health;         /* UpkeepHealthCheck path; NULL: none */
     int cluster;                /* UpkeepMemcached is set */
@@ -47,8 +47,9 @@ const upkeep_served_scope_t *upkeep_served_scope(const upkeep_served_t *sv,
  * NULL when none is close. */
 const char *upkeep_served_closest(const upkeep_served_t *sv,
                                   const char *name);
-/* Whether the httpd that wrote it still runs. */
-int upkeep_served_running(const upkeep_served_t *sv);
+/* Whether the httpd that wrote it runs (its PidFile names a live
+ * process). */
+int upkeep_served_running(apr_pool_t *p, const upkeep_served_t *sv);
 
 /* The state a scope serves now: the stricter of its two layers, their
  * windows, and the figures clients get. */
