@@ -296,6 +296,93 @@ static apr_status_t record_cluster_conf(apr_pool_t *pconf, apr_pool_t *ptemp,
     return APR_SUCCESS;
 }
 
+static int scope_configured(const char *name)
+{
+    int i;
+
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        if (strcmp(upkeep_scope_name(i), name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* State files of scopes the configuration does not name (a typo of an
+ * older upkeepctl, a retired scope) are ignored: said once per start. */
+static void note_stray_scopes(apr_pool_t *ptemp, const char *dir,
+                              server_rec *s)
+{
+    const char *names = NULL;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    apr_size_t len;
+
+    if (apr_dir_open(&d, dir, ptemp) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        const char *name;
+
+        if (!upkeep_has_suffix(fi.name, UPKEEP_STATE_SUFFIX, &len)
+            && !upkeep_has_suffix(fi.name, UPKEEP_CLUSTER_SUFFIX, &len)) {
+            continue;
+        }
+        name = apr_pstrmemdup(ptemp, fi.name, len);
+        if (!scope_configured(name)
+            && (!names || !strstr(apr_pstrcat(ptemp, " ", names, ",", NULL),
+                                  apr_pstrcat(ptemp, " ", name, ",",
+                                              NULL)))) {
+            names = names ? apr_pstrcat(ptemp, names, ", ", name, NULL)
+                          : name;
+        }
+    }
+    apr_dir_close(d);
+    if (names) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "UPK0015: %s holds the "
+                     "state of scopes the configuration does not name: %s; "
+                     "ignored (upkeepctl forget --scope NAME removes it)",
+                     dir, names);
+    }
+}
+
+/* Slots are claimed for good, so those of scopes the configuration no
+ * longer names (an older upkeepctl took one for any name) can leave none
+ * for a configured scope.  Then the live file is rebuilt with room:
+ * children of an older generation keep the old mapping until they
+ * exit, and the cluster layer is read again from the files and the
+ * next poll. */
+static apr_status_t make_room(apr_pool_t *pconf, const char *dir,
+                              server_rec *s, char *err)
+{
+    upkeep_live_t *live = live_map.live;
+    int need = 0, used = 0, stray = 0, i;
+
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        need += !upkeep_live_slot(live, upkeep_scope_name(i), 0);
+    }
+    while (used < UPKEEP_MAX_SCOPES
+           && atomic_load(&live->slots[used].in_use)) {
+        char name[UPKEEP_SCOPE_NAME_MAX];
+
+        apr_cpystrn(name, live->slots[used].name, sizeof(name));
+        stray += !scope_configured(name);
+        used++;
+    }
+    if (used + need <= UPKEEP_MAX_SCOPES) {
+        return APR_SUCCESS;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "UPK0016: %s/%s has no "
+                 "free slot left, %d of them held by scopes the "
+                 "configuration does not name: rebuilt without them", dir,
+                 UPKEEP_LIVE_FILE, stray);
+    apr_file_remove(apr_pstrcat(pconf, dir, "/" UPKEEP_LIVE_FILE, NULL),
+                    pconf);
+    return upkeep_live_create(pconf, dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                              | APR_FPROT_GREAD | APR_FPROT_GWRITE,
+                              &live_map, err);
+}
+
 static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
@@ -331,6 +418,12 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    rv = make_room(pconf, dir, s, err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0017: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    note_stray_scopes(ptemp, dir, s);
     /* The durable files are the truth: whatever the live file holds
      * (stale after a reboot, or a previous generation's), every scope
      * starts in its persisted mode, never silently in normal. */
