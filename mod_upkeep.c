@@ -22,6 +22,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_mpm.h"
+#include "mpm_common.h"
 #include "mod_watchdog.h"
 
 #include "upkeep_private.h"
@@ -954,6 +955,20 @@ static void count_inflight(request_rec *r, int scope)
     }
 }
 
+/* Set in a child of the event MPM when httpd stops or restarts hard
+ * (the MPM's child_stopping hook says whether it is graceful).  A prefork
+ * child stops hard at once (its signal handler exits), and stops
+ * gracefully only once the request is done. */
+static volatile int stopping_hard;
+
+static void upkeep_child_stopping(apr_pool_t *pchild, int graceful)
+{
+    (void)pchild;
+    if (!graceful) {
+        stopping_hard = 1;
+    }
+}
+
 /* A held write wakes at least this often to see whether httpd is
  * stopping: seldom, since every publish wakes it anyway. */
 #define UPKEEP_HOLD_RECHECK apr_time_from_msec(500)
@@ -986,13 +1001,11 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
                                              memory_order_acquire);
         int64_t wait = deadline - now;
 
-        int mpm_state = AP_MPMQ_RUNNING;
-
         upkeep_slot_read(slot, apr_time_sec(now), &mode, &layer, rec, 0);
-        /* a stopping httpd must not wait for held writes: they get 503 */
-        ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
-        if (mode != UPKEEP_MODE_HOLD || wait <= 0
-            || mpm_state == AP_MPMQ_STOPPING) {
+        /* A hard stop or restart must not wait for held writes: they get
+         * 503.  A graceful one lets this child finish its requests, and
+         * the held write waits on, for its release or its max. */
+        if (mode != UPKEEP_MODE_HOLD || wait <= 0 || stopping_hard) {
             break;
         }
         /* wake for a publish, else at the end of a --for window, at the
@@ -1007,6 +1020,14 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
                                                    : UPKEEP_HOLD_RECHECK);
     }
     upkeep_track(slot, UPKEEP_TRACK_HELD, -1);
+    if (mode == UPKEEP_MODE_HOLD && stopping_hard && apr_time_now() < deadline) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0107: %s %s held %"
+                      APR_TIME_T_FMT " ms; httpd stops or restarts hard: "
+                      "refusing it", r->method, r->uri,
+                      apr_time_as_msec(apr_time_now() - (deadline
+                                       - apr_time_from_msec(max_ms))));
+        return -1;      /* refuse() counts it as refused */
+    }
     if (mode == UPKEEP_MODE_HOLD) {
         count(scope, UPKEEP_COUNT_TIMED_OUT, UPKEEP_MODE_HOLD);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0105: %s %s waited "
@@ -1366,6 +1387,8 @@ static void upkeep_register_hooks(apr_pool_t *p)
 
     ap_hook_child_init(upkeep_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_status(upkeep_child_status, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_stopping(upkeep_child_stopping, NULL, NULL,
+                           APR_HOOK_MIDDLE);
     ap_hook_pre_config(upkeep_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(upkeep_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,

@@ -333,6 +333,29 @@ SKIP: {
     undef $MemcachedPid;
 }
 
+# ------------------------------------------------------------------ a graceful restart during a hold
+# A graceful restart (logrotate's nightly one) is not the end of a hold:
+# the held writes wait on in the old generation's child, and run once the
+# mode is released, each exactly once; nothing says they waited out a max.
+{
+    stop_server();
+    unlink state_dir() . '/upkeep.live';
+    start_server($Conf);
+    flip('hold', '--max', '20s');
+    my @r = map { write_req('/cgi-bin/append.cgi') } 1 .. 2;
+    all_held(2, \@r, 'graceful restart');
+    my $goff = error_log_offset();
+    ok(eval { restart_server('graceful'); 1 }, 'graceful restart with 2 writes held') or diag($@);
+    pump(\@r, 1);
+    ok(!grep({ $_->{done} } @r), 'after the graceful restart the writes are still held, not refused')
+        or diag(join "\n", map { "$_->{id}: " . (response_of($_)->{status} // 'none') } grep { $_->{done} } @r);
+    flip_and_collect(\@r, 'normal');
+    is_deeply([map { response_of($_)->{status} } @r], [200, 200], 'released after the restart: both run (200)');
+    my $seen = ids_seen();
+    is_deeply([map { $seen->{ $_->{id} } // 0 } @r], [1, 1], '... each exactly once');
+    unlike(error_log_since($goff), qr/UPK0105|UPK0107/, 'no "waited ... in hold" and no "stops hard" line');
+}
+
 # ------------------------------------------------------------------ held writes whose process goes away
 # A hard restart or a stop (children get SIGHUP/SIGTERM) or a child that
 # dies (crash, OOM killer) while writes are held: the processes that held
@@ -363,6 +386,13 @@ for my $kind (qw(kill_children hard stop_start)) {
     }
     pump(\@r, 2);
     ok(!grep({ (response_of($_)->{status} // 0) == 200 } @r), "$kind: the held writes went away with their process");
+    if ($kind eq 'hard' && $Mpm eq 'event') {
+        # the worker refuses at once (503), though an ungraceful stop may
+        # close its socket first; either way the log says why, truly
+        ok(!grep({ (response_of($_)->{status} // 503) != 503 } @r), 'hard: the held writes get 503 or a closed connection');
+        like(error_log_since($crash_before), qr/UPK0107: POST \S+ held \d+ ms; httpd stops or restarts hard: refusing it/,
+             'hard: UPK0107 says why (not "waited its max")');
+    }
     my $t = wait_until(sub { held_now() == 0 }, 3);
     ok(defined $t, "$kind: afterwards no write is held") or diag('held now: ' . held_now());
     $off = error_log_offset();
