@@ -1,6 +1,7 @@
 # Build mod_upkeep.so (with apxs) and upkeepctl (with apr-1-config).
 #   make -f apxs.mk                  build both, warnings are errors
-#   make -f apxs.mk install          install both (apxs -i; upkeepctl to $(SBINDIR))
+#   make -f apxs.mk install          install both (module to apxs's LIBEXECDIR, upkeepctl to $(SBINDIR); DESTDIR honoured)
+#   make -f apxs.mk uninstall        remove what install installed
 #   make -f apxs.mk CC=clang         build with clang
 #   make -f apxs.mk SANITIZE=1       ASan+UBSan build (for the test suite)
 #   make -f apxs.mk test             run the test suite (t/run-tests)
@@ -57,10 +58,32 @@ upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h \
 	    $(shell $(APR_CONFIG) --cppflags --includes) \
 	    -o $@ $(CTL_SRC) $(shell $(APR_CONFIG) --link-ld --libs) $(LIBS)
 
+# install: the module into apxs's module directory and upkeepctl into
+# $(SBINDIR), under $(DESTDIR) if set (the Debian package installs this way).
+# The module is copied with install(1), not `apxs -i`: given
+# .libs/mod_upkeep.so, apxs -i's instdso.sh looks for the libtool archive
+# (mod_upkeep.la) next to the copy to read its dlname and prints "Warning!
+# dlname not found" when there is none; given the .la it installs cleanly,
+# but apxs knows no DESTDIR and libtool then asks to run `libtool --finish`
+# on a staging directory.  mod_upkeep.so is one self-contained file: copying
+# it is all apxs -i did.  The Apache config (conf/upkeep.load and
+# conf/upkeep.conf into mods-available) is left to you: README, "Install".
+# uninstall removes exactly these two files (not the directories, the state
+# directory, nor the config).
+MODDIR   ?= $(shell $(APXS) -q LIBEXECDIR)
+INSTALLED = $(DESTDIR)$(MODDIR)/mod_upkeep.so $(DESTDIR)$(SBINDIR)/upkeepctl
+
 install: all
-	$(APXS) -i -n upkeep .libs/mod_upkeep.so
-	install -d $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(SBINDIR)
+	install -m 0644 .libs/mod_upkeep.so $(DESTDIR)$(MODDIR)/mod_upkeep.so
 	install -m 0755 upkeepctl $(DESTDIR)$(SBINDIR)/upkeepctl
+
+# Refused while the module is enabled: apache2 would no longer start.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -e /etc/apache2/mods-enabled/upkeep.load ]; then \
+	    echo "upkeep is enabled (/etc/apache2/mods-enabled/upkeep.load): run a2dismod upkeep first" >&2; \
+	    exit 1; fi
+	rm -f $(INSTALLED)
 
 test:
 	t/run-tests
@@ -83,4 +106,4 @@ bench: all
 clean:
 	rm -rf .libs *.o *.lo *.la *.slo upkeepctl
 
-.PHONY: all install test demo clean fuzz valgrind bench
+.PHONY: all install uninstall test demo clean fuzz valgrind bench
