@@ -32,7 +32,6 @@
 #define EXIT_USAGE       2
 #define EXIT_UNCONFIRMED 3  /* done, but this node does not (yet) serve it */
 
-#define UPKEEP_CTL_VERSION "0.9.0"
 #define DEFAULT_WAIT_TIMEOUT apr_time_from_sec(60)
 
 /* Options, as bits: a command lists the ones it takes. */
@@ -435,7 +434,7 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         if (pass == 0) {
             if (os->ind >= argc) {
                 if (a->given & O_VERSION) {
-                    printf("upkeepctl %s\n", UPKEEP_CTL_VERSION);
+                    printf("upkeepctl %s\n", UPKEEP_VERSION);
                     exit(EXIT_SUCCESS);
                 }
                 if (a->given & O_HELP) {
@@ -468,7 +467,7 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         fail_usage("unknown command '%s' (expected %s)", a->command, names);
     }
     if (a->given & O_VERSION) {
-        printf("upkeepctl %s\n", UPKEEP_CTL_VERSION);
+        printf("upkeepctl %s\n", UPKEEP_VERSION);
         exit(EXIT_SUCCESS);
     }
     if (a->given & O_HELP) {

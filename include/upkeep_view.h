@@ -99,6 +99,9 @@ const char *upkeep_when(apr_pool_t *p, int64_t t, int64_t now);
 /* 5400 -> "1h 30m": the two largest units. */
 const char *upkeep_human_duration(apr_pool_t *p, int64_t secs);
 
+/* The release (debian/changelog names the same one). */
+#define UPKEEP_VERSION "0.9.0"
+
 #define UPKEEP_BUILTIN_RETRY_AFTER 60
 #define UPKEEP_BUILTIN_HOLD_MAX_MS 10000
 
