@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -721,6 +723,26 @@ apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
                      &rv);
     }
     return rv;
+}
+
+int upkeep_pid_alive(int64_t pid)
+{
+    char path[64], buf[256], *state;
+    FILE *f;
+
+    if (pid <= 0 || pid > INT32_MAX
+        || (kill((pid_t)pid, 0) != 0 && errno != EPERM)) {
+        return 0;
+    }
+    /* a killed process nobody has reaped yet is a zombie: gone (Linux) */
+    apr_snprintf(path, sizeof(path), "/proc/%" APR_INT64_T_FMT "/stat",
+                 (apr_int64_t)pid);
+    if ((f = fopen(path, "r")) == NULL) {
+        return 1;
+    }
+    state = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+    fclose(f);
+    return !(state && state[1] == ' ' && state[2] == 'Z');
 }
 
 apr_status_t upkeep_file_update(apr_pool_t *p, const char *path,

@@ -6,8 +6,6 @@
  * module, its status page and upkeepctl all use these.
  */
 
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,8 +201,7 @@ int upkeep_served_running(apr_pool_t *p, const upkeep_served_t *sv)
     if (pid <= 0 || pid > INT32_MAX || (*end && *end != '\n')) {
         return 0;
     }
-    /* EPERM: it runs, as another user */
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    return upkeep_pid_alive(pid);
 }
 
 /* --- the state a scope serves ---------------------------------------- */
@@ -360,7 +357,9 @@ const char *upkeep_scope_json(apr_pool_t *p, const upkeep_scope_view_t *v,
           : "null",
         json_layer(p, &e->rec[UPKEEP_LAYER_LOCAL], now),
         json_layer(p, &e->rec[UPKEEP_LAYER_CLUSTER], now),
-        (apr_int64_t)v->inflight, (apr_int64_t)v->held,
+        /* a count is never shown below zero, whatever a writer did */
+        (apr_int64_t)(v->inflight > 0 ? v->inflight : 0),
+        (apr_int64_t)(v->held > 0 ? v->held : 0),
         v->extra ? v->extra : "");
 }
 

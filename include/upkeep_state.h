@@ -72,7 +72,7 @@
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       6
+#define UPKEEP_LIVE_FORMAT       7
 #define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins.
@@ -155,6 +155,17 @@ typedef struct {
     _Atomic int64_t  since;
 } upkeep_drain_t;
 
+/* Several httpd instances may share a state directory.  What each one
+ * counts in the slots (writes in flight, held) is also kept here under its
+ * parent's pid, so that an instance that starts takes back only what
+ * instances that died had left, never what a running one counts. */
+#define UPKEEP_MAX_INSTANCES 8
+typedef struct {
+    _Atomic int64_t parent;         /* its parent's pid; 0: free */
+    _Atomic int64_t inflight[UPKEEP_MAX_SCOPES];
+    _Atomic int64_t held[UPKEEP_MAX_SCOPES];
+} upkeep_instance_t;
+
 typedef struct {
     uint32_t      magic;
     uint32_t      format;
@@ -164,6 +175,7 @@ typedef struct {
     upkeep_drain_t drain;
     _Atomic int64_t held_total;     /* writes waiting in hold, all scopes */
     upkeep_slot_t slots[UPKEEP_MAX_SCOPES];
+    upkeep_instance_t instances[UPKEEP_MAX_INSTANCES];
 } upkeep_live_t;
 
 /* A mapped live file. */
@@ -294,6 +306,9 @@ apr_status_t upkeep_state_save(apr_pool_t *p, const char *dir,
 apr_status_t upkeep_file_read_all(apr_pool_t *p, const char *path,
                                   apr_off_t max, char **text,
                                   apr_size_t *len, char *errbuf);
+/* Whether process `pid` runs (EPERM counts: it runs as another user; a
+ * zombie does not). */
+int upkeep_pid_alive(int64_t pid);
 /* Writes `text` to `path` only when it differs from what is there (a
  * file httpd rewrites at every start).  When the write fails, *kept says
  * whether the old file is still there, whole and readable. */
