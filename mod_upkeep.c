@@ -431,9 +431,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     for (i = 0; i < upkeep_scope_count(); i++) {
         const char *name = upkeep_scope_name(i);
         int64_t now = apr_time_sec(apr_time_now());
-        upkeep_record_t rec[UPKEEP_LAYER_COUNT], held[UPKEEP_LAYER_COUNT];
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT];
         int fresh = !upkeep_live_slot(live_map.live, name, 0);
-        int l, mode, layer;
+        int l, layer;
 
         scope_slots[i] = upkeep_live_slot(live_map.live, name, 1);
         if (!scope_slots[i]) {
@@ -444,25 +444,16 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          UPKEEP_MAX_SCOPES);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
-            rv = upkeep_state_load(ptemp, dir, name, l, &rec[l], err);
-            if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0005: "
-                             "cannot start with an unknown mode for scope "
-                             "'%s': %s (fix or remove the file, or set the "
-                             "mode with upkeepctl)", name, err);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-        /* Other nodes' pollers keep the cluster layer only in the live
-         * file: take it when it is newer than this node's file. */
-        if (!fresh && upkeep_slot_read(scope_slots[i], 0, &mode, &layer,
-                                       held, 1) == 0
-            && held[UPKEEP_LAYER_CLUSTER].mode >= 0
-            && held[UPKEEP_LAYER_CLUSTER].mode < UPKEEP_MODE_COUNT
-            && upkeep_record_newer(&held[UPKEEP_LAYER_CLUSTER],
-                                   &rec[UPKEEP_LAYER_CLUSTER]) > 0) {
-            rec[UPKEEP_LAYER_CLUSTER] = held[UPKEEP_LAYER_CLUSTER];
+        /* the files, with the cluster layer of the live slot when that
+         * is newer (other nodes' pollers keep it only there) */
+        rv = upkeep_scope_records(ptemp, dir, name,
+                                  fresh ? NULL : scope_slots[i], rec, err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0005: cannot "
+                         "start with an unknown mode for scope '%s': %s (fix "
+                         "or remove the file, or set the mode with "
+                         "upkeepctl)", name, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             upkeep_slot_publish(scope_slots[i], l, &rec[l]);
