@@ -41,7 +41,14 @@ endif
 APXS_CFLAGS = $(foreach f,$(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude,-Wc,$(f))
 APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f)) $(LIBS)
 
-all: mod_upkeep.la upkeepctl
+all: mod_upkeep.la upkeepctl upkeepctl.8 upkeepctl.bash-completion
+
+# upkeepctl(8) and its bash completion come from the command table that
+# --help prints, so they cannot drift.
+upkeepctl.8: upkeepctl
+	@./upkeepctl --man > $@
+upkeepctl.bash-completion: upkeepctl
+	@./upkeepctl --bash-completion > $@
 
 mod_upkeep.la: $(MOD_SRC) $(HEADERS)
 	@echo "  APXS  $@ (CC=$(CC))"
@@ -68,15 +75,21 @@ upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h \
 # on a staging directory.  mod_upkeep.so is one self-contained file: copying
 # it is all apxs -i did.  The Apache config (conf/upkeep.load and
 # conf/upkeep.conf into mods-available) is left to you: README, "Install".
-# uninstall removes exactly these two files (not the directories, the state
+# uninstall removes exactly these files (not the directories, the state
 # directory, nor the config).
 MODDIR   ?= $(shell $(APXS) -q LIBEXECDIR)
-INSTALLED = $(DESTDIR)$(MODDIR)/mod_upkeep.so $(DESTDIR)$(SBINDIR)/upkeepctl
+MANDIR   ?= /usr/share/man
+COMPDIR  ?= /usr/share/bash-completion/completions
+INSTALLED = $(DESTDIR)$(MODDIR)/mod_upkeep.so $(DESTDIR)$(SBINDIR)/upkeepctl \
+            $(DESTDIR)$(MANDIR)/man8/upkeepctl.8 $(DESTDIR)$(COMPDIR)/upkeepctl
 
 install: all
-	install -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPDIR)
 	install -m 0644 .libs/mod_upkeep.so $(DESTDIR)$(MODDIR)/mod_upkeep.so
 	install -m 0755 upkeepctl $(DESTDIR)$(SBINDIR)/upkeepctl
+	install -m 0644 upkeepctl.8 $(DESTDIR)$(MANDIR)/man8/upkeepctl.8
+	install -m 0644 upkeepctl.bash-completion $(DESTDIR)$(COMPDIR)/upkeepctl
 
 # Refused while the module is enabled: apache2 would no longer start.
 uninstall:
@@ -104,6 +117,7 @@ bench: all
 	bench/run
 
 clean:
-	rm -rf .libs *.o *.lo *.la *.slo upkeepctl
+	rm -rf .libs *.o *.lo *.la *.slo upkeepctl upkeepctl.8 \
+	    upkeepctl.bash-completion
 
 .PHONY: all install uninstall test demo clean fuzz valgrind bench
