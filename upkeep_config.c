@@ -791,7 +791,8 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     int i, kept;
 
     memset(&sv, 0, sizeof(sv));
-    sv.pidfile = ap_runtime_dir_relative(ptemp, ap_pid_fname);
+    /* as ap_log_pid() resolves it */
+    sv.pidfile = ap_server_root_relative(ptemp, ap_pid_fname);
     apr_gethostname(host, sizeof(host), ptemp);
     sv.node = host;
     for (v = s; v && !sv.health; v = v->next) {

@@ -20,7 +20,7 @@ const char *upkeep_served_encode(apr_pool_t *p, const upkeep_served_t *sv)
 {
     const char *out = apr_psprintf(p,
         "# mod_upkeep: what httpd's configuration says, for upkeepctl;\n"
-        "# written by httpd at every start, do not edit\n"
+        "# written by httpd when it starts and this changes; do not edit\n"
         "format %d\npidfile %s\nnode %s\nhealth %s\n"
         "cluster %d\n", UPKEEP_SERVED_FORMAT, sv->pidfile,
         sv->node, sv->health ? sv->health : "-", sv->cluster);
