@@ -773,11 +773,13 @@ const command_rec upkeep_cmds[] = {
 
 /* --- what upkeepctl knows of this configuration --------------------- */
 
-/* STATE_DIR/served.conf: the scopes httpd serves, whether it has a health
- * check and a cluster, and its PidFile (so upkeepctl can tell a running
- * httpd from a stopped one).  Written only when it changes.  The figures are the main server's defaults;
- * a <Location> may set its own.  Rewritten at every start: a failure is
- * logged, never a failed start (upkeepctl then says it cannot check). */
+/* STATE_DIR/served.conf: the scopes httpd serves, with what clients of
+ * each get (the figures of the virtual host whose scope it is; a
+ * <Location> may set its own), whether it has a health check and a
+ * cluster, and its PidFile (so upkeepctl can tell a running httpd from a
+ * stopped one).  Checked at every start, written when it changes; a
+ * failure is logged, never a failed start (upkeepctl then says it cannot
+ * check). */
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
@@ -802,10 +804,23 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     sv.nscopes = upkeep_scope_count();
     sv.scopes = apr_pcalloc(ptemp, sizeof(*sv.scopes) * sv.nscopes);
     for (i = 0; i < sv.nscopes; i++) {
+        /* the figures of the first virtual host whose scope it is (they
+         * get the traffic), else the main server's */
+        const upkeep_dir_conf *sdc = dc;
+
+        for (v = s->next; v; v = v->next) {
+            const upkeep_dir_conf *vdc = ap_get_module_config(
+                v->lookup_defaults, &upkeep_module);
+
+            if (upkeep_conf_scope(vdc) == i) {
+                sdc = vdc;
+                break;
+            }
+        }
         sv.scopes[i].name = upkeep_scope_name(i);
-        sv.scopes[i].retry_after = upkeep_conf_retry_after(dc);
-        sv.scopes[i].hold_max_ms = upkeep_conf_hold_max_ms(dc);
-        sv.scopes[i].readonly_status = upkeep_conf_readonly_status(dc);
+        sv.scopes[i].retry_after = upkeep_conf_retry_after(sdc);
+        sv.scopes[i].hold_max_ms = upkeep_conf_hold_max_ms(sdc);
+        sv.scopes[i].readonly_status = upkeep_conf_readonly_status(sdc);
     }
     rv = upkeep_file_update(ptemp, path, upkeep_served_encode(ptemp, &sv),
                             APR_FPROT_UREAD | APR_FPROT_UWRITE

@@ -1361,6 +1361,12 @@ static int read_back(apr_pool_t *p, const ctl_args_t *a, const char *scope,
                asked->until ? " until " : ", no end",
                asked->until ? upkeep_when(p, asked->until, now) : "", tail);
     }
+    else if (*done && e.mode != want && e.layer == other) {
+        /* "already normal" must not read as the mode in force */
+        printf("scope %s: %s%s %s%s; it serves %s\n", scope, done,
+               upkeep_mode_name(want), where(layer), tail,
+               describe(p, &e, conf, now));
+    }
     else {
         printf("scope %s: %s%s%s\n", scope, done, describe(p, &e, conf, now),
                tail);
