@@ -907,9 +907,11 @@ static int cluster_write(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     return stored;
 }
 
-/* Every node that reported writes for the scope in the last half minute
- * (the others are gone) must have seen `version` and report none in
- * flight.  Returns the number of nodes still busy; *busy names one. */
+/* Every node that reported writes for the scope in the last ten minutes
+ * (UPKEEP_WRITES_TTL: the others are gone) must report, freshly, that it
+ * has seen `version` and that none is in flight; one that stopped
+ * reporting cannot be confirmed.  Returns the number of nodes not
+ * confirmed; *busy names one. */
 static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
                               const upkeep_cluster_conf_t *cc,
                               const char *scope, uint64_t version,
@@ -941,12 +943,17 @@ static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
             apr_hash_set(seen, node, APR_HASH_KEY_STRING, node);
             if (upkeep_mc_get(mc, i, p, upkeep_writes_key(p, cc, scope, node),
                               &value, &len, err) != UPKEEP_GET_FOUND
-                || !upkeep_writes_parse(value, &v, &n, &when)
-                || when < now - 30) {
-                continue;   /* gone */
+                || !upkeep_writes_parse(value, &v, &n, &when)) {
+                continue;   /* gone: no report in ten minutes */
             }
             (*nodes)++;
-            if (v < version || n > 0) {
+            if (when < now - UPKEEP_NODE_SILENT) {
+                pending++;
+                *busy = apr_psprintf(p, "%s (no report for %s: unconfirmed)",
+                                     node, upkeep_human_duration(p,
+                                                                 now - when));
+            }
+            else if (v < version || n > 0) {
                 pending++;
                 *busy = apr_psprintf(p, "%s (%s%" APR_INT64_T_FMT
                                      " in flight)", node, v < version
@@ -1010,15 +1017,20 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
         apr_pool_create(&round, p);
         pending = cluster_busy_nodes(round, mc, cc, scope, version, &nodes,
                                      &busy);
-        if (!pending) {
+        if (!pending && nodes) {
             apr_pool_destroy(round);
             break;
         }
+        if (!nodes) {
+            /* nobody to confirm: never "done on 0 nodes" */
+            pending = 1;
+            busy = "no node has reported in the last ten minutes";
+        }
         if (apr_time_now() >= deadline) {
             fprintf(stderr, "upkeepctl: timed out after %" APR_TIME_T_FMT
-                    " ms: %d of %d nodes still busy with scope '%s', e.g. %s; "
-                    "the mode stays in force\n", apr_time_as_msec(timeout),
-                    pending, nodes, scope, busy);
+                    " ms: %d of %d nodes not confirmed for scope '%s', e.g. "
+                    "%s; the mode stays in force\n",
+                    apr_time_as_msec(timeout), pending, nodes, scope, busy);
             return EXIT_UNCONFIRMED;
         }
         if (apr_time_now() >= next_word) {

@@ -118,9 +118,13 @@ apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
 /* --- writes in flight, per node (upkeepctl --cluster --wait) ---------- *
  * Every node's poller reports, per scope, the key
  *     PREFIX:SCOPE:writes:NODE = "CLUSTER-VERSION IN-FLIGHT UNIX-TIME"
- * (expiring, so a node that is gone drops out), and lists itself in
- * PREFIX:nodes (space separated). */
-#define UPKEEP_WRITES_TTL 60
+ * and lists itself in PREFIX:nodes (space separated).  A node whose report
+ * is older than UPKEEP_NODE_SILENT seconds has stopped reporting: --wait
+ * cannot confirm it (never "gone").  The report expires after
+ * UPKEEP_WRITES_TTL: a node removed for good is no longer expected ten
+ * minutes after its last report. */
+#define UPKEEP_NODE_SILENT 30
+#define UPKEEP_WRITES_TTL 600
 
 /* "host-1a2b3c4d": the host name and a hash of the state directory, so
  * two httpd instances on one host are two nodes. */

@@ -69,10 +69,42 @@ sub read_all { my ($s) = @_; local $/; my $r = <$s>; close $s; $r // '' }
     sleep 0.5;
     my ($rc, $out, $err) = on('A', sub { ctl('--cluster', 'readonly', '--wait', '--timeout', '500ms') });
     is($rc, 3, '--wait --timeout 500ms with a 3 s write on B exits 3 (done, not confirmed)');
-    like($err, qr/^upkeepctl: timed out after 500 ms: 1 of 2 nodes still busy with scope 'default', e\.g\. \S+ \(1 in flight\); the mode stays in force$/m,
+    like($err, qr/^upkeepctl: timed out after 500 ms: 1 of 2 nodes not confirmed for scope 'default', e\.g\. \S+ \(1 in flight\); the mode stays in force$/m,
          'the message names the busy node and its count') or diag($err);
     read_all($s);
     on('A', sub { ctl('--cluster', 'normal') });
+}
+
+# A node that stopped reporting (a stalled poller, a dead httpd) is not
+# "gone": --wait cannot confirm it and says so (issue 12).  "ghost" is
+# listed and last reported 40 s ago.
+{
+    my $mc = memcached_port();
+    my $nodes = mc_get($mc, 'upkeep:nodes') // '';
+    mc_set($mc, 'upkeep:nodes', "$nodes ghost ");
+    mc_set($mc, 'upkeep:default:writes:ghost', sprintf '99 0 %d', time - 40);
+    my ($rc, $out, $err) = on('A', sub { ctl('readonly', '--wait', '--timeout', '1s') });
+    is($rc, 3, 'a node that stopped reporting: --wait exits 3, not confirmed');
+    like($err, qr/not confirmed for scope 'default', e\.g\. ghost \(no report for 4\ds: unconfirmed\); the mode stays in force/,
+         '... naming the silent node') or diag($err);
+    unlike($out, qr/no write in flight on any/, '... and never says the writes are done');
+    is(on('A', sub { http_get('POST', '/')->{status} }), 503, '... the mode stays in force');
+    mc_set($mc, 'upkeep:nodes', $nodes);
+    mc_cmd($mc, 'delete upkeep:default:writes:ghost');
+    on('A', sub { ctl('normal') });
+}
+
+# No node has reported at all (here: servers nobody polls): never "done on
+# 0 nodes".
+{
+    my $empty = start_memcached();
+    my ($rc, $out, $err) = on('A', sub { ctl('--cluster', '--memcached', "127.0.0.1:$empty",
+                                             'readonly', '--wait', '--timeout', '1s') });
+    is($rc, 3, 'no node reports: --wait exits 3');
+    like($err, qr/no node has reported in the last ten minutes; the mode stays in force/, '... saying so') or diag($err);
+    unlike($out, qr/any of 0 nodes/, '... never "no write in flight on any of 0 nodes"');
+    stop_memcached($empty);
+    on('A', sub { ctl('normal') });
 }
 
 on($_, sub { stop_server() }) for qw(A B);
