@@ -611,5 +611,17 @@ for my $node (qw(A B)) {
 
 unless (Test::More->builder->is_passing) {
     diag("--- $_ (tail):\n" . substr(slurp($_), -3000)) for "$Tmp/haproxy.log", "$DbRun/mariadbd.err";
+    # each node's refusals and errors, and its 503s (the next file's test
+    # reuses the server roots)
+    my $last20 = sub { my @l = @_; @l > 20 ? join('', @l[-20 .. -1]) : join('', @l) };
+    for my $node (qw(A B)) {
+        on($node, sub {
+            my $sr = servroot();
+            diag("--- node $node: error.log (errors, warnings):\n" . $last20->(
+                grep { /:(?:error|warn|crit|emerg)\]|AH01257|cgid/ } split /^/m, slurp("$sr/logs/error.log")));
+            diag("--- node $node: access.log, 503s:\n" . $last20->(
+                grep { / 503 / } split /^/m, slurp("$sr/logs/access.log")));
+        });
+    }
 }
 done_testing();
