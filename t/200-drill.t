@@ -201,6 +201,23 @@ sub on { my ($node, $code) = @_; instance($NODE{$node}, $code) }
 my $Example = slurp("$Root/conf/example-cluster.conf");
 my ($HealthPath) = $Example =~ /^\s*UpkeepHealthCheck\s+(\S+)/m
     or die "conf/example-cluster.conf has no UpkeepHealthCheck\n";
+
+# Whether the node's access log has had no request but health checks for
+# $secs seconds.
+my %LogSeen;
+my $node_quiet = sub {
+    my ($node, $secs) = @_;
+    my $size = on($node, sub {
+        scalar grep { !/ \Q$HealthPath\E / } split /^/m, slurp(servroot() . '/logs/access.log')
+    });
+    my $seen = $LogSeen{$node};
+    if (!$seen || $seen->[0] != $size) {
+        $LogSeen{$node} = [$size, time];
+        return 0;
+    }
+    return time - $seen->[1] >= $secs;
+};
+
 my $Secret = "$Tmp/cluster.secret";
 write_file($Secret, "drill-secret-0123456789abcdef\n", 0600);
 
@@ -505,6 +522,11 @@ for my $node (qw(A B)) {
     ctl_ok($node, 'drain');
     ok(wait_for(30, sub { haproxy_status($node) =~ /^(DOWN|MAINT|NOLB)/ }),
        "(c) HAProxy takes drained node $node out") or diag('status: ' . haproxy_status($node));
+    # what HAProxy sent before it took the node out must end first: a CGI
+    # caught by the graceful restart gets mod_cgid's 503 (its daemon
+    # restarts), as on any httpd.  Wait until the node's access log has
+    # been still for a second.
+    ok(wait_for(15, sub { $node_quiet->($node, 1) }), "(c) node $node has finished the requests it had");
     deploy_app($node, 2);
     on($node, sub { restart_server('graceful') });
     ctl_ok($node, 'undrain');
