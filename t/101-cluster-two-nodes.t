@@ -329,16 +329,18 @@ fresh();
             my $pid = fork // die "fork: $!";
             if (!$pid) {
                 sleep $at - time if $at > time;
-                my ($rc, $out) = on($n, sub { ctl('--cluster', $mode) });
-                print {$w} "$n $out";
+                my ($rc, $out, $err) = on($n, sub { ctl('--cluster', $mode) });
+                print {$w} "$n $out" . ($rc ? "$n exit $rc, stderr: $err" : '');
                 close $w;
                 POSIX::_exit($rc);
             }
             $pid{$n} = $pid;
         }
         close $w;
-        for my $n (qw(A B)) { waitpid $pid{$n}, 0; is($? >> 8, 0, "round $round: node $n --cluster exits 0") }
+        my %rc;
+        for my $n (qw(A B)) { waitpid $pid{$n}, 0; $rc{$n} = $? >> 8 }
         my @said = <$r>;
+        is($rc{$_}, 0, "round $round: node $_ --cluster exits 0") or diag(@said) for qw(A B);
         my %v = map { /^(\w) .*\(version (\d+),/ ? ($1 => $2) : () } @said;
         $ties++ if ($v{A} // -1) == ($v{B} // -2);
         note("round $round: @said");
