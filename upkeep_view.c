@@ -317,20 +317,31 @@ static const char *json_layer(apr_pool_t *p, const upkeep_record_t *r,
                         upkeep_json_str(p, r->changed_by));
 }
 
+void upkeep_client_view(const upkeep_effective_t *e,
+                        const upkeep_served_scope_t *conf, int64_t now,
+                        upkeep_client_view_t *out)
+{
+    const upkeep_record_t *r = &e->rec[e->layer];
+
+    out->retry_after = upkeep_retry_after_at(r, conf ? conf->retry_after
+                                                     : UPKEEP_BUILTIN_RETRY_AFTER,
+                                             now);
+    out->hold_max_ms = r->hold_max_ms ? r->hold_max_ms
+                       : conf ? conf->hold_max_ms : UPKEEP_BUILTIN_HOLD_MAX_MS;
+    out->refusal_status = e->mode == UPKEEP_MODE_NORMAL ? 0
+                          : e->mode == UPKEEP_MODE_READONLY && conf
+                          ? conf->readonly_status : 503;
+}
+
 const char *upkeep_scope_json(apr_pool_t *p, const upkeep_scope_view_t *v,
                               int64_t now)
 {
     const upkeep_effective_t *e = v->eff;
     const upkeep_record_t *r = &e->rec[e->layer];
     const upkeep_record_t *w = e->pending >= 0 ? &e->rec[e->pending] : NULL;
-    int configured = v->conf ? v->conf->retry_after
-                             : UPKEEP_BUILTIN_RETRY_AFTER;
-    int hold_max = r->hold_max_ms ? r->hold_max_ms
-                   : v->conf ? v->conf->hold_max_ms
-                             : UPKEEP_BUILTIN_HOLD_MAX_MS;
-    int refusal = e->mode == UPKEEP_MODE_NORMAL ? 0
-                  : e->mode == UPKEEP_MODE_READONLY && v->conf
-                  ? v->conf->readonly_status : 503;
+    upkeep_client_view_t cv;
+
+    upkeep_client_view(e, v->conf, now, &cv);
 
     return apr_psprintf(p, "{\"scope\":%s,\"mode\":%s,\"layer\":%s,"
         "\"set_mode\":%s,\"reason\":%s,\"since\":%s,\"until\":%s,"
@@ -345,8 +356,8 @@ const char *upkeep_scope_json(apr_pool_t *p, const upkeep_scope_view_t *v,
         upkeep_json_str(p, upkeep_mode_name(r->mode)),
         upkeep_json_str(p, r->reason), upkeep_json_time(p, r->since),
         upkeep_json_time(p, r->until), e->expired ? "true" : "false",
-        upkeep_retry_after_at(r, configured, now), hold_max,
-        refusal ? apr_itoa(p, refusal) : "null", (apr_uint64_t)r->version,
+        cv.retry_after, cv.hold_max_ms,
+        cv.refusal_status ? apr_itoa(p, cv.refusal_status) : "null", (apr_uint64_t)r->version,
         upkeep_json_str(p, r->changed_by),
         w ? apr_psprintf(p, "{\"mode\":%s,\"starts\":%s,\"until\":%s,"
                          "\"layer\":%s}",

@@ -1310,6 +1310,7 @@ static const char *describe(apr_pool_t *p, const upkeep_effective_t *e,
                             const upkeep_served_scope_t *conf, int64_t now)
 {
     const upkeep_record_t *r = &e->rec[e->layer];
+    upkeep_client_view_t cv;
     const char *out;
 
     if (e->mode == UPKEEP_MODE_NORMAL) {
@@ -1331,17 +1332,11 @@ static const char *describe(apr_pool_t *p, const upkeep_effective_t *e,
         out = apr_psprintf(p, "%s, until %s", out,
                            upkeep_when(p, r->until, now));
     }
+    upkeep_client_view(e, conf, now, &cv);
     return apr_psprintf(p, "%s; clients get Retry-After %d%s", out,
-                        upkeep_retry_after_at(r, conf
-                                              ? conf->retry_after
-                                              : UPKEEP_BUILTIN_RETRY_AFTER,
-                                              now),
-                        e->mode == UPKEEP_MODE_HOLD
+                        cv.retry_after, e->mode == UPKEEP_MODE_HOLD
                         ? apr_psprintf(p, ", writes wait up to %d ms",
-                                       r->hold_max_ms ? r->hold_max_ms
-                                       : conf ? conf->hold_max_ms
-                                       : UPKEEP_BUILTIN_HOLD_MAX_MS)
-                        : "");
+                                       cv.hold_max_ms) : "");
 }
 
 /* After a flip: what this node serves for the scope now, read back from
@@ -1712,6 +1707,7 @@ static void print_scope(apr_pool_t *p, const char *name,
                         int have_cluster, const char *memcached, int64_t now)
 {
     const upkeep_record_t *r = &e->rec[e->layer];
+    upkeep_client_view_t cv;
     int l;
 
     if (e->mode == UPKEEP_MODE_NORMAL && e->pending >= 0) {
@@ -1741,20 +1737,17 @@ static void print_scope(apr_pool_t *p, const char *name,
                                            : "-");
     printf("  until:       %s\n", r->until && !e->expired
                                   ? upkeep_when(p, r->until, now) : "-");
+    upkeep_client_view(e, conf, now, &cv);
     if (e->mode != UPKEEP_MODE_NORMAL) {
         /* what refused clients get, whatever set it */
-        printf("  retry-after: %d\n", upkeep_retry_after_at(
-                   r, conf ? conf->retry_after : UPKEEP_BUILTIN_RETRY_AFTER,
-                   now));
-        printf("  refusal:     %d\n", e->mode == UPKEEP_MODE_READONLY && conf
-                                      ? conf->readonly_status : 503);
+        printf("  retry-after: %d\n", cv.retry_after);
+        printf("  refusal:     %d\n", cv.refusal_status);
     }
     else {
         printf("  retry-after: -\n");
     }
     if (e->mode == UPKEEP_MODE_HOLD) {
-        printf("  hold-max:    %d ms\n", r->hold_max_ms ? r->hold_max_ms
-               : conf ? conf->hold_max_ms : UPKEEP_BUILTIN_HOLD_MAX_MS);
+        printf("  hold-max:    %d ms\n", cv.hold_max_ms);
     }
     printf("  version:     %" APR_UINT64_T_FMT "\n", (apr_uint64_t)r->version);
     printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");

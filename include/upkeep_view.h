@@ -78,6 +78,20 @@ apr_status_t upkeep_scope_records(apr_pool_t *p, const char *dir,
 int upkeep_retry_after_at(const upkeep_record_t *rec, int configured,
                           int64_t now);
 
+/* What clients of a scope get now: the Retry-After of a refusal, how long
+ * a held write waits, the status of a refusal (0 in normal mode).  conf
+ * NULL: the built-in defaults.  One place for the JSON, upkeepctl's reply
+ * and its status. */
+typedef struct {
+    int retry_after;
+    int hold_max_ms;
+    int refusal_status;
+} upkeep_client_view_t;
+
+void upkeep_client_view(const upkeep_effective_t *e,
+                        const upkeep_served_scope_t *conf, int64_t now,
+                        upkeep_client_view_t *out);
+
 /* One scope as JSON: the object of `upkeepctl status --json` and of the
  * status page's ?json (README, "Status JSON"). */
 typedef struct {
