@@ -18,6 +18,9 @@
 #include "apr_escape.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
+#include "apr_thread_proc.h"
 
 #include "upkeep_cluster.h"
 
@@ -48,6 +51,32 @@ const char *upkeep_cluster_parse_servers(apr_pool_t *p, const char *list,
         cc->nservers++;
     }
     return cc->nservers ? NULL : "no server given";
+}
+
+const char *upkeep_cluster_server_name(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc,
+                                       int i)
+{
+    return apr_psprintf(p, strchr(cc->host[i], ':') ? "[%s]:%u" : "%s:%u",
+                        cc->host[i], (unsigned)cc->port[i]);
+}
+
+const char *upkeep_cluster_server_list(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc,
+                                       uint32_t mask, int json)
+{
+    const char *out = "";
+    int i;
+
+    for (i = 0; i < cc->nservers; i++) {
+        if (mask & (1u << i)) {
+            const char *name = upkeep_cluster_server_name(p, cc, i);
+
+            out = apr_pstrcat(p, out, *out ? (json ? "," : ", ") : "",
+                              json ? upkeep_json_str(p, name) : name, NULL);
+        }
+    }
+    return out;
 }
 
 const char *upkeep_cluster_check_prefix(const char *prefix)
@@ -336,21 +365,173 @@ apr_status_t upkeep_value_decode(apr_pool_t *p,
 
 /* --- transport ---------------------------------------------------------- */
 
+typedef enum {
+    JOB_IDLE,               /* the worker waits; a caller may fill the job */
+    JOB_QUEUED,             /* filled, not yet taken */
+    JOB_RUNNING,            /* inside libmemcached */
+    JOB_DONE                /* the result waits for its caller */
+} job_state_e;
+
+/* One server's worker.  Under lock: state, abandoned and the result; the
+ * job's key and value are the caller's to write while JOB_IDLE and the
+ * worker's to read while JOB_RUNNING. */
+typedef struct mc_worker_t {
+    struct mc_worker_t *next;
+    const char *name;                       /* "host:port" */
+    int timeout_ms;
+    memcached_st *h;                        /* the worker's alone */
+    apr_thread_mutex_t *lock;
+    apr_thread_cond_t *wake, *done;
+    job_state_e state;
+    int abandoned;                          /* its caller gave up on it */
+    int is_set, ttl;
+    char *key, *value;                      /* malloc'd, grown as needed */
+    apr_size_t key_len, key_cap, value_len, value_cap;
+    memcached_return_t rc;
+    char *got;                              /* malloc'd by libmemcached */
+    apr_size_t got_len;
+    char why[UPKEEP_ERRMSG_MAX / 2];
+} mc_worker_t;
+
+/* Every worker of the process, in a pool that is never destroyed: a late
+ * worker may be inside libmemcached until the process exits. */
+static apr_pool_t *workers_pool;
+static mc_worker_t *workers;
+
 struct upkeep_mc_t {
     int n;
-    memcached_st *h[UPKEEP_MAX_SERVERS];
-    const char *name[UPKEEP_MAX_SERVERS];
+    mc_worker_t *w[UPKEEP_MAX_SERVERS];
+    int started[UPKEEP_MAX_SERVERS];        /* this caller's job runs */
+    int late[UPKEEP_MAX_SERVERS];
 };
 
-static apr_status_t mc_cleanup(void *data)
+static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
 {
-    upkeep_mc_t *mc = data;
-    int i;
+    mc_worker_t *w = data;
 
-    for (i = 0; i < mc->n; i++) {
-        memcached_free(mc->h[i]);
+    (void)t;
+    apr_thread_mutex_lock(w->lock);
+    for (;;) {
+        memcached_return_t rc;
+        uint32_t flags;
+        size_t n = 0;
+        char *got = NULL;
+
+        while (w->state != JOB_QUEUED) {
+            apr_thread_cond_wait(w->wake, w->lock);
+        }
+        w->state = JOB_RUNNING;
+        apr_thread_mutex_unlock(w->lock);
+        if (w->is_set) {
+            rc = memcached_set(w->h, w->key, w->key_len, w->value,
+                               w->value_len, (time_t)w->ttl, 0);
+        }
+        else {
+            got = memcached_get(w->h, w->key, w->key_len, &n, &flags, &rc);
+        }
+        apr_thread_mutex_lock(w->lock);
+        w->rc = rc;
+        apr_cpystrn(w->why, memcached_strerror(w->h, rc), sizeof(w->why));
+        if (w->abandoned) {
+            free(got);
+            w->state = JOB_IDLE;
+        }
+        else {
+            w->got = got;
+            w->got_len = n;
+            w->state = JOB_DONE;
+            apr_thread_cond_signal(w->done);
+        }
     }
-    return APR_SUCCESS;
+    return NULL;
+}
+
+/* Copies len bytes into a malloc'd buffer kept for the next job. */
+static int keep_copy(char **buf, apr_size_t *cap, const char *src,
+                     apr_size_t len)
+{
+    if (len + 1 > *cap) {
+        char *b = realloc(*buf, len + 1);
+
+        if (!b) {
+            return 0;
+        }
+        *buf = b;
+        *cap = len + 1;
+    }
+    memcpy(*buf, src, len);
+    (*buf)[len] = '\0';
+    return 1;
+}
+
+/* The worker of host:port with this timeout, started on first use. */
+static mc_worker_t *worker_for(apr_pool_t *p,
+                               const upkeep_cluster_conf_t *cc, int i,
+                               char *errbuf)
+{
+    const char *host = cc->host[i], *name;
+    apr_port_t port = cc->port[i];
+    int timeout_ms = cc->timeout_ms;
+    apr_threadattr_t *attr;
+    apr_thread_t *thread;
+    mc_worker_t *w;
+    memcached_st *h;
+
+    name = upkeep_cluster_server_name(p, cc, i);
+    for (w = workers; w; w = w->next) {
+        if (w->timeout_ms == timeout_ms && strcmp(w->name, name) == 0) {
+            return w;
+        }
+    }
+    if (!workers_pool
+        && apr_pool_create_unmanaged(&workers_pool) != APR_SUCCESS) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
+        return NULL;
+    }
+    if (!(h = memcached_create(NULL))) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
+        return NULL;
+    }
+    /* libmemcached waits seconds by default; each wait of the worker stays
+     * within the timeout too, so a late worker is free again soon */
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
+                           (uint64_t)timeout_ms);
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_POLL_TIMEOUT,
+                           (uint64_t)timeout_ms);
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                           (uint64_t)timeout_ms * 1000);
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                           (uint64_t)timeout_ms * 1000);
+    /* retry a failed server on the next operation, not seconds later */
+    memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
+    if (memcached_server_add(h, host, port) != MEMCACHED_SUCCESS) {
+        memcached_free(h);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot add server %s", name);
+        return NULL;
+    }
+    w = apr_pcalloc(workers_pool, sizeof(*w));
+    w->name = apr_pstrdup(workers_pool, name);
+    w->timeout_ms = timeout_ms;
+    w->h = h;
+    if (apr_thread_mutex_create(&w->lock, APR_THREAD_MUTEX_DEFAULT,
+                                workers_pool) != APR_SUCCESS
+        || apr_thread_cond_create(&w->wake, workers_pool) != APR_SUCCESS
+        || apr_thread_cond_create(&w->done, workers_pool) != APR_SUCCESS
+        || apr_threadattr_create(&attr, workers_pool) != APR_SUCCESS
+        || apr_threadattr_detach_set(attr, 1) != APR_SUCCESS
+        || apr_thread_create(&thread, attr, worker_main, w, workers_pool)
+           != APR_SUCCESS) {
+        /* what was made stays in workers_pool, unused */
+        memcached_free(h);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot start a thread for "
+                     "memcached server %s", name);
+        return NULL;
+    }
+    w->next = workers;
+    workers = w;
+    return w;
 }
 
 apr_status_t upkeep_mc_open(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
@@ -359,65 +540,148 @@ apr_status_t upkeep_mc_open(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     upkeep_mc_t *mc = apr_pcalloc(p, sizeof(*mc));
     int i;
 
-    apr_pool_cleanup_register(p, mc, mc_cleanup, apr_pool_cleanup_null);
     for (i = 0; i < cc->nservers; i++) {
-        memcached_st *h = memcached_create(NULL);
-
-        if (!h) {
-            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
-            return APR_ENOMEM;
+        mc->w[i] = worker_for(p, cc, i, errbuf);
+        if (!mc->w[i]) {
+            return APR_EGENERAL;
         }
-        mc->h[mc->n] = h;
-        mc->name[mc->n++] = apr_psprintf(p, "%s:%u", cc->host[i],
-                                         (unsigned)cc->port[i]);
-        /* libmemcached waits seconds by default; a poller or an operator
-         * must hear "no answer" in a fraction of a second instead. */
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
-                               (uint64_t)cc->timeout_ms);
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_POLL_TIMEOUT,
-                               (uint64_t)cc->timeout_ms);
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
-                               (uint64_t)cc->timeout_ms * 1000);
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
-                               (uint64_t)cc->timeout_ms * 1000);
-        /* retry a failed server on the next poll, not seconds later */
-        memcached_behavior_set(h, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
-        if (memcached_server_add(h, cc->host[i], cc->port[i])
-                != MEMCACHED_SUCCESS) {
-            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot add server %s",
-                         mc->name[i]);
-            return APR_EINVAL;
-        }
+        mc->n++;
     }
     *mcp = mc;
     return APR_SUCCESS;
+}
+
+/* Hands server i its job; 0 when its worker is still busy with a late
+ * one. */
+static int job_start(upkeep_mc_t *mc, int i, const char *key,
+                     const char *value, int ttl, char *errbuf)
+{
+    mc_worker_t *w = mc->w[i];
+    int ok;
+
+    mc->started[i] = 0;
+    apr_thread_mutex_lock(w->lock);
+    if (w->state != JOB_IDLE) {
+        apr_thread_mutex_unlock(w->lock);
+        mc->late[i] = 1;
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: still busy with an "
+                     "operation that got no answer within %d ms", w->name,
+                     w->timeout_ms);
+        return 0;
+    }
+    ok = keep_copy(&w->key, &w->key_cap, key, strlen(key))
+         && (!value || keep_copy(&w->value, &w->value_cap, value,
+                                 strlen(value)));
+    if (ok) {
+        w->key_len = strlen(key);
+        w->value_len = value ? strlen(value) : 0;
+        w->is_set = value != NULL;
+        w->ttl = ttl;
+        w->abandoned = 0;
+        w->state = JOB_QUEUED;
+        apr_thread_cond_signal(w->wake);
+    }
+    apr_thread_mutex_unlock(w->lock);
+    if (!ok) {
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: out of memory", w->name);
+        return 0;
+    }
+    mc->started[i] = 1;
+    return 1;
+}
+
+/* Waits for server i's job until the deadline; past it, the job is left
+ * to its worker and counts as no answer. */
+static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
+                               apr_time_t deadline, char **value,
+                               apr_size_t *len, char *errbuf)
+{
+    mc_worker_t *w = mc->w[i];
+    upkeep_get_e r;
+
+    if (!mc->started[i]) {
+        return UPKEEP_GET_ERROR;    /* job_start() said why */
+    }
+    mc->started[i] = 0;
+    apr_thread_mutex_lock(w->lock);
+    while (w->state != JOB_DONE) {
+        apr_time_t now = apr_time_now();
+
+        if (now >= deadline) {
+            w->abandoned = 1;
+            apr_thread_mutex_unlock(w->lock);
+            mc->late[i] = 1;
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: no answer within "
+                         "%d ms", w->name, w->timeout_ms);
+            return UPKEEP_GET_ERROR;
+        }
+        apr_thread_cond_timedwait(w->done, w->lock, deadline - now);
+    }
+    mc->late[i] = 0;
+    if (w->rc == MEMCACHED_NOTFOUND) {
+        r = UPKEEP_GET_MISSING;
+    }
+    else if (w->rc != MEMCACHED_SUCCESS) {
+        r = UPKEEP_GET_ERROR;
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", w->name, w->why);
+    }
+    else {
+        r = UPKEEP_GET_FOUND;
+        if (value) {
+            *value = apr_pstrmemdup(p, w->got ? w->got : "", w->got_len);
+            *len = w->got_len;
+        }
+    }
+    free(w->got);
+    w->got = NULL;
+    w->state = JOB_IDLE;
+    apr_thread_mutex_unlock(w->lock);
+    return r;
+}
+
+static apr_time_t deadline_of(const upkeep_mc_t *mc)
+{
+    return apr_time_now()
+           + apr_time_from_msec(mc->n ? mc->w[0]->timeout_ms : 0);
+}
+
+void upkeep_mc_each(upkeep_mc_t *mc, apr_pool_t *p, const char *key,
+                    const char *value, int ttl, const int *want,
+                    upkeep_mc_reply_t *out)
+{
+    apr_time_t deadline = deadline_of(mc);
+    int i;
+
+    for (i = 0; i < mc->n; i++) {
+        out[i].got = UPKEEP_GET_ERROR;
+        out[i].value = NULL;
+        out[i].len = 0;
+        out[i].err[0] = '\0';
+        if (!want || want[i]) {
+            job_start(mc, i, key, value, ttl, out[i].err);
+        }
+        else {
+            mc->started[i] = 0;
+        }
+    }
+    for (i = 0; i < mc->n; i++) {
+        if (!want || want[i]) {
+            out[i].got = job_finish(mc, i, p, deadline, &out[i].value,
+                                    &out[i].len, out[i].err);
+        }
+    }
 }
 
 upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
                            const char *key, char **value, apr_size_t *len,
                            char *errbuf)
 {
-    memcached_return_t rc;
-    uint32_t flags;
-    size_t n = 0;
-    char *v = memcached_get(mc->h[i], key, strlen(key), &n, &flags, &rc);
+    apr_time_t deadline = deadline_of(mc);
 
-    if (rc == MEMCACHED_NOTFOUND) {
-        free(v);
-        return UPKEEP_GET_MISSING;
-    }
-    if (rc != MEMCACHED_SUCCESS) {
-        free(v);
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", mc->name[i],
-                     memcached_strerror(mc->h[i], rc));
+    if (!job_start(mc, i, key, NULL, 0, errbuf)) {
         return UPKEEP_GET_ERROR;
     }
-    *value = apr_pstrmemdup(p, v ? v : "", n);
-    *len = n;
-    free(v);
-    return UPKEEP_GET_FOUND;
+    return job_finish(mc, i, p, deadline, value, len, errbuf);
 }
 
 apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
@@ -429,20 +693,24 @@ apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
 apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
                                const char *value, int ttl, char *errbuf)
 {
-    memcached_return_t rc = memcached_set(mc->h[i], key, strlen(key), value,
-                                          strlen(value), (time_t)ttl, 0);
+    apr_time_t deadline = deadline_of(mc);
 
-    if (rc != MEMCACHED_SUCCESS) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", mc->name[i],
-                     memcached_strerror(mc->h[i], rc));
+    if (!job_start(mc, i, key, value, ttl, errbuf)
+        || job_finish(mc, i, NULL, deadline, NULL, NULL, errbuf)
+           != UPKEEP_GET_FOUND) {
         return APR_EGENERAL;
     }
     return APR_SUCCESS;
 }
 
+int upkeep_mc_late(const upkeep_mc_t *mc, int i)
+{
+    return mc->late[i];
+}
+
 const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
 {
-    return mc->name[i];
+    return mc->w[i]->name;
 }
 
 /* --- writes in flight, per node ---------------------------------------- */

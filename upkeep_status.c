@@ -93,6 +93,16 @@ int upkeep_health_check(request_rec *r, int lookup_uri)
     return OK;
 }
 
+/* The servers the poller finds failing: JSON strings, or HTML words. */
+static const char *failing_servers(request_rec *r,
+                                   const upkeep_cluster_conf_t *cc, int json)
+{
+    const char *list = upkeep_cluster_server_list(
+        r->pool, cc, atomic_load(&upkeep_live()->sync.failing_servers), json);
+
+    return json ? list : ap_escape_html(r->pool, list);
+}
+
 /* What this server's configuration gives clients of every scope (the
  * same figures httpd records for upkeepctl in served.conf). */
 static upkeep_served_scope_t served_defaults(request_rec *r)
@@ -114,7 +124,8 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
                         int64_t now)
 {
     upkeep_live_t *live = upkeep_live();
-    int cluster = upkeep_cluster_conf(r->pool, r->server) != NULL;
+    const upkeep_cluster_conf_t *cc = upkeep_cluster_conf(r->pool,
+                                                          r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
     upkeep_served_scope_t conf = served_defaults(r);
     char host[APRMAXHOSTLEN + 1] = "localhost";
@@ -129,12 +140,14 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
                upkeep_json_time(r->pool, atomic_load(&live->drain.since)),
                (apr_int64_t)atomic_load(&live->held_total),
                upkeep_hold_limit(r->server));
-    if (cluster) {
-        ap_rprintf(r, "\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s},",
+    if (cc) {
+        ap_rprintf(r, "\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s,"
+                   "\"failing_servers\":[%s]},",
                    upkeep_json_time(r->pool, last_ok),
                    last_ok ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
                                           now - last_ok) : "null",
-                   atomic_load(&live->sync.failing) ? "true" : "false");
+                   atomic_load(&live->sync.failing) ? "true" : "false",
+                   failing_servers(r, cc, 1));
     }
     ap_rputs("\"scopes\":[", r);
     for (i = 0; i < n; i++) {
@@ -171,6 +184,8 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
                            int64_t now)
 {
     upkeep_live_t *live = upkeep_live();
+    const upkeep_cluster_conf_t *cc = upkeep_cluster_conf(r->pool,
+                                                          r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
     int i, c, m;
 
@@ -215,16 +230,28 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
     ap_rprintf(r, "# HELP upkeep_drained 1 while this node is drained.\n"
                "# TYPE upkeep_drained gauge\nupkeep_drained %u\n",
                (unsigned)atomic_load(&live->drain.drained));
-    if (upkeep_cluster_conf(r->pool, r->server)) {
+    if (cc) {
+        uint32_t failing = atomic_load(&live->sync.failing_servers);
+
         ap_rprintf(r, "# HELP upkeep_sync_age_seconds Seconds since the last "
                    "good cluster poll (-1: none yet).\n"
                    "# TYPE upkeep_sync_age_seconds gauge\n"
                    "upkeep_sync_age_seconds %" APR_INT64_T_FMT "\n"
-                   "# HELP upkeep_sync_failing 1 while no memcached server "
-                   "answers.\n# TYPE upkeep_sync_failing gauge\n"
-                   "upkeep_sync_failing %u\n",
+                   "# HELP upkeep_sync_lost 1 while no memcached server "
+                   "answers (the last known cluster mode is kept).\n"
+                   "# TYPE upkeep_sync_lost gauge\n"
+                   "upkeep_sync_lost %u\n"
+                   "# HELP upkeep_sync_failing 1 while a memcached server "
+                   "misses its deadline or errs (the poller skips it and "
+                   "tries it again with backoff).\n"
+                   "# TYPE upkeep_sync_failing gauge\n",
                    last_ok ? now - last_ok : (apr_int64_t)-1,
                    (unsigned)atomic_load(&live->sync.failing));
+        for (i = 0; i < cc->nservers; i++) {
+            ap_rprintf(r, "upkeep_sync_failing{server=\"%s\"} %d\n",
+                       upkeep_cluster_server_name(r->pool, cc, i),
+                       (failing >> i) & 1);
+        }
     }
 }
 
@@ -232,6 +259,8 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                         int64_t now)
 {
     upkeep_live_t *live = upkeep_live();
+    const upkeep_cluster_conf_t *cc = upkeep_cluster_conf(r->pool,
+                                                          r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
     int i, l;
 
@@ -246,12 +275,14 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                atomic_load(&live->drain.drained) ? "drained" : "serving",
                (apr_int64_t)atomic_load(&live->held_total),
                upkeep_hold_limit(r->server));
-    if (upkeep_cluster_conf(r->pool, r->server)) {
-        ap_rprintf(r, " Cluster sync: %s%s.", last_ok
+    if (cc) {
+        const char *bad = failing_servers(r, cc, 0);
+
+        ap_rprintf(r, " Cluster sync: %s%s%s%s.", last_ok
                    ? apr_psprintf(r->pool, "last good poll %" APR_INT64_T_FMT
                                   " s ago", now - last_ok) : "no good poll yet",
                    atomic_load(&live->sync.failing) ? ", no memcached server "
-                   "answers" : "");
+                   "answers" : "", *bad ? "; failing: " : "", bad);
     }
     ap_rputs("</p>\n<table>\n<tr><th>scope</th><th>mode</th><th>layer</th>"
              "<th>local</th><th>cluster</th><th>reason</th><th>since</th>"

@@ -6,6 +6,12 @@
  * cluster value from every memcached server, keeps the newest valid one in
  * the shared slots, and writes it back where it is missing or older, so a
  * restarted or evicted memcached heals by itself.
+ *
+ * Each step of a poll asks all servers at once and is over within
+ * UpkeepMemcachedTimeout (upkeep_mc_each()).  A server that misses the
+ * deadline or errs is skipped for the rest of the poll and backed off, so
+ * however the others behave, a flip on a healthy server is in force here
+ * within one interval plus one timeout.
  */
 
 #include <string.h>
@@ -18,9 +24,18 @@
 
 #define UPKEEP_SYNC_WATCHDOG "_upkeep_sync_"
 
+/* How a server has fared, in the polling process. */
+typedef struct {
+    int failing;                /* UPK0032 logged, UPK0033 not yet */
+    int failures;               /* failed polls in a row */
+    apr_time_t since;           /* the first of them */
+    apr_time_t retry_at;        /* skipped until then */
+} server_health_t;
+
 typedef struct {
     server_rec *s;
     upkeep_cluster_conf_t *cc;
+    apr_interval_time_t interval;
     upkeep_live_t *live;
     upkeep_slot_t **slots;      /* by scope registry index */
     apr_pool_t *pool;           /* the handles', owned by the poller */
@@ -34,6 +49,7 @@ typedef struct {
     upkeep_mc_t *mc;            /* created in the polling process */
     const char *node;           /* this node's id (writes in flight) */
     int lost;                   /* no server answered the last poll */
+    server_health_t health[UPKEEP_MAX_SERVERS];
     /* a bad value is logged once, not on every poll, even when it comes
      * back after the poller wrote over it */
     uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS][4];
@@ -72,10 +88,103 @@ static void log_bad_value(upkeep_poller_t *pl, int scope, int server,
                  upkeep_mc_server_name(pl->mc, server), why);
 }
 
+/* upkeep_mc_each() on the servers of want; a server that does not
+ * answer is out of ok (want when ok is NULL) for the rest of the poll,
+ * and why[] says why. */
+static upkeep_mc_reply_t *pl_each(upkeep_poller_t *pl, apr_pool_t *p,
+                                  const char *key, const char *value, int ttl,
+                                  int *want, const char **why, int *ok)
+{
+    upkeep_mc_reply_t *r = apr_palloc(p, UPKEEP_MAX_SERVERS * sizeof(*r));
+    int j;
+
+    upkeep_mc_each(pl->mc, p, key, value, ttl, want, r);
+    for (j = 0; j < pl->cc->nservers; j++) {
+        if (want[j] && r[j].got == UPKEEP_GET_ERROR) {
+            (ok ? ok : want)[j] = 0;
+            const char *name = upkeep_mc_server_name(pl->mc, j);
+            apr_size_t n = strlen(name);
+
+            /* the server is named where why[] is used */
+            why[j] = strncmp(r[j].err, name, n) == 0
+                     && strncmp(r[j].err + n, ": ", 2) == 0
+                     ? apr_pstrdup(p, r[j].err + n + 2)
+                     : apr_pstrdup(p, r[j].err);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pl->s,
+                         "UPK0024: %s %s: %s", value ? "cannot write"
+                         : "cannot read", key, r[j].err);
+        }
+    }
+    return r;
+}
+
+/* A failing server is skipped until this long after its last failure:
+ * two intervals (the next poll goes without it), doubling with each
+ * failure in a row, up to BACKOFF_MAX (or the interval, when that is
+ * longer).  So a dead server costs a poll at most one timeout now and
+ * then, and one that is back is used again within seconds. */
+#define BACKOFF_MAX apr_time_from_sec(2)
+
+static apr_interval_time_t backoff(const upkeep_poller_t *pl, int failures)
+{
+    apr_interval_time_t b = 2 * pl->interval;
+
+    while (--failures > 0 && b < BACKOFF_MAX) {
+        b *= 2;
+    }
+    if (b > BACKOFF_MAX) {
+        b = BACKOFF_MAX;
+    }
+    return b > pl->interval ? b : pl->interval;
+}
+
+/* Logs a server that starts failing and one that answers again, once
+ * each, and publishes which ones fail (upkeep_sync_failing). */
+static void server_health(upkeep_poller_t *pl, const int *tried,
+                          const int *ok, const char *const *why)
+{
+    apr_time_t now = apr_time_now();
+    uint32_t mask = 0;
+    int j;
+
+    for (j = 0; j < pl->cc->nservers; j++) {
+        server_health_t *h = &pl->health[j];
+        const char *name = upkeep_mc_server_name(pl->mc, j);
+
+        if (tried[j] && ok[j]) {
+            if (h->failing) {
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pl->s, "UPK0033: "
+                             "memcached server %s answers again (it failed "
+                             "for %" APR_TIME_T_FMT " s)", name,
+                             apr_time_sec(now - h->since));
+            }
+            h->failing = h->failures = 0;
+        }
+        else if (tried[j]) {
+            h->failures++;
+            h->retry_at = now + backoff(pl, h->failures);
+            if (!h->failing) {
+                h->failing = 1;
+                h->since = now;
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, pl->s, "UPK0032: "
+                             "memcached server %s starts failing: %s; the "
+                             "poller skips it, trying it again at least "
+                             "every %" APR_TIME_T_FMT " ms", name,
+                             why[j] ? why[j] : "no answer",
+                             apr_time_as_msec(backoff(pl, 64)));
+            }
+        }
+        if (h->failing) {
+            mask |= 1u << j;
+        }
+    }
+    atomic_store(&pl->live->sync.failing_servers, mask);
+}
+
 /* Tells upkeepctl --cluster --wait how many writes run here, and which
  * cluster version this node has seen. */
 static void report_writes(upkeep_poller_t *pl, int i, apr_pool_t *p,
-                          const int *server_ok, uint64_t version)
+                          int *server_ok, const char **why, uint64_t version)
 {
     const char *key = upkeep_writes_key(p, pl->cc, upkeep_scope_name(i),
                                         pl->node);
@@ -86,86 +195,66 @@ static void report_writes(upkeep_poller_t *pl, int i, apr_pool_t *p,
                                          &pl->slots[i]->inflight_writes),
                                      (apr_int64_t)apr_time_sec(
                                          apr_time_now()));
-    char err[UPKEEP_ERRMSG_MAX];
-    int j;
 
-    for (j = 0; j < pl->cc->nservers; j++) {
-        if (server_ok[j]) {
-            upkeep_mc_set_ttl(pl->mc, j, key, value, UPKEEP_WRITES_TTL, err);
-        }
-    }
+    pl_each(pl, p, key, value, UPKEEP_WRITES_TTL, server_ok, why, NULL);
 }
 
 /* Lists this node in PREFIX:nodes on every server that lacks it. */
 static void register_node(upkeep_poller_t *pl, apr_pool_t *p,
-                          const int *server_ok)
+                          int *server_ok, const char **why)
 {
     const char *key = upkeep_nodes_key(p, pl->cc);
     const char *me = apr_pstrcat(p, " ", pl->node, " ", NULL);
-    char err[UPKEEP_ERRMSG_MAX];
-    int j;
+    upkeep_mc_reply_t *got = pl_each(pl, p, key, NULL, 0, server_ok, why,
+                                     NULL);
+    int lacking[UPKEEP_MAX_SERVERS] = { 0 }, j, any = 0;
+    const char *list = " ";
 
     for (j = 0; j < pl->cc->nservers; j++) {
-        char *list = NULL;
-        apr_size_t len;
-        upkeep_get_e r;
-
-        if (!server_ok[j]) {
-            continue;
+        if (server_ok[j] && !(got[j].got == UPKEEP_GET_FOUND
+                              && strstr(got[j].value, me))) {
+            lacking[j] = any = 1;
+            if (got[j].got == UPKEEP_GET_FOUND) {
+                list = got[j].value;
+            }
         }
-        r = upkeep_mc_get(pl->mc, j, p, key, &list, &len, err);
-        if (r == UPKEEP_GET_ERROR || (r == UPKEEP_GET_FOUND
-                                      && strstr(list, me))) {
-            continue;
-        }
-        /* a node that registers at the same moment may be lost here; it
-         * re-registers on its next poll */
-        upkeep_mc_set(pl->mc, j, key, apr_pstrcat(p, r == UPKEEP_GET_FOUND
-                                                  ? list : " ", pl->node,
-                                                  " ", NULL), err);
+    }
+    /* a node that registers at the same moment may be lost here; it
+     * re-registers on its next poll */
+    if (any) {
+        pl_each(pl, p, key, apr_pstrcat(p, list, pl->node, " ", NULL), 0,
+                lacking, why, server_ok);
     }
 }
 
 /* One scope: returns how many servers answered. */
 static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
-                      int *server_ok)
+                      int *server_ok, const char **why)
 {
     const char *name = upkeep_scope_name(i);
     const char *key = upkeep_cluster_key(p, pl->cc, name);
     upkeep_record_t layers[UPKEEP_LAYER_COUNT], got[UPKEEP_MAX_SERVERS];
     upkeep_record_t *best;
+    upkeep_mc_reply_t *r;
     int stale[UPKEEP_MAX_SERVERS] = { 0 };
     int j, mode, layer, answered = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
     upkeep_slot_read(pl->slots[i], 0, &mode, &layer, layers, 1);
     best = &layers[UPKEEP_LAYER_CLUSTER];
+    r = pl_each(pl, p, key, NULL, 0, server_ok, why, NULL);
     for (j = 0; j < pl->cc->nservers; j++) {
-        char *value;
-        apr_size_t len;
-        upkeep_get_e r;
-
         if (!server_ok[j]) {
-            continue;   /* it did not answer for an earlier scope */
-        }
-        if (atomic_load(&pl->stopping)) {
-            return answered;
-        }
-        r = upkeep_mc_get(pl->mc, j, p, key, &value, &len, err);
-        if (r == UPKEEP_GET_ERROR) {
-            server_ok[j] = 0;
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pl->s,
-                         "UPK0024: cannot read %s: %s", key, err);
             continue;
         }
         answered++;
         stale[j] = 1;
-        if (r == UPKEEP_GET_MISSING) {
+        if (r[j].got == UPKEEP_GET_MISSING) {
             continue;   /* no news; healed below */
         }
-        if (upkeep_value_decode(p, pl->cc, name, value, len, &got[j], err)
-                != APR_SUCCESS) {
-            log_bad_value(pl, i, j, key, value, len, err);
+        if (upkeep_value_decode(p, pl->cc, name, r[j].value, r[j].len,
+                                &got[j], err) != APR_SUCCESS) {
+            log_bad_value(pl, i, j, key, r[j].value, r[j].len, err);
             continue;
         }
         stale[j] = 0;
@@ -179,7 +268,10 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
          * only hear of it here */
         msync(pl->live, sizeof(*pl->live), MS_SYNC);
     }
-    report_writes(pl, i, p, server_ok, best->version);
+    if (atomic_load(&pl->stopping)) {
+        return answered;
+    }
+    report_writes(pl, i, p, server_ok, why, best->version);
     if (best->version == 0) {
         return answered;    /* nothing was ever published: nothing to heal */
     }
@@ -198,16 +290,17 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
         return answered;
     }
     for (j = 0; j < pl->cc->nservers; j++) {
-        if (server_ok[j] && (stale[j] || upkeep_record_newer(best, &got[j])
-                                         > 0)) {
-            if (upkeep_mc_set(pl->mc, j, key, upkeep_value_encode(
-                                  p, pl->cc, name, best), err)
-                    == APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_INFO, 0, pl->s, "UPK0025: "
-                             "wrote version %" APR_UINT64_T_FMT " of %s back "
-                             "to %s", (apr_uint64_t)best->version, key,
-                             upkeep_mc_server_name(pl->mc, j));
-            }
+        stale[j] = server_ok[j] && (stale[j]
+                                    || upkeep_record_newer(best, &got[j]) > 0);
+    }
+    r = pl_each(pl, p, key, upkeep_value_encode(p, pl->cc, name, best), 0,
+                stale, why, server_ok);
+    for (j = 0; j < pl->cc->nservers; j++) {
+        if (stale[j] && r[j].got == UPKEEP_GET_FOUND) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, pl->s, "UPK0025: "
+                         "wrote version %" APR_UINT64_T_FMT " of %s back "
+                         "to %s", (apr_uint64_t)best->version, key,
+                         upkeep_mc_server_name(pl->mc, j));
         }
     }
     return answered;
@@ -220,8 +313,10 @@ static int poll_scope(upkeep_poller_t *pl, int i, apr_pool_t *p,
  * sees the poll. */
 static void stop_polls(upkeep_poller_t *pl)
 {
+    /* each server misses at most one deadline a poll */
     apr_time_t give_up = apr_time_now()
-                         + apr_time_from_msec(2 * pl->cc->timeout_ms + 100);
+                         + apr_time_from_msec((pl->cc->nservers + 1)
+                                              * pl->cc->timeout_ms + 100);
 
     atomic_store(&pl->stopping, 1);
     while (atomic_load(&pl->polling) && apr_time_now() < give_up) {
@@ -231,8 +326,10 @@ static void stop_polls(upkeep_poller_t *pl)
 
 static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
 {
-    int server_ok[UPKEEP_MAX_SERVERS];
-    int64_t now = apr_time_sec(apr_time_now());
+    int tried[UPKEEP_MAX_SERVERS], server_ok[UPKEEP_MAX_SERVERS];
+    const char *why[UPKEEP_MAX_SERVERS] = { NULL };
+    apr_time_t t = apr_time_now();
+    int64_t now = apr_time_sec(t);
     int i, j, answered = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
@@ -248,18 +345,21 @@ static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
         }
     }
     for (j = 0; j < pl->cc->nservers; j++) {
-        server_ok[j] = 1;
+        /* backed off, or its worker still busy with a late operation */
+        tried[j] = t >= pl->health[j].retry_at;
+        server_ok[j] = tried[j];
     }
     for (i = 0; i < upkeep_scope_count() && !atomic_load(&pl->stopping);
          i++) {
-        answered += poll_scope(pl, i, p, server_ok);
+        answered += poll_scope(pl, i, p, server_ok, why);
     }
     if (atomic_load(&pl->stopping)) {
         return;
     }
     if (answered) {
-        register_node(pl, p, server_ok);
+        register_node(pl, p, server_ok, why);
     }
+    server_health(pl, tried, server_ok, why);
     atomic_store(&pl->live->sync.last_try, now);
     if (answered) {
         atomic_store(&pl->live->sync.last_ok, now);
@@ -342,8 +442,10 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
     poller->live = live;
     poller->slots = slots;
     poller->node = upkeep_node_id(pconf, dir);
+    poller->interval = upkeep_sync_interval(s);
     /* a new poller reports a lost sync afresh (UPK0021) */
     atomic_store(&live->sync.failing, 0);
+    atomic_store(&live->sync.failing_servers, 0);
     rv = upkeep_watchdog_start(pconf, UPKEEP_SYNC_WATCHDOG,
                                upkeep_sync_interval(s), poller, upkeep_poll);
     if (rv != APR_SUCCESS) {

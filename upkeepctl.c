@@ -848,6 +848,7 @@ static void cluster_read(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
                          const char *scope, cluster_link_t *cl,
                          upkeep_record_t *newest)
 {
+    upkeep_mc_reply_t r[UPKEEP_MAX_SERVERS];
     char err[UPKEEP_ERRMSG_MAX];
     int i, answered = 0;
 
@@ -855,22 +856,19 @@ static void cluster_read(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
     if (upkeep_mc_open(p, cc, &cl->mc, err) != APR_SUCCESS) {
         fail("%s; not changed", err);
     }
+    upkeep_mc_each(cl->mc, p, cl->key, NULL, 0, NULL, r);
     for (i = 0; i < cc->nservers; i++) {
         upkeep_record_t there;
-        char *value;
-        apr_size_t len;
-        upkeep_get_e r = upkeep_mc_get(cl->mc, i, p, cl->key, &value, &len,
-                                       err);
 
-        cl->answered[i] = r != UPKEEP_GET_ERROR;
+        cl->answered[i] = r[i].got != UPKEEP_GET_ERROR;
         if (!cl->answered[i]) {
-            fprintf(stderr, "upkeepctl: warning: %s\n", err);
+            fprintf(stderr, "upkeepctl: warning: %s\n", r[i].err);
             continue;
         }
         answered++;
-        if (r == UPKEEP_GET_FOUND
-            && upkeep_value_decode(p, cc, scope, value, len, &there, err)
-               == APR_SUCCESS
+        if (r[i].got == UPKEEP_GET_FOUND
+            && upkeep_value_decode(p, cc, scope, r[i].value, r[i].len, &there,
+                                   err) == APR_SUCCESS
             && upkeep_record_newer(&there, newest) > 0) {
             *newest = there;
         }
@@ -887,18 +885,19 @@ static int cluster_write(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
                          upkeep_record_t *rec)
 {
     const char *value = upkeep_value_sign(p, cc, scope, rec);
-    char err[UPKEEP_ERRMSG_MAX];
+    upkeep_mc_reply_t r[UPKEEP_MAX_SERVERS];
     int i, stored = 0;
 
+    upkeep_mc_each(cl->mc, p, cl->key, value, 0, cl->answered, r);
     for (i = 0; i < cc->nservers; i++) {
         if (!cl->answered[i]) {
             continue;
         }
-        if (upkeep_mc_set(cl->mc, i, cl->key, value, err) == APR_SUCCESS) {
+        if (r[i].got == UPKEEP_GET_FOUND) {
             stored++;
         }
         else {
-            fprintf(stderr, "upkeepctl: warning: %s\n", err);
+            fprintf(stderr, "upkeepctl: warning: %s\n", r[i].err);
         }
     }
     if (!stored) {
@@ -1663,24 +1662,23 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
                                   const char *scope, int json)
 {
     const char *key = upkeep_cluster_key(p, cc, scope), *out = "";
+    upkeep_mc_reply_t r[UPKEEP_MAX_SERVERS];
     char err[UPKEEP_ERRMSG_MAX];
     int i;
 
+    upkeep_mc_each(mc, p, key, NULL, 0, NULL, r);
     for (i = 0; i < cc->nservers; i++) {
         upkeep_record_t rec;
-        char *value;
-        apr_size_t len;
         const char *what;
-        upkeep_get_e r = upkeep_mc_get(mc, i, p, key, &value, &len, err);
 
-        if (r == UPKEEP_GET_ERROR) {
+        if (r[i].got == UPKEEP_GET_ERROR) {
             what = "no answer";
         }
-        else if (r == UPKEEP_GET_MISSING) {
+        else if (r[i].got == UPKEEP_GET_MISSING) {
             what = "missing";
         }
-        else if (upkeep_value_decode(p, cc, scope, value, len, &rec, err)
-                 != APR_SUCCESS) {
+        else if (upkeep_value_decode(p, cc, scope, r[i].value, r[i].len, &rec,
+                                     err) != APR_SUCCESS) {
             what = apr_pstrcat(p, "invalid: it ", err, NULL);
         }
         else {
@@ -1773,7 +1771,7 @@ static int status(apr_pool_t *p, ctl_args_t *a)
 {
     upkeep_live_map_t map;
     upkeep_live_t *live = NULL;
-    upkeep_cluster_conf_t cc;
+    upkeep_cluster_conf_t cc, httpd_cc;
     upkeep_mc_t *mc = NULL;
     apr_array_header_t *names;
     const upkeep_served_t *sv;
@@ -1791,7 +1789,8 @@ static int status(apr_pool_t *p, ctl_args_t *a)
     if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
         live = map.live;
     }
-    have_cluster = upkeep_cluster_conf_load(p, a->state_dir, &cc, err)
+    /* httpd's servers: the poller's failing mask counts in their order */
+    have_cluster = upkeep_cluster_conf_load(p, a->state_dir, &httpd_cc, err)
                    == APR_SUCCESS;
     if (a->given & O_CLUSTER) {
         cluster_conf(p, a, &cc);
@@ -1878,16 +1877,25 @@ static int status(apr_pool_t *p, ctl_args_t *a)
         if (live && have_cluster) {
             int64_t ok = atomic_load(&live->sync.last_ok);
 
-            printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s}",
+            printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s,"
+                   "\"failing_servers\":[%s]}",
                    upkeep_json_time(p, ok),
                    ok ? apr_psprintf(p, "%" APR_INT64_T_FMT, now - ok)
                       : "null",
-                   atomic_load(&live->sync.failing) ? "true" : "false");
+                   atomic_load(&live->sync.failing) ? "true" : "false",
+                   httpd_cc.nservers ? upkeep_cluster_server_list(
+                       p, &httpd_cc, atomic_load(&live->sync.failing_servers),
+                       1) : "");
         }
         printf("}\n");
     }
     else if (have_cluster) {
         int64_t ok = live ? atomic_load(&live->sync.last_ok) : 0;
+        const char *bad = live && httpd_cc.nservers
+                          ? upkeep_cluster_server_list(
+                                p, &httpd_cc,
+                                atomic_load(&live->sync.failing_servers), 0)
+                          : "";
 
         if (ok) {
             printf("cluster sync: last good poll %s (%" APR_INT64_T_FMT
@@ -1897,6 +1905,10 @@ static int status(apr_pool_t *p, ctl_args_t *a)
         }
         else {
             printf("cluster sync: no good poll yet\n");
+        }
+        if (*bad) {
+            printf("cluster sync: failing memcached servers (skipped, tried "
+                   "again with backoff): %s\n", bad);
         }
     }
     if (!a->json && live && atomic_load(&live->drain.drained)) {

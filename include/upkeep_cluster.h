@@ -40,6 +40,15 @@ typedef struct {
 /* "h1:11211,h2:11211" (or space separated) -> conf; NULL or why not. */
 const char *upkeep_cluster_parse_servers(apr_pool_t *p, const char *list,
                                          upkeep_cluster_conf_t *cc);
+/* "host:port" ("[v6]:port") of server i, as logs and pages name it. */
+const char *upkeep_cluster_server_name(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc,
+                                       int i);
+/* The servers of mask (bit i: server i, as the poller publishes them in
+ * the live file's sync.failing_servers): "a, b", or JSON strings "\"a\",\"b\"". */
+const char *upkeep_cluster_server_list(apr_pool_t *p,
+                                       const upkeep_cluster_conf_t *cc,
+                                       uint32_t mask, int json);
 /* Key prefix check: 1..64 of [A-Za-z0-9_.:-]. NULL or why not. */
 const char *upkeep_cluster_check_prefix(const char *prefix);
 /* Reads the secret (trailing newline dropped); NULL or why not. */
@@ -90,30 +99,56 @@ apr_status_t upkeep_value_decode(apr_pool_t *p,
                                  apr_size_t len, upkeep_record_t *rec,
                                  char *errbuf);
 
-/* --- transport: one libmemcached handle per server -------------------- */
+/* --- transport: libmemcached, with a deadline per operation ----------- *
+ * libmemcached's timeouts bound each wait for the socket, not an
+ * operation: a server that trickles its reply holds a call for minutes.
+ * So every server has a worker thread with its own handle, and a caller
+ * waits for an operation until its deadline (the timeout, in total), then
+ * leaves it: the server is "late" and skipped at once until its worker
+ * has finished alone.  Workers live as long as the process and use no
+ * memory of the caller's pools.  One caller thread at a time. */
 
 typedef struct upkeep_mc_t upkeep_mc_t;
 
-/* Handles with short explicit timeouts; create them in the process that
- * uses them (never before fork).  Freed with the pool. */
+/* Handles in the process that uses them (never before fork).  The
+ * workers outlive the pool; what the caller sees of them does not. */
 apr_status_t upkeep_mc_open(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
                             upkeep_mc_t **mc, char *errbuf);
 
 typedef enum {
-    UPKEEP_GET_FOUND,
+    UPKEEP_GET_FOUND,       /* got the value; for a SET: stored */
     UPKEEP_GET_MISSING,     /* the server answered: no such key */
-    UPKEEP_GET_ERROR        /* no answer, or an error */
+    UPKEEP_GET_ERROR        /* no answer in time, or an error */
 } upkeep_get_e;
 
-/* GET from server i; *value in p, NUL-terminated. */
+/* What one server answered to upkeep_mc_each(). */
+typedef struct {
+    upkeep_get_e got;
+    char *value;            /* GET: NUL-terminated, in the caller's pool */
+    apr_size_t len;
+    char err[UPKEEP_ERRMSG_MAX];    /* "HOST:PORT: why" on UPKEEP_GET_ERROR */
+} upkeep_mc_reply_t;
+
+/* One operation on every server i with want[i] set (want NULL: all), at
+ * once, all within one timeout: a GET of key (value NULL) or a SET of
+ * value with an expiry in seconds (ttl 0: none).  Servers not wanted get
+ * UPKEEP_GET_ERROR with an empty err. */
+void upkeep_mc_each(upkeep_mc_t *mc, apr_pool_t *p, const char *key,
+                    const char *value, int ttl, const int *want,
+                    upkeep_mc_reply_t *out);
+
+/* The same on server i alone. */
 upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
                            const char *key, char **value, apr_size_t *len,
                            char *errbuf);
 apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
                            const char *value, char *errbuf);
-/* SET with an expiry (seconds). */
 apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
                                const char *value, int ttl, char *errbuf);
+
+/* 1 when server i missed the deadline of its last operation, or its
+ * worker is still busy with one that did. */
+int upkeep_mc_late(const upkeep_mc_t *mc, int i);
 
 /* --- writes in flight, per node (upkeepctl --cluster --wait) ---------- *
  * Every node's poller reports, per scope, the key

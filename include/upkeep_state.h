@@ -145,7 +145,9 @@ typedef struct {
     _Atomic int64_t  last_ok;       /* unix seconds of the last good poll */
     _Atomic int64_t  last_try;      /* unix seconds of the last poll */
     _Atomic uint32_t failing;       /* 1 while no server answers */
-    uint32_t         pad;
+    /* bit i: server i of UpkeepMemcached fails (skipped, tried again with
+     * backoff); takes the place of padding: same layout */
+    _Atomic uint32_t failing_servers;
 } upkeep_sync_t;
 
 /* Drain: node-local, never cluster-wide.  STATE_DIR/drain persists it. */

@@ -314,7 +314,7 @@ our $MemcachedPid;
 END { if ($MemcachedPid) { kill 'TERM', $MemcachedPid; waitpid $MemcachedPid, 0 } }
 SKIP: {
     my $mc = -x '/usr/bin/memcached' ? '/usr/bin/memcached' : undef;
-    skip 'no memcached', 20 unless $mc;
+    skip 'no memcached', 29 unless $mc;
     my $mport = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
     my $mpid = $MemcachedPid = fork // die;
     if (!$mpid) {
@@ -327,15 +327,19 @@ SKIP: {
                    server_config => "UpkeepHoldLimit 3\n" });
     my $j;
     ok(wait_until(sub { $j = json_page(); $j->{sync} && $j->{sync}{last_ok} }, 5), 'cluster: JSON "sync" has a last good poll');
-    is_deeply([sort keys %{ $j->{sync} || {} }], [qw(age failing last_ok)], 'cluster: sync keys');
+    is_deeply([sort keys %{ $j->{sync} || {} }], [qw(age failing failing_servers last_ok)], 'cluster: sync keys');
+    is_deeply($j->{sync}{failing_servers}, [], 'cluster: "failing_servers": [] (none)');
     ok(JSON::PP::is_bool($j->{sync}{failing}) && !$j->{sync}{failing}, 'cluster: "failing": false');
     cmp_ok($j->{sync}{age} // -1, '>=', 0, 'cluster: "age" >= 0');
     cmp_ok($j->{sync}{age} // 99, '<=', 2, 'cluster: "age" is small');
     is($j->{hold_limit}, 3, 'UpkeepHoldLimit 3: "hold_limit": 3');
     my ($v, $help, $type) = metrics();
     cmp_ok($v->{upkeep_sync_age_seconds} // -1, '>=', 0, 'cluster: upkeep_sync_age_seconds');
-    is($v->{upkeep_sync_failing}, 0, 'cluster: upkeep_sync_failing 0');
-    is($type->{$_}, 'gauge', "cluster: TYPE $_ gauge") for qw(upkeep_sync_age_seconds upkeep_sync_failing);
+    my $failing = "upkeep_sync_failing{server=\"127.0.0.1:$mport\"}";
+    is($v->{$failing}, 0, "cluster: $failing 0");
+    is($v->{upkeep_sync_lost}, 0, 'cluster: upkeep_sync_lost 0');
+    is($type->{$_}, 'gauge', "cluster: TYPE $_ gauge") for qw(upkeep_sync_age_seconds upkeep_sync_failing upkeep_sync_lost);
+    ok($help->{$_}, "cluster: HELP $_") for qw(upkeep_sync_age_seconds upkeep_sync_failing upkeep_sync_lost);
     like(page()->{body}, qr{Cluster sync: last good poll \d+ s ago\.}, 'cluster: the HTML shows the sync');
 
     my ($rc, $out, $err) = ctl('--cluster', 'readonly', '--reason', 'cluster-wide');
@@ -350,9 +354,12 @@ SKIP: {
     kill 'TERM', $mpid;
     waitpid $mpid, 0;
     undef $MemcachedPid;
-    ok(wait_until(sub { my ($v) = metrics(); ($v->{upkeep_sync_failing} // 0) == 1 }, 5), 'cluster: memcached gone: upkeep_sync_failing 1');
+    ok(wait_until(sub { my ($v) = metrics(); ($v->{$failing} // 0) == 1 }, 5), "cluster: memcached gone: $failing 1");
+    ok(wait_until(sub { my ($v) = metrics(); ($v->{upkeep_sync_lost} // 0) == 1 }, 5), 'cluster: memcached gone: upkeep_sync_lost 1');
     $j = json_page();
     ok($j->{sync}{failing}, 'cluster: JSON "failing": true');
+    is_deeply($j->{sync}{failing_servers}, ["127.0.0.1:$mport"], 'cluster: JSON "failing_servers" names it');
+    like(page()->{body}, qr{Cluster sync: [^<]*, no memcached server answers; failing: 127\.0\.0\.1:$mport\.}, 'cluster: the HTML names it');
     ($v) = metrics();
     cmp_ok($v->{upkeep_sync_age_seconds} // -1, '>=', 0, 'cluster: the age keeps counting from the last good poll');
 }

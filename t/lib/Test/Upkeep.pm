@@ -51,6 +51,11 @@ package Test::Upkeep;
 #       mc_set(PORT, KEY, VALUE) -> reply line.
 #   start_blackhole() -> PORT of a TCP server that accepts and never
 #       answers; stop_blackhole(PORT).
+#   start_slow_memcached() -> PORT of a fake memcached that answers a get
+#       with "VALUE KEY 0 4000" at once and then one byte of the value
+#       every 100 ms (any other command: its reply, a byte every 100 ms),
+#       so no single read waits long but no reply ends in time;
+#       stop_slow_memcached(PORT).
 #   cluster_value(%fields) -> a cluster value (state text + hmac-sha256
 #       line when `secret` is given), for forging and replaying.
 #   free_port() -> an unused loopback port; wait_for(SECONDS, CODE) -> true
@@ -79,7 +84,8 @@ our @EXPORT = qw(
     server_pid server_alive ctl http_raw http_get
     error_log_offset error_log_since done_testing
     instance start_memcached stop_memcached memcached_port mc_cmd mc_get
-    mc_set start_blackhole stop_blackhole cluster_value free_port wait_for
+    mc_set start_blackhole stop_blackhole start_slow_memcached
+    stop_slow_memcached cluster_value free_port wait_for
     fatal_log_lines
 );
 
@@ -116,7 +122,8 @@ my $BaseServRoot = $ServRoot;
 my $Instance = 'default';
 my %Instances;       # name => [$ServRoot, $Port, $RunningConf, $Initialized]
 
-my (%Memcached, %Blackhole);  # port => pid of our memcached / blackhole children
+my (%Memcached, %Blackhole, %Slow);  # port => pid of our memcached / blackhole
+                                     # / slow memcached children
 my $SharedMemcached;          # port of memcached_port()'s server ($MemcachedPort)
 
 sub servroot() { $ServRoot }
@@ -479,6 +486,7 @@ sub _stop_all() {
     stop_server();
     stop_memcached($_) for sort keys %Memcached;
     stop_blackhole($_) for sort keys %Blackhole;
+    stop_slow_memcached($_) for sort keys %Slow;
 }
 
 # ---------------------------------------------------------------- helper processes
@@ -596,6 +604,65 @@ sub start_blackhole() {
 sub stop_blackhole() {
     my ($port) = @_;
     _stop_child(delete $Blackhole{$port});
+}
+
+# A fake memcached whose replies trickle: a byte every 100 ms to every
+# connection (each read is quick, the reply takes minutes).  One process,
+# a select loop; stopped by PID.
+sub start_slow_memcached() {
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 128, ReuseAddr => 1)
+        or die "start_slow_memcached: cannot listen: $!\n";
+    my $port = $l->sockport;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
+        $SIG{PIPE} = 'IGNORE';
+        open STDIN, '<', '/dev/null';
+        my $sel = IO::Select->new($l);
+        my (%conn, %in, %out);      # fileno => socket, what came in, what is to trickle out
+        my $next = time;
+        while (1) {
+            for my $s ($sel->can_read(0.02)) {
+                if ($s == $l) {
+                    my $c = $l->accept or next;
+                    $sel->add($c);
+                    $conn{fileno $c} = $c;
+                    $in{fileno $c} = '';
+                    next;
+                }
+                my ($fd, $buf) = (fileno $s, '');
+                if (!sysread($s, $buf, 65536)) {
+                    $sel->remove($s);
+                    delete $conn{$fd}; delete $in{$fd}; delete $out{$fd};
+                    close $s;
+                    next;
+                }
+                $in{$fd} .= $buf;
+                next if defined $out{$fd} || $in{$fd} !~ /\r?\n/;
+                if ($in{$fd} =~ /^gets? (\S+)/) {
+                    syswrite($s, "VALUE $1 0 4000\r\n");
+                    $out{$fd} = ('x' x 4000) . "\r\nEND\r\n";
+                } else {
+                    $out{$fd} = "STORED\r\n";
+                }
+            }
+            next if time < $next;
+            $next = time + 0.1;
+            for my $fd (keys %out) {
+                next unless length $out{$fd};
+                syswrite($conn{$fd}, substr($out{$fd}, 0, 1, ''));
+            }
+        }
+    }
+    close $l;
+    $Slow{$port} = $pid;
+    return $port;
+}
+
+sub stop_slow_memcached() {
+    my ($port) = @_;
+    _stop_child(delete $Slow{$port});
 }
 
 # cluster_value(scope => 'default', mode => 'maintenance', version => 7,
