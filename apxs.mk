@@ -15,8 +15,8 @@ SBINDIR   ?= /usr/sbin
 STATE_DIR ?= /var/lib/apache2/upkeep
 
 MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_status.c \
-            upkeep_sync.c upkeep_track.c upkeep_bypass.c upkeep_banner.c \
-            upkeep_html.c \
+            upkeep_live.c upkeep_sync.c upkeep_track.c upkeep_bypass.c \
+            upkeep_banner.c upkeep_html.c \
             upkeep_state.c upkeep_cluster.c upkeep_view.c
 CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c
 HEADERS   = include/upkeep_state.h include/upkeep_cluster.h \
@@ -112,7 +112,7 @@ fuzz:
 valgrind: all
 	t/valgrind/run
 
-# side-by-side benchmarks (bench/README)
+# side-by-side benchmarks (BENCHMARKS.md)
 bench: all
 	bench/run
 

@@ -91,6 +91,35 @@ static int banner_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* The window of r's scope that UpkeepAnnounce says to announce now
+ * (its record in *rec), or 0. */
+static int window_announced(request_rec *r, upkeep_record_t *rec)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    upkeep_slot_t *slot = upkeep_scope_slot(upkeep_conf_scope(dc));
+    int64_t now = apr_time_sec(r->request_time);
+    int64_t ahead = upkeep_conf_announce(dc);
+    upkeep_record_t both[UPKEEP_LAYER_COUNT];
+    int mode, layer, l, found = 0;
+
+    /* a pending window keeps the slot active: quiet means none */
+    if (!slot || !ahead || upkeep_slot_quiet(slot)) {
+        return 0;
+    }
+    upkeep_slot_read(slot, now, &mode, &layer, both, 1);
+    for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+        if (upkeep_window_pending(&both[l], now)
+            && both[l].starts - now <= ahead
+            && (!found || both[l].starts < rec->starts)) {
+            *rec = both[l];
+            found = 1;
+        }
+    }
+    return found;
+}
+
+
 /* The gate asks, for requests it let through while the scope is not
  * quietly normal: a quiet site never gets here. */
 const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
@@ -116,7 +145,7 @@ const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
     if (mode == UPKEEP_MODE_NORMAL) {
         upkeep_record_t *rec = apr_palloc(r->pool, sizeof(*rec));
 
-        if (upkeep_window_announced(r, rec)) {
+        if (window_announced(r, rec)) {
             b = apr_palloc(r->pool, sizeof(*b));
             b->tmpl = default_announce[rec->mode != UPKEEP_MODE_MAINTENANCE];
             b->mode = rec->mode;
@@ -219,6 +248,7 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
     const upkeep_template_t *t = ctx->banner->tmpl;
+    upkeep_page_values_t v;
     upkeep_record_t rec;
     int mode, layer;
 
@@ -232,12 +262,13 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
                          apr_time_sec(r->request_time), &mode, &layer, &rec,
                          0);
     }
+    v.scope = upkeep_scope_name(scope);
+    v.mode = ctx->banner->mode;
+    v.rec = &rec;
+    v.retry_after = upkeep_retry_after(r, dc, &rec);
+    v.refresh = upkeep_conf_refresh(dc, v.retry_after);
     /* the page's charset is unknown: ASCII reads right in any */
-    return upkeep_html_ascii(r->pool,
-                             upkeep_template_render(
-                                 r, t, upkeep_scope_name(scope),
-                                 ctx->banner->mode, &rec,
-                                 upkeep_retry_after(r, dc, &rec)));
+    return upkeep_html_ascii(r->pool, upkeep_template_render(r->pool, t, &v));
 }
 
 /* Passes the buckets before `upto` (with a FLUSH when asked) and keeps

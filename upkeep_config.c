@@ -831,3 +831,12 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
                      err);
     }
 }
+
+/* Seconds a refused client should wait: until the window ends when one
+ * is set, else what upkeepctl asked for, else the configured default. */
+int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
+                       const upkeep_record_t *rec)
+{
+    return upkeep_retry_after_at(rec, upkeep_conf_retry_after(dc),
+                                 apr_time_sec(r->request_time));
+}

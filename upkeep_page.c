@@ -336,18 +336,8 @@ static const char *escape_html(apr_pool_t *p, const char *s)
     return apr_array_pstrcat(p, parts, '\0');
 }
 
-/* What one refusal fills a template with. */
-typedef struct {
-    request_rec *r;
-    const char *scope;
-    int mode;
-    const upkeep_record_t *rec;
-    int retry_after;
-    int refresh;                /* 0: off */
-} page_values_t;
-
 /* Whether {{#field}} shows its text ({{^field}} the opposite). */
-static int field_is_set(const page_values_t *pv, upkeep_field_e field)
+static int field_is_set(const upkeep_page_values_t *pv, upkeep_field_e field)
 {
     switch (field) {
     case UPKEEP_FIELD_REASON:
@@ -380,10 +370,9 @@ static const char *http_date(apr_pool_t *p, int64_t t)
     return date;
 }
 
-static const char *field_value(const page_values_t *pv,
+static const char *field_value(apr_pool_t *p, const upkeep_page_values_t *pv,
                                upkeep_field_e field)
 {
-    apr_pool_t *p = pv->r->pool;
     const upkeep_record_t *rec = pv->rec;
 
     switch (field) {
@@ -413,25 +402,14 @@ static const char *field_value(const page_values_t *pv,
     return "";
 }
 
-const char *upkeep_template_render(request_rec *r,
+const char *upkeep_template_render(apr_pool_t *p,
                                    const upkeep_template_t *t,
-                                   const char *scope, int mode,
-                                   const upkeep_record_t *rec,
-                                   int retry_after)
+                                   const upkeep_page_values_t *pv)
 {
     const apr_array_header_t *segs = t->segments;
-    struct iovec *iov = apr_palloc(r->pool, sizeof(*iov) * segs->nelts);
-    page_values_t pv;
+    struct iovec *iov = apr_palloc(p, sizeof(*iov) * segs->nelts);
     int i, n = 0;
 
-    pv.r = r;
-    pv.scope = scope;
-    pv.mode = mode;
-    pv.rec = rec;
-    pv.retry_after = retry_after;
-    pv.refresh = upkeep_conf_refresh(
-        ap_get_module_config(r->per_dir_config, &upkeep_module),
-        retry_after);
     for (i = 0; i < segs->nelts; i++) {
         const upkeep_segment_t *seg = &APR_ARRAY_IDX(segs, i,
                                                      upkeep_segment_t);
@@ -441,18 +419,18 @@ const char *upkeep_template_render(request_rec *r,
             continue;
         }
         if (seg->section) {
-            if (field_is_set(&pv, seg->field) != (seg->section == '#')) {
+            if (field_is_set(pv, seg->field) != (seg->section == '#')) {
                 i = seg->end;
             }
             continue;
         }
         v = seg->field == UPKEEP_FIELD_LITERAL ? seg->text
-                                               : field_value(&pv, seg->field);
+                                               : field_value(p, pv, seg->field);
         iov[n].iov_base = (void *)v;
         iov[n].iov_len = strlen(v);
         n++;
     }
-    return apr_pstrcatv(r->pool, iov, n, NULL);
+    return apr_pstrcatv(p, iov, n, NULL);
 }
 
 /* --- refusals that fit the client ------------------------------------- */
@@ -592,33 +570,33 @@ static const char *const refusal_types[UPKEEP_MODE_COUNT] = {
     [UPKEEP_MODE_MAINTENANCE] = "urn:upkeep:maintenance",
 };
 
-const char *upkeep_refusal_body(request_rec *r, upkeep_body_e format,
+const char *upkeep_refusal_body(apr_pool_t *p, upkeep_body_e format,
                                 const upkeep_template_t *page, int status,
-                                const char *scope, int mode,
-                                const upkeep_record_t *rec, int retry_after)
+                                const upkeep_page_values_t *v)
 {
-    const char *title = refusal_titles[mode], *reason = reason_of(rec, mode);
+    const upkeep_record_t *rec = v->rec;
+    const char *title = refusal_titles[v->mode];
+    const char *reason = reason_of(rec, v->mode);
 
     switch (format) {
     case UPKEEP_BODY_JSON:
         /* RFC 9457 problem details; retry_after, until, mode and scope
          * are extension members */
-        return apr_psprintf(r->pool, "{\"type\":\"%s\",\"title\":%s,"
+        return apr_psprintf(p, "{\"type\":\"%s\",\"title\":%s,"
                             "\"status\":%d,\"detail\":%s,"
                             "\"retry_after\":%d,\"until\":%s,\"mode\":\"%s\","
-                            "\"scope\":%s}\n", refusal_types[mode],
-                            upkeep_json_str(r->pool, title), status,
-                            upkeep_json_str(r->pool, reason), retry_after,
-                            upkeep_json_time(r->pool, rec->until),
-                            upkeep_mode_name(mode),
-                            upkeep_json_str(r->pool, scope));
+                            "\"scope\":%s}\n", refusal_types[v->mode],
+                            upkeep_json_str(p, title), status,
+                            upkeep_json_str(p, reason), v->retry_after,
+                            upkeep_json_time(p, rec->until),
+                            upkeep_mode_name(v->mode),
+                            upkeep_json_str(p, v->scope));
     case UPKEEP_BODY_TEXT:
-        return apr_psprintf(r->pool, "%s\n%s\nTry again in %d seconds%s%s."
-                            "\n", title, reason, retry_after,
+        return apr_psprintf(p, "%s\n%s\nTry again in %d seconds%s%s."
+                            "\n", title, reason, v->retry_after,
                             rec->until ? ", at " : "",
-                            upkeep_iso_time(r->pool, rec->until));
+                            upkeep_iso_time(p, rec->until));
     default:
-        return upkeep_template_render(r, page, scope, mode, rec,
-                                      retry_after);
+        return upkeep_template_render(p, page, v);
     }
 }

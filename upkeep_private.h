@@ -69,7 +69,9 @@ typedef struct {
     const char **tokens;
 } upkeep_bypass_secret_t;
 
-/* Global only: the main server's copy is the one used. */
+/* Per server: the cluster, state and sync fields are read from the main
+ * server only (server config); the health check, hold limit and bypass
+ * are per virtual host. */
 typedef struct {
     const char *state_dir;      /* NULL: unset */
     gid_t control_group;        /* (gid_t)-1: unset */
@@ -147,10 +149,14 @@ extern int upkeep_health_configured;
 int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                const request_rec *r);
 
-/* mod_upkeep.c: a callback on a singleton child watchdog of our own */
+/* upkeep_sync.c: a callback on a singleton child watchdog of our own */
 apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
                                    apr_interval_time_t interval, void *data,
                                    ap_watchdog_callback_fn_t *callback);
+/* Writes STATE_DIR/cluster.conf for upkeepctl (post_config); an error
+ * only when there is no valid old one to keep (logged). */
+apr_status_t upkeep_cluster_record(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   const char *dir, server_rec *s);
 
 /* upkeep_sync.c: the cluster poller */
 void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
@@ -169,10 +175,7 @@ void upkeep_track_child_exited(pid_t pid);
 int upkeep_health_check(request_rec *r, int lookup_uri);
 int upkeep_status_handler(request_rec *r);
 
-/* mod_upkeep.c: the window of r's scope that UpkeepAnnounce says to
- * announce now (its record in *rec), or 0. */
-int upkeep_window_announced(request_rec *r, upkeep_record_t *rec);
-/* mod_upkeep.c: Retry-After of r: the window's end, upkeepctl's
+/* upkeep_config.c: Retry-After of r: the window's end, upkeepctl's
  * --retry-after, or UpkeepRetryAfter */
 int upkeep_retry_after(const request_rec *r, const upkeep_dir_conf *dc,
                        const upkeep_record_t *rec);
@@ -214,9 +217,31 @@ apr_ssize_t upkeep_body_scan(upkeep_body_scan_t *scan, const char *data,
  * it is ASCII. */
 const char *upkeep_html_ascii(apr_pool_t *p, const char *s);
 
-/* mod_upkeep.c: what the status code reads */
+/* upkeep_live.c: the live file, opened and filled at every start.  The
+ * steps of post_config, in order; each logs its own errors. */
+void upkeep_live_reset(void);                   /* pre_config */
+/* The state directory (owner, mode), its lock (held until closed), the
+ * live file mapped with a slot for every configured scope. */
+apr_status_t upkeep_live_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                              const char *dir, server_rec *s,
+                              apr_file_t **lock);
+/* Every scope's durable mode into its slot, the drain, the counts. */
+apr_status_t upkeep_live_publish(apr_pool_t *ptemp, const char *dir,
+                                 server_rec *s);
+/* Owner and mode of the files in the state directory. */
+void upkeep_live_secure_files(apr_pool_t *ptemp, const char *dir,
+                              server_rec *s);
+/* The watchdog that logs every transition once (UPK0010, UPK0011). */
+void upkeep_reporter_start(apr_pool_t *pconf, server_rec *s);
 upkeep_live_t *upkeep_live(void);
-upkeep_slot_t *upkeep_scope_slot(int scope);
+/* Each configured scope's slot, by registry index (NULL before
+ * post_config).  Inline: the gate's quiet path is this load and one
+ * more. */
+extern upkeep_slot_t *upkeep_slots[UPKEEP_MAX_SCOPES];
+static inline upkeep_slot_t *upkeep_scope_slot(int scope)
+{
+    return upkeep_slots[scope];
+}
 
 /* upkeep_bypass.c: the staff bypass (UpkeepBypassSecret) */
 enum { UPKEEP_BYPASS_SECRET, UPKEEP_BYPASS_TTL, UPKEEP_BYPASS_PATH };
@@ -242,11 +267,17 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
 /* Parses the built-in pages into pconf; called from pre_config. */
 void upkeep_default_pages_init(apr_pool_t *pconf);
 const upkeep_template_t *upkeep_default_page(int mode);
-const char *upkeep_template_render(request_rec *r,
-                                   const upkeep_template_t *t,
-                                   const char *scope, int mode,
-                                   const upkeep_record_t *rec,
-                                   int retry_after);
+/* What a page is filled with: the renderer takes values, never a
+ * request or its configuration. */
+typedef struct {
+    const char *scope;
+    int mode;
+    const upkeep_record_t *rec;
+    int retry_after;
+    int refresh;                /* seconds; 0: the page does not reload */
+} upkeep_page_values_t;
+const char *upkeep_template_render(apr_pool_t *p, const upkeep_template_t *t,
+                                   const upkeep_page_values_t *v);
 
 /* Refusal bodies: the page (HTML), RFC 9457 problem details (JSON) or
  * plain text, by the request's Accept. */
@@ -258,9 +289,8 @@ typedef enum {
 } upkeep_body_e;
 extern const char *const upkeep_body_content_types[UPKEEP_BODY_COUNT];
 upkeep_body_e upkeep_negotiate(const request_rec *r);
-const char *upkeep_refusal_body(request_rec *r, upkeep_body_e format,
+const char *upkeep_refusal_body(apr_pool_t *p, upkeep_body_e format,
                                 const upkeep_template_t *page, int status,
-                                const char *scope, int mode,
-                                const upkeep_record_t *rec, int retry_after);
+                                const upkeep_page_values_t *v);
 
 #endif /* UPKEEP_PRIVATE_H */

@@ -417,6 +417,64 @@ static apr_status_t poller_child_exit(void *data)
     return APR_SUCCESS;
 }
 
+apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
+                                   apr_interval_time_t interval, void *data,
+                                   ap_watchdog_callback_fn_t *callback)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+
+    if (!get_instance || !register_cb) {
+        return APR_ENOTIMPL;
+    }
+    rv = get_instance(&wd, name, 0, 1, pconf);
+    return rv == APR_SUCCESS ? register_cb(wd, interval, data, callback) : rv;
+}
+
+/* What upkeepctl --cluster needs to reach the same memcached servers. */
+apr_status_t upkeep_cluster_record(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                        const char *dir, server_rec *s)
+{
+    const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_CLUSTER_CONF,
+                                   NULL);
+    upkeep_cluster_conf_t *cc = upkeep_cluster_conf(pconf, s);
+    char err[UPKEEP_ERRMSG_MAX];
+    apr_status_t rv;
+    int kept;
+
+    if (!cc) {
+        apr_file_remove(path, ptemp);
+        return APR_SUCCESS;
+    }
+    if (!cc->secret_len) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0020: "
+                     "UpkeepMemcached without UpkeepSecretFile: cluster "
+                     "values are not signed, so anyone who can write to "
+                     "memcached can change the mode");
+    }
+    rv = upkeep_file_update(ptemp, path,
+                            upkeep_cluster_conf_encode(ptemp, cc),
+                            APR_FPROT_UREAD | APR_FPROT_UWRITE
+                            | APR_FPROT_GREAD, &kept, err);
+    if (rv != APR_SUCCESS && kept) {
+        /* the poller does not need it; only upkeepctl does, and the old
+         * file still names servers: a full disk must not stop httpd */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0030: %s; the old "
+                     "file is kept (upkeepctl may use the servers it "
+                     "names until it can be written)", err);
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0028: %s", err);
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
 void upkeep_sync_child_init(apr_pool_t *pchild)
 {
     if (poller) {

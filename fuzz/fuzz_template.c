@@ -22,12 +22,10 @@
  * are rendered with the same record too: the reason, the end as <time>,
  * and a <meta> refresh on the maintenance page exactly when it reloads.
  *
- * upkeep_page.c is module code, built here without httpd: the httpd
- * symbols it links against, ap_escape_html2 and ap_cstr_casecmpn, are
- * stubbed below and work for real, as httpd's do.  The request's
- * per-directory configuration is a vector holding a real
- * upkeep_create_dir_conf() (upkeep_config.c, see the Makefile) at
- * upkeep_module's index; upkeep_conf_refresh() is the real one too.
+ * upkeep_page.c is module code, built here alone without httpd: the
+ * httpd symbols it links against, ap_escape_html2 and ap_cstr_casecmpn,
+ * are stubbed below and work for real, as httpd's do.  The renderer
+ * takes values, so {{refresh}} is given the reference's UpkeepRefresh.
  */
 
 #include <time.h>
@@ -89,19 +87,6 @@ AP_DECLARE(int) ap_cstr_casecmpn(const char *s1, const char *s2, apr_size_t n)
     }
     return 0;
 }
-
-/* The module's configuration slot: any index will do, as long as the
- * vector below has it; the other slots stay NULL, so a wrong index
- * crashes. */
-#define FUZZ_MODULE_INDEX 3
-
-module AP_MODULE_DECLARE_DATA upkeep_module = {
-    .version = MODULE_MAGIC_NUMBER_MAJOR,
-    .minor_version = MODULE_MAGIC_NUMBER_MINOR,
-    .module_index = FUZZ_MODULE_INDEX,
-    .name = "mod_upkeep.c",
-    .magic = MODULE_MAGIC_COOKIE,
-};
 
 /* --- reference ------------------------------------------------------- */
 
@@ -453,14 +438,14 @@ static void want_in(const char *page, const char *what, const char *s)
 }
 
 /* The built-in page of mode m, rendered with the fuzzer's record. */
-static void check_builtin(request_rec *r, int m, const ref_values_t *v)
+static void check_builtin(apr_pool_t *p, int m, const ref_values_t *v)
 {
-    const char *got = upkeep_template_render(r, upkeep_default_page(m),
-                                             v->scope, m, v->rec,
-                                             v->retry_after);
+    int refresh = ref_refresh(v);
+    upkeep_page_values_t pv = { v->scope, m, v->rec, v->retry_after,
+                                refresh };
+    const char *got = upkeep_template_render(p, upkeep_default_page(m), &pv);
     ref_values_t vm = *v;
     sbuf_t want = { NULL, 0, 0 };
-    int refresh = ref_refresh(v);
 
     vm.mode = m;
     sb_str(&want, "<p class=\"reason\">");
@@ -483,7 +468,7 @@ static void check_builtin(request_rec *r, int m, const ref_values_t *v)
     /* README: only the maintenance page reloads itself */
     if (m == UPKEEP_MODE_MAINTENANCE && refresh > 0) {
         want.len = 0;
-        sb_str(&want, apr_psprintf(r->pool, "<meta http-equiv=\"refresh\" "
+        sb_str(&want, apr_psprintf(p, "<meta http-equiv=\"refresh\" "
                                    "content=\"%d\">", refresh));
         want_in(got, "its reload", want.buf);
     }
@@ -499,12 +484,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *end = data + size, *pp;
     const uint8_t *nul = memchr(data, '\0', size);
     char *text = fuzz_cstr(data, nul ? (size_t)(nul - data) : size);
-    void *dir_config[FUZZ_MODULE_INDEX + 1] = { NULL };
     const upkeep_template_t *t = NULL;
-    upkeep_dir_conf *dc;
+    upkeep_page_values_t pv;
     upkeep_record_t rec;
     ref_values_t v;
-    request_rec r;
     sbuf_t want = { NULL, 0, 0 };
     ref_t ref;
     const char *err, *got;
@@ -538,12 +521,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     sb_add(&want, "", 0);       /* never NULL, even when empty */
     apr_pool_create(&p, fuzz_root);
-    memset(&r, 0, sizeof(r));
-    r.pool = p;
-    dc = upkeep_create_dir_conf(p, NULL);
-    dc->refresh = v.refresh;
-    dir_config[FUZZ_MODULE_INDEX] = dc;
-    r.per_dir_config = (ap_conf_vector_t *)dir_config;
+    pv.scope = v.scope;
+    pv.mode = v.mode;
+    pv.rec = &rec;
+    pv.retry_after = v.retry_after;
+    pv.refresh = ref_refresh(&v);
 
     err = upkeep_template_parse(p, "fuzz.html", text, &t);
     memset(&ref, 0, sizeof(ref));
@@ -559,8 +541,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("parse: got '%s', want success", err);
     }
     else {
-        got = upkeep_template_render(&r, t, v.scope, v.mode, &rec,
-                                     v.retry_after);
+        got = upkeep_template_render(p, t, &pv);
         if (strlen(got) != want.len || memcmp(got, want.buf, want.len)) {
             fuzz_fail("render differs from the reference\n--- got:\n%s\n"
                       "--- want:\n%s", got, want.buf);
@@ -568,7 +549,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* the built-in page of every refusing mode, with the same record */
     for (m = UPKEEP_MODE_NORMAL + 1; m < UPKEEP_MODE_COUNT; m++) {
-        check_builtin(&r, m, &v);
+        check_builtin(p, m, &v);
     }
     apr_pool_destroy(p);
     free(want.buf);
