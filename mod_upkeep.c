@@ -31,7 +31,7 @@ static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    upkeep_scopes_reset(pconf);
+    upkeep_config_reset();
     /* LoadModule has run by now */
     cache_loaded = ap_find_linked_module("mod_cache.c") != NULL;
     upkeep_default_pages_init(pconf);

@@ -42,20 +42,6 @@
  * of the initial request). */
 #define BYPASS_NOTE          "upkeep-bypass-cookies"
 
-/* Set when any server has UpkeepBypassSecret: without one, no request
- * does any bypass work at all.  Reset with every configuration read. */
-int upkeep_bypass_configured;
-
-static int bypass_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                             apr_pool_t *ptemp)
-{
-    (void)pconf;
-    (void)plog;
-    (void)ptemp;
-    upkeep_bypass_configured = 0;
-    return OK;
-}
-
 const char *upkeep_set_bypass(cmd_parms *cmd, void *dummy, const char *arg)
 {
     upkeep_server_conf *sc = ap_get_module_config(cmd->server->module_config,
@@ -392,7 +378,7 @@ int upkeep_bypass_allows(request_rec *r, int scope)
         int level;
 
         if (strncmp(pair, name, n) != 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0151: ignored "
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0155: ignored "
                           "the bypass cookie %s: this is scope '%s'",
                           ap_escape_logitem(r->pool, apr_pstrndup(
                               r->pool, pair, strcspn(pair, "="))),
@@ -539,5 +525,4 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
 void upkeep_bypass_register_hooks(apr_pool_t *p)
 {
     (void)p;
-    ap_hook_pre_config(bypass_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
 }

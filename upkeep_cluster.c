@@ -718,18 +718,14 @@ const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
 const char *upkeep_node_id(apr_pool_t *p, const char *state_dir)
 {
     char host[APRMAXHOSTLEN + 1] = "localhost";
-    uint32_t h = 2166136261u;
-    const char *c;
     char *dot;
 
     apr_gethostname(host, sizeof(host), p);
     if ((dot = strchr(host, '.')) != NULL) {
         *dot = '\0';
     }
-    for (c = state_dir; *c; c++) {
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    }
-    return apr_psprintf(p, "%s-%08x", host, h);
+    return apr_psprintf(p, "%s-%08x", host,
+                        upkeep_fnv1a(state_dir, strlen(state_dir)));
 }
 
 const char *upkeep_writes_key(apr_pool_t *p, const upkeep_cluster_conf_t *cc,

@@ -23,10 +23,15 @@
 static const char *scope_names[UPKEEP_MAX_SCOPES];
 static int scope_count;
 
-void upkeep_scopes_reset(apr_pool_t *pconf)
+/* Set when any virtual host has UpkeepHealthCheck, UpkeepBypassSecret:
+ * most requests of most servers then skip that work. */
+int upkeep_health_configured;
+int upkeep_bypass_configured;
+
+void upkeep_config_reset(void)
 {
-    (void)pconf;
     upkeep_health_configured = 0;
+    upkeep_bypass_configured = 0;
     scope_names[0] = UPKEEP_DEFAULT_SCOPE;
     scope_count = 1;
 }
@@ -273,9 +278,6 @@ int upkeep_hold_limit(server_rec *s)
     return workers >= 4 ? workers / 4 : 1;
 }
 
-/* Set when any virtual host has UpkeepHealthCheck: most requests of most
- * servers then skip the lookup.  Reset with every configuration read. */
-int upkeep_health_configured;
 
 const char *upkeep_health_path(server_rec *s)
 {

@@ -301,35 +301,6 @@ leave:
 
 /* --- banner text ------------------------------------------------------- */
 
-static int utf8_cont(unsigned char c)
-{
-    return (c & 0xC0) == 0x80;
-}
-
-/* The code point of the UTF-8 sequence at c and its length, or 0 when
- * none starts there (overlong forms, surrogates and values past U+10FFFF
- * included).  Stops at a NUL, which is no continuation byte. */
-static int utf8_decode(const unsigned char *c, apr_uint32_t *cp)
-{
-    if (c[0] >= 0xC2 && c[0] <= 0xDF && utf8_cont(c[1])) {
-        *cp = ((apr_uint32_t)(c[0] & 0x1F) << 6) | (c[1] & 0x3F);
-        return 2;
-    }
-    if (c[0] >= 0xE0 && c[0] <= 0xEF && utf8_cont(c[1]) && utf8_cont(c[2])) {
-        *cp = ((apr_uint32_t)(c[0] & 0x0F) << 12)
-              | ((apr_uint32_t)(c[1] & 0x3F) << 6) | (c[2] & 0x3F);
-        return *cp >= 0x800 && (*cp < 0xD800 || *cp > 0xDFFF) ? 3 : 0;
-    }
-    if (c[0] >= 0xF0 && c[0] <= 0xF4 && utf8_cont(c[1]) && utf8_cont(c[2])
-        && utf8_cont(c[3])) {
-        *cp = ((apr_uint32_t)(c[0] & 0x07) << 18)
-              | ((apr_uint32_t)(c[1] & 0x3F) << 12)
-              | ((apr_uint32_t)(c[2] & 0x3F) << 6) | (c[3] & 0x3F);
-        return *cp >= 0x10000 && *cp <= 0x10FFFF ? 4 : 0;
-    }
-    return 0;
-}
-
 const char *upkeep_html_ascii(apr_pool_t *p, const char *s)
 {
     const unsigned char *c = (const unsigned char *)s;
@@ -346,8 +317,8 @@ const char *upkeep_html_ascii(apr_pool_t *p, const char *s)
     o = out + (c - (const unsigned char *)s);
     memcpy(out, s, (apr_size_t)(o - out));
     while (*c) {
-        apr_uint32_t cp;
-        int n = *c < 0x80 ? 0 : utf8_decode(c, &cp);
+        uint32_t cp;
+        int n = *c < 0x80 ? 0 : upkeep_utf8_decode(c, &cp);
 
         if (n) {
             o += apr_snprintf(o, 11, "&#x%X;", (unsigned int)cp);

@@ -182,7 +182,7 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
             }
             else {
                 ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                             "UPK0010: scope '%s' is now in %s mode (its %s "
+                             "UPK0019: scope '%s' is now in %s mode (its %s "
                              "layer is now %s: version %" APR_UINT64_T_FMT
                              ", set by %s)", upkeep_scope_name(i),
                              upkeep_mode_name(mode), upkeep_layer_names[l],

@@ -117,9 +117,11 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void *upkeep_create_server_conf(apr_pool_t *p, server_rec *s);
 void *upkeep_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 
+/* What every configuration read sets from scratch (pre_config): the scope
+ * registry and the flags of features some virtual host turns on. */
+void upkeep_config_reset(void);
 /* Scopes named anywhere in the configuration, in order; index 0 is
- * "default".  Rebuilt on every configuration read. */
-void upkeep_scopes_reset(apr_pool_t *pconf);
+ * "default". */
 int upkeep_scope_count(void);
 const char *upkeep_scope_name(int index);
 
@@ -253,9 +255,9 @@ apr_status_t upkeep_bypass_record(apr_pool_t *pconf, apr_pool_t *ptemp,
                                   const char *dir, server_rec *s);
 /* Answers UpkeepBypassPath/TOKEN (the quick handler), else DECLINED. */
 int upkeep_bypass_handler(request_rec *r, int lookup_uri);
-/* Takes the bypass cookies out of the request (post_read_request); only
- * while some virtual host has UpkeepBypassSecret. */
+/* Set while some virtual host has UpkeepBypassSecret (upkeep_config.c). */
 extern int upkeep_bypass_configured;
+/* Takes the bypass cookies out of the request (post_read_request). */
 void upkeep_bypass_strip(request_rec *r);
 /* Whether r carries a valid bypass cookie for scope (the gate). */
 int upkeep_bypass_allows(request_rec *r, int scope);

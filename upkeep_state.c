@@ -75,40 +75,45 @@ const char *upkeep_check_scope_name(const char *name)
     return NULL;
 }
 
-/* Length of the UTF-8 sequence at s, or 0 if it is not well formed. */
-static apr_size_t utf8_seq_len(const unsigned char *s)
+static int utf8_cont(unsigned char c)
 {
-    apr_size_t n, i;
-    uint32_t cp;
+    return (c & 0xC0) == 0x80;
+}
 
-    if (s[0] < 0x80) {
+int upkeep_utf8_decode(const unsigned char *c, uint32_t *cp)
+{
+    if (c[0] < 0x80) {
+        *cp = c[0];
         return 1;
     }
-    else if ((s[0] & 0xe0) == 0xc0) {
-        n = 2, cp = s[0] & 0x1f;
+    if (c[0] >= 0xC2 && c[0] <= 0xDF && utf8_cont(c[1])) {
+        *cp = ((uint32_t)(c[0] & 0x1F) << 6) | (c[1] & 0x3F);
+        return 2;
     }
-    else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3, cp = s[0] & 0x0f;
+    if (c[0] >= 0xE0 && c[0] <= 0xEF && utf8_cont(c[1]) && utf8_cont(c[2])) {
+        *cp = ((uint32_t)(c[0] & 0x0F) << 12)
+              | ((uint32_t)(c[1] & 0x3F) << 6) | (c[2] & 0x3F);
+        return *cp >= 0x800 && (*cp < 0xD800 || *cp > 0xDFFF) ? 3 : 0;
     }
-    else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4, cp = s[0] & 0x07;
+    if (c[0] >= 0xF0 && c[0] <= 0xF4 && utf8_cont(c[1]) && utf8_cont(c[2])
+        && utf8_cont(c[3])) {
+        *cp = ((uint32_t)(c[0] & 0x07) << 18)
+              | ((uint32_t)(c[1] & 0x3F) << 12)
+              | ((uint32_t)(c[2] & 0x3F) << 6) | (c[3] & 0x3F);
+        return *cp >= 0x10000 && *cp <= 0x10FFFF ? 4 : 0;
     }
-    else {
-        return 0;
+    return 0;
+}
+
+uint32_t upkeep_fnv1a(const void *data, apr_size_t len)
+{
+    const unsigned char *c = data;
+    uint32_t h = 2166136261u;
+
+    while (len--) {
+        h = (h ^ *c++) * 16777619u;
     }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* overlong forms, surrogates and beyond U+10FFFF */
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800)
-        || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return n;
+    return h;
 }
 
 const char *upkeep_check_reason(const char *reason)
@@ -119,7 +124,8 @@ const char *upkeep_check_reason(const char *reason)
         return "is longer than 511 bytes";
     }
     while (*s) {
-        apr_size_t n = utf8_seq_len(s);
+        uint32_t cp;
+        int n = upkeep_utf8_decode(s, &cp);
 
         if (n == 0) {
             return "is not valid UTF-8";

@@ -52,28 +52,19 @@ typedef struct {
     server_health_t health[UPKEEP_MAX_SERVERS];
     /* a bad value is logged once, not on every poll, even when it comes
      * back after the poller wrote over it */
-    uint64_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS][4];
+    uint32_t logged_bad[UPKEEP_MAX_SCOPES][UPKEEP_MAX_SERVERS][4];
     uint64_t unsigned_logged[UPKEEP_MAX_SCOPES];    /* UPK0029, per version */
 } upkeep_poller_t;
 
 static upkeep_poller_t *poller;
 
-/* FNV-1a: tells one bad value from the next, nothing more. */
-static uint64_t value_hash(const char *v, apr_size_t len)
-{
-    uint64_t h = 14695981039346656037ULL;
-
-    while (len--) {
-        h = (h ^ (unsigned char)*v++) * 1099511628211ULL;
-    }
-    return h ? h : 1;
-}
-
 static void log_bad_value(upkeep_poller_t *pl, int scope, int server,
                           const char *key, const char *value,
                           apr_size_t len, const char *why)
 {
-    uint64_t h = value_hash(value, len), *seen = pl->logged_bad[scope][server];
+    /* tells one bad value from the next; 0 is "none seen" */
+    uint32_t h = upkeep_fnv1a(value, len) | 1;
+    uint32_t *seen = pl->logged_bad[scope][server];
     int k;
 
     for (k = 0; k < 4; k++) {

@@ -207,6 +207,13 @@ int upkeep_mode_from_name(const char *name);
 
 /* NULL when valid, else why not ([A-Za-z0-9_.-], 1..63 bytes). */
 const char *upkeep_check_scope_name(const char *name);
+/* The length (1 to 4) of the UTF-8 sequence at c and its code point in
+ * *cp, or 0 when none starts there (overlong forms, surrogates and values
+ * past U+10FFFF included).  Stops at a NUL, which no sequence holds. */
+int upkeep_utf8_decode(const unsigned char *c, uint32_t *cp);
+/* FNV-1a, 32 bits: tells things apart, nothing more (no secret). */
+uint32_t upkeep_fnv1a(const void *data, apr_size_t len);
+
 /* NULL when valid: at most UPKEEP_REASON_MAX-1 bytes of UTF-8 without
  * control characters (the reason goes into headers, JSON and HTML). */
 const char *upkeep_check_reason(const char *reason);

@@ -55,7 +55,7 @@ GET /
 --- response_body
 hello
 --- error_log eval
-[qr/UPK0010: scope 'default' is now in normal mode \(its cluster layer is now normal: version \d+/]
+[qr/UPK0019: scope 'default' is now in normal mode \(its cluster layer is now normal: version \d+/]
 
 
 
