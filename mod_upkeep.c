@@ -408,19 +408,26 @@ static int scan_client_headers(request_rec *r)
     };
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    int i, own = 0, upgrade = 0;
+    int i, n = h->nelts, own = 0, upgrade = 0;
 
-    for (i = 0; i < h->nelts; i++) {
-        const char *key = e[i].key;
+    /* Every request of a healthy site pays this loop: one test a header
+     * (a browser sends about ten), names compared by hand. */
+    for (i = 0; i < n; i++) {
+        const unsigned char *k = (const unsigned char *)e[i].key;
 
-        if ((key[0] == 'U' || key[0] == 'u')
-            && (key[1] == 'p' || key[1] == 'P')) {
-            if (ap_cstr_casecmpn(key + 2, "keep", 4) == 0) {
-                own = 1;
-            }
-            else if (ap_cstr_casecmp(key + 2, "grade") == 0) {
-                upgrade = 1;
-            }
+        if (((k[0] | 0x20) != 'u') | ((k[1] | 0x20) != 'p')) {
+            continue;
+        }
+        /* "Up...": Upkeep-*, Upkeep_*, Upgrade (browsers send
+         * Upgrade-Insecure-Requests on every page) */
+        if ((k[2] | 0x20) == 'k' && (k[3] | 0x20) == 'e'
+            && (k[4] | 0x20) == 'e' && (k[5] | 0x20) == 'p') {
+            own = 1;
+        }
+        else if ((k[2] | 0x20) == 'g' && (k[3] | 0x20) == 'r'
+                 && (k[4] | 0x20) == 'a' && (k[5] | 0x20) == 'd'
+                 && (k[6] | 0x20) == 'e' && k[7] == '\0') {
+            upgrade = 1;
         }
     }
     if (own) {

@@ -128,6 +128,7 @@ our @AllowFrom = qw(10.0.0.0/8 192.168.0.0/16 2001:db8::/32);
 # make_instance(name, %opt) -> {dir, conf, port, ...}; writes the config.
 #  upkeep => 1            load mod_upkeep (state dir <dir>/state)
 #  upkeep_lists => 1      + UpkeepExempt x10 and UpkeepAllowFrom x3
+#  vhost => 1             a <VirtualHost> for the site, with those lists in it
 #  rewrite => 1           mod_rewrite maintenance-file recipe
 #  mpm => event|prefork   (default event)
 #  single => 1            settings for apache2 -X (one process)
@@ -176,8 +177,16 @@ sub make_instance {
     if ($o{upkeep}) {
         $upkeep = "UpkeepStateDir $dir/state\n";
         if ($o{upkeep_lists}) {
-            $upkeep .= "UpkeepExempt @Exempt\nUpkeepAllowFrom @AllowFrom\n";
+            my $lists = "UpkeepExempt @Exempt\nUpkeepAllowFrom @AllowFrom\n";
+            # vhost: where a real site's directives sit, as its own server
+            $upkeep .= $o{vhost} ? "<VirtualHost 127.0.0.1:$port>\n    ServerName 127.0.0.1\n"
+                                   . "    DocumentRoot \"$htdocs\"\n    $lists</VirtualHost>\n"
+                                 : $lists;
         }
+    }
+    elsif ($o{vhost}) {
+        $upkeep = "<VirtualHost 127.0.0.1:$port>\n    ServerName 127.0.0.1\n"
+                . "    DocumentRoot \"$htdocs\"\n</VirtualHost>\n";
     }
     my $rewrite = '';
     if ($o{rewrite}) {
