@@ -408,14 +408,15 @@ static int scan_client_headers(request_rec *r)
     };
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    int i, n = h->nelts, own = 0, upgrade = 0;
+    const apr_table_entry_t *end = e + h->nelts;
+    int i, own = 0, upgrade = 0;
 
     /* Every request of a healthy site pays this loop: one test a header
      * (a browser sends about ten), names compared by hand. */
-    for (i = 0; i < n; i++) {
-        const unsigned char *k = (const unsigned char *)e[i].key;
+    for (; e < end; e++) {
+        const unsigned char *k = (const unsigned char *)e->key;
 
-        if (((k[0] | 0x20) != 'u') | ((k[1] | 0x20) != 'p')) {
+        if ((k[0] | 0x20) != 'u' || (k[1] | 0x20) != 'p') {
             continue;
         }
         /* "Up...": Upkeep-*, Upkeep_*, Upgrade (browsers send

@@ -287,20 +287,14 @@ const char *upkeep_health_path(server_rec *s)
     return sc->health_path;
 }
 
-int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
-                               const request_rec *r)
+int upkeep_conf_method_listed(const upkeep_dir_conf *dc,
+                              const request_rec *r)
 {
-    const char *method = r->method;
     int i;
 
-    /* the default GET HEAD OPTIONS: httpd has numbered them already (HEAD
-     * is M_GET), and only for exactly these names */
-    if (!dc->safe_methods) {
-        return r->method_number == M_GET || r->method_number == M_OPTIONS;
-    }
     for (i = 0; i < dc->safe_methods->nelts; i++) {
-        if (strcmp(method, APR_ARRAY_IDX(dc->safe_methods, i,
-                                         const char *)) == 0) {
+        if (strcmp(r->method, APR_ARRAY_IDX(dc->safe_methods, i,
+                                            const char *)) == 0) {
             return 1;
         }
     }

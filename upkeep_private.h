@@ -148,8 +148,19 @@ int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
 extern int upkeep_health_configured;
-int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
-                               const request_rec *r);
+/* Whether r's method is in UpkeepSafeMethods (given). */
+int upkeep_conf_method_listed(const upkeep_dir_conf *dc,
+                              const request_rec *r);
+/* Whether r's method is safe; inline: every request of a healthy site
+ * asks.  The default GET HEAD OPTIONS: httpd has numbered them already
+ * (HEAD is M_GET), and only for exactly these names. */
+static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
+                                             const request_rec *r)
+{
+    return dc->safe_methods ? upkeep_conf_method_listed(dc, r)
+                            : r->method_number == M_GET
+                              || r->method_number == M_OPTIONS;
+}
 
 /* upkeep_sync.c: a callback on a singleton child watchdog of our own */
 apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
