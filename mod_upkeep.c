@@ -213,8 +213,12 @@ static int off_holds(request_rec *r, const char *uri)
     return 1;
 }
 
+/* What lets a request through the gate (exempt()): nothing, an exemption
+ * of the configuration, or a staff bypass cookie. */
+enum { PASS_NONE = 0, PASS_EXEMPT = 1, PASS_STAFF = 2 };
+
 /* Whether the gate lets r through to `uri` (r->uri, or the script part
- * of it) in `mode`, dc being the configuration of `uri`.  An exemption
+ * of it) in `mode`, dc being the configuration of `uri` (PASS_*).  An exemption
  * by path holds only if `uri` and its canonical form are both exempt, so
  * no encoding trick reaches a gated path through an exempt one.  A
  * rewrite ([PT]) is judged by its target, which is what runs. */
@@ -232,20 +236,20 @@ static int exempt(request_rec *r, const upkeep_dir_conf *dc,
             if (apr_ipsubnet_test(APR_ARRAY_IDX(dc->allow_from, i,
                                                 apr_ipsubnet_t *),
                                   r->useragent_addr)) {
-                return 1;
+                return PASS_EXEMPT;
             }
         }
     }
     if (path_listed(r->pool, dc->exempt, uri)
         || (mode != UPKEEP_MODE_MAINTENANCE
             && path_listed(r->pool, dc->allow_writes, uri))) {
-        return 1;
+        return PASS_EXEMPT;
     }
     /* the staff cookie was taken from the client's request */
     while (top->main) {
         top = top->main;
     }
-    return upkeep_bypass_allows(top, scope);
+    return upkeep_bypass_allows(top, scope) ? PASS_STAFF : PASS_NONE;
 }
 
 static void count(int scope, int counter, int mode);
@@ -621,6 +625,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
                   int judged)
 {
     int safe = upkeep_conf_method_is_safe(dc, r) && !opens_tunnel(r);
+    int pass;
     /* counted once, by the gate */
     int first = !judged && !script && !r->main
                 && !apr_table_get(r->notes, UPKEEP_JUDGED_NOTE);
@@ -631,13 +636,19 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
         }
         return DECLINED;
     }
-    if ((judged || exempt(r, dc, r->uri, scope, mode))
-        && (!script || exempt(r, conf_for(r, script, NULL), script, scope,
-                              mode))) {
+    pass = judged ? PASS_EXEMPT : exempt(r, dc, r->uri, scope, mode);
+    if (pass && script) {
+        /* the script's own path must pass too; a staff cookie passes
+         * both or neither */
+        pass = exempt(r, conf_for(r, script, NULL), script, scope, mode)
+               ? pass : PASS_NONE;
+    }
+    if (pass) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "UPK0103: %s %s is exempt", r->method, r->uri);
         if (first) {
-            count(scope, UPKEEP_COUNT_BYPASSED, mode);
+            count(scope, pass == PASS_STAFF ? UPKEEP_COUNT_BYPASSED
+                                            : UPKEEP_COUNT_EXEMPTED, mode);
             if (!safe) {
                 count_write(r, scope);
             }

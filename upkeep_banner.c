@@ -199,6 +199,10 @@ static const char *unfit(request_rec *r)
     if (r->status != HTTP_OK) {
         return "not a 200";
     }
+    /* the operators' own page says the mode better */
+    if (r->handler && strcmp(r->handler, "upkeep-status") == 0) {
+        return "the status page";
+    }
     if (!is_html(r->content_type)) {
         return "not HTML";
     }

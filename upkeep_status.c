@@ -15,9 +15,19 @@
 #include "upkeep_private.h"
 
 static const char *const counter_names[UPKEEP_COUNTER_COUNT] = {
-    "refused", "held", "released", "timed_out", "bypassed"
+    "refused", "held", "released", "timed_out", "bypassed", "exempted"
 };
 
+/* Whether counter c can move in mode m: nothing is refused or let through
+ * in normal mode, and only hold holds.  Metrics leave the others out. */
+static int counter_possible(int c, int m)
+{
+    if (m == UPKEEP_MODE_NORMAL) {
+        return 0;
+    }
+    return (c != UPKEEP_COUNT_HELD && c != UPKEEP_COUNT_RELEASED
+            && c != UPKEEP_COUNT_TIMED_OUT) || m == UPKEEP_MODE_HOLD;
+}
 
 /* One scope as the status page sees it. */
 typedef struct {
@@ -190,6 +200,9 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
     int i, c, m;
 
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    ap_rprintf(r, "# HELP upkeep_build_info The mod_upkeep version.\n"
+               "# TYPE upkeep_build_info gauge\n"
+               "upkeep_build_info{version=\"%s\"} 1\n", UPKEEP_VERSION);
     ap_rputs("# HELP upkeep_mode 1 for the mode each scope is in.\n"
              "# TYPE upkeep_mode gauge\n", r);
     for (i = 0; i < n; i++) {
@@ -199,13 +212,42 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
                        views[i].mode == m);
         }
     }
+    /* for alerts: a window that overran is until < time() while the
+     * mode is not normal */
+    ap_rputs("# HELP upkeep_mode_since_timestamp_seconds When the mode in "
+             "force was set (Unix time).\n"
+             "# TYPE upkeep_mode_since_timestamp_seconds gauge\n", r);
+    for (i = 0; i < n; i++) {
+        const upkeep_record_t *rec = &views[i].rec[views[i].layer];
+
+        if (rec->since) {
+            ap_rprintf(r, "upkeep_mode_since_timestamp_seconds{scope=\"%s\"} "
+                       "%" APR_INT64_T_FMT "\n", views[i].name,
+                       (apr_int64_t)rec->since);
+        }
+    }
+    ap_rputs("# HELP upkeep_mode_until_timestamp_seconds When the mode in "
+             "force ends (Unix time); absent without an end.\n"
+             "# TYPE upkeep_mode_until_timestamp_seconds gauge\n", r);
+    for (i = 0; i < n; i++) {
+        const upkeep_record_t *rec = &views[i].rec[views[i].layer];
+
+        if (rec->until && views[i].mode != UPKEEP_MODE_NORMAL) {
+            ap_rprintf(r, "upkeep_mode_until_timestamp_seconds{scope=\"%s\"} "
+                       "%" APR_INT64_T_FMT "\n", views[i].name,
+                       (apr_int64_t)rec->until);
+        }
+    }
     ap_rputs("# HELP upkeep_requests_total Requests the gate refused, held, "
              "released after a hold, timed out in a hold, or let through by "
-             "an exemption or a staff bypass cookie.\n"
+             "a staff bypass cookie (bypassed) or an exemption (exempted).\n"
              "# TYPE upkeep_requests_total counter\n", r);
     for (i = 0; i < n; i++) {
         for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
             for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+                if (!counter_possible(c, m)) {
+                    continue;
+                }
                 ap_rprintf(r, "upkeep_requests_total{scope=\"%s\",mode=\"%s\","
                            "outcome=\"%s\"} %" APR_UINT64_T_FMT "\n",
                            views[i].name, upkeep_mode_name(m),
@@ -227,6 +269,10 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
         ap_rprintf(r, "upkeep_held_writes{scope=\"%s\"} %" APR_INT64_T_FMT
                    "\n", views[i].name, (apr_int64_t)views[i].held);
     }
+    ap_rprintf(r, "# HELP upkeep_hold_limit Most writes held at once on "
+               "this node (UpkeepHoldLimit).\n"
+               "# TYPE upkeep_hold_limit gauge\nupkeep_hold_limit %d\n",
+               upkeep_hold_limit(r->server));
     ap_rprintf(r, "# HELP upkeep_drained 1 while this node is drained.\n"
                "# TYPE upkeep_drained gauge\nupkeep_drained %u\n",
                (unsigned)atomic_load(&live->drain.drained));
@@ -236,8 +282,16 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
         ap_rprintf(r, "# HELP upkeep_sync_age_seconds Seconds since the last "
                    "good cluster poll (-1: none yet).\n"
                    "# TYPE upkeep_sync_age_seconds gauge\n"
-                   "upkeep_sync_age_seconds %" APR_INT64_T_FMT "\n"
-                   "# HELP upkeep_sync_lost 1 while no memcached server "
+                   "upkeep_sync_age_seconds %" APR_INT64_T_FMT "\n",
+                   last_ok ? now - last_ok : (apr_int64_t)-1);
+        if (last_ok) {
+            ap_rprintf(r, "# HELP upkeep_sync_last_success_timestamp_seconds "
+                       "When a cluster poll last succeeded (Unix time).\n"
+                       "# TYPE upkeep_sync_last_success_timestamp_seconds "
+                       "gauge\nupkeep_sync_last_success_timestamp_seconds %"
+                       APR_INT64_T_FMT "\n", (apr_int64_t)last_ok);
+        }
+        ap_rprintf(r, "# HELP upkeep_sync_lost 1 while no memcached server "
                    "answers (the last known cluster mode is kept).\n"
                    "# TYPE upkeep_sync_lost gauge\n"
                    "upkeep_sync_lost %u\n"
@@ -245,7 +299,6 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
                    "misses its deadline or errs (the poller skips it and "
                    "tries it again with backoff).\n"
                    "# TYPE upkeep_sync_failing gauge\n",
-                   last_ok ? now - last_ok : (apr_int64_t)-1,
                    (unsigned)atomic_load(&live->sync.failing));
         for (i = 0; i < cc->nservers; i++) {
             ap_rprintf(r, "upkeep_sync_failing{server=\"%s\"} %d\n",
@@ -255,24 +308,87 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
     }
 }
 
+/* Looks the same as the maintenance page, and fits a phone: one card per
+ * scope, in as many columns as the window takes. */
+#define STATUS_STYLE \
+    "<style>\n" \
+    ":root{color-scheme:light dark;--bg:#eef1f5;--card:#fff;" \
+    "--fg:#16191d;--muted:#434c57;--accent:#1d5fbf;--line:#d3dae3;" \
+    "--alert:#b3261e}\n" \
+    "@media (prefers-color-scheme:dark){:root{--bg:#101317;" \
+    "--card:#1b1f25;--fg:#eceff3;--muted:#b6bfca;--accent:#80b4ff;" \
+    "--line:#2f353e;--alert:#ff8a80}}\n" \
+    "*{box-sizing:border-box}\n" \
+    "body{margin:0;padding:1rem;background:var(--bg);color:var(--fg);" \
+    "font:1rem/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto," \
+    "\"Helvetica Neue\",Arial,sans-serif}\n" \
+    "main{max-width:75rem;margin:0 auto}\n" \
+    "h1{margin:0;font-size:clamp(1.3rem,4vw,1.7rem);line-height:1.2}\n" \
+    ".meta{color:var(--muted);margin:.25rem 0 1rem}\n" \
+    ".node,section{background:var(--card);border:1px solid var(--line);" \
+    "border-radius:12px;padding:1rem;margin:0 0 1rem;" \
+    "overflow-wrap:anywhere}\n" \
+    ".scopes{display:grid;gap:1rem;" \
+    "grid-template-columns:repeat(auto-fill,minmax(min(100%,20rem),1fr))}\n" \
+    ".scopes section{margin:0}\n" \
+    ".alert{border-color:var(--alert);" \
+    "border-inline-start:6px solid var(--alert)}\n" \
+    "h2{margin:0 0 .5rem;font-size:1.15rem}\n" \
+    ".badge{display:inline-block;padding:0 .6em;border-radius:999px;" \
+    "font-size:.85rem;background:var(--line);vertical-align:middle}\n" \
+    ".alert .badge{background:var(--alert);color:var(--card)}\n" \
+    "dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .75rem;" \
+    "margin:0}\n" \
+    "dt{color:var(--muted)}\n" \
+    "dd{margin:0;min-width:0}\n" \
+    "time{white-space:nowrap}\n" \
+    "a{color:var(--accent)}\n" \
+    "</style>\n"
+
+/* A time for people: <time> with the ISO form, never split. */
+static const char *html_time(apr_pool_t *p, int64_t t)
+{
+    const char *iso = upkeep_iso_time(p, t);
+
+    return t ? apr_psprintf(p, "<time datetime=\"%s\">%s</time>", iso, iso)
+             : "-";
+}
+
 static void html_status(request_rec *r, scope_view_t *views, int n,
-                        int64_t now)
+                        int64_t now, int refresh)
 {
     upkeep_live_t *live = upkeep_live();
     const upkeep_cluster_conf_t *cc = upkeep_cluster_conf(r->pool,
                                                           r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
+    int drained = atomic_load(&live->drain.drained) != 0;
+    char host[APRMAXHOSTLEN + 1] = "localhost";
+    const char *node;
     int i, l;
 
+    apr_gethostname(host, sizeof(host), r->pool);
+    node = ap_escape_html(r->pool, host);
     ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             "<title>mod_upkeep status</title><style>body{font-family:"
-             "system-ui,sans-serif;margin:2rem}td,th{padding:.2rem .6rem;"
-             "text-align:left;border-bottom:1px solid #ccc}</style></head>"
-             "<body>\n<h1>mod_upkeep status</h1>\n", r);
-    ap_rprintf(r, "<p>Drain: <b>%s</b>. Writes held now: %" APR_INT64_T_FMT
-               " (limit %d).",
-               atomic_load(&live->drain.drained) ? "drained" : "serving",
+    ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+               "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+               "content=\"width=device-width,initial-scale=1\">\n%s"
+               "<title>mod_upkeep status: %s</title>\n%s"
+               "</head><body><main>\n<h1>mod_upkeep status</h1>\n"
+               "<p class=\"meta\">Node <b>%s</b> &middot; as of %s &middot; "
+               "%s</p>\n",
+               refresh ? apr_psprintf(r->pool, "<meta http-equiv=\"refresh\" "
+                                      "content=\"%d\">\n", refresh) : "",
+               node, STATUS_STYLE, node, html_time(r->pool, now),
+               refresh ? apr_psprintf(r->pool, "refreshes every %d s "
+                                      "(<a href=\"?refresh=0\">stop</a>)",
+                                      refresh)
+                       : "does not refresh (<a href=\"?\">refresh</a>)");
+    ap_rprintf(r, "<p class=\"node%s\">Drain: <b>%s</b>. Writes held now: "
+               "%" APR_INT64_T_FMT " (limit %d).", drained ? " alert" : "",
+               drained ? apr_pstrcat(r->pool, "drained since ",
+                                     html_time(r->pool, atomic_load(
+                                         &live->drain.since)), NULL)
+                       : "serving",
                (apr_int64_t)atomic_load(&live->held_total),
                upkeep_hold_limit(r->server));
     if (cc) {
@@ -284,21 +400,21 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                    atomic_load(&live->sync.failing) ? ", no memcached server "
                    "answers" : "", *bad ? "; failing: " : "", bad);
     }
-    ap_rputs("</p>\n<table>\n<tr><th>scope</th><th>mode</th><th>layer</th>"
-             "<th>local</th><th>cluster</th><th>reason</th><th>since</th>"
-             "<th>until</th><th>writes in flight</th><th>held</th>"
-             "<th>refused</th><th>bypassed</th></tr>\n", r);
+    ap_rputs("</p>\n<div class=\"scopes\">\n", r);
     for (i = 0; i < n; i++) {
         scope_view_t *v = &views[i];
         const upkeep_record_t *rec = &v->rec[v->layer];
-        uint64_t refused = 0, bypassed = 0;
-        int m;
+        uint64_t total[UPKEEP_COUNTER_COUNT] = { 0 };
+        int c, m;
 
-        for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
-            refused += v->count[UPKEEP_COUNT_REFUSED][m];
-            bypassed += v->count[UPKEEP_COUNT_BYPASSED][m];
+        for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
+            for (m = 0; m < UPKEEP_MODE_COUNT; m++) {
+                total[c] += v->count[c][m];
+            }
         }
-        ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%s</td>",
+        ap_rprintf(r, "<section%s><h2>%s <span class=\"badge\">%s</span>"
+                   "</h2>\n<dl><dt>layer</dt><dd>%s</dd>",
+                   v->mode != UPKEEP_MODE_NORMAL ? " class=\"alert\"" : "",
                    ap_escape_html(r->pool, v->name),
                    upkeep_mode_name(v->mode), upkeep_layer_names[v->layer]);
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
@@ -306,32 +422,81 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
             const char *window = upkeep_window_pending(lr, now)
                 ? apr_psprintf(r->pool, "; %s from %s",
                                upkeep_mode_name(lr->mode),
-                               upkeep_iso_time(r->pool, lr->starts))
+                               html_time(r->pool, lr->starts))
                 : "";
 
-            ap_rprintf(r, "<td>%s (v%" APR_UINT64_T_FMT ")%s</td>",
+            ap_rprintf(r, "<dt>%s</dt><dd>%s (v%" APR_UINT64_T_FMT ")%s</dd>",
+                       upkeep_layer_names[l],
                        upkeep_mode_name(upkeep_mode_at(lr, now)),
                        (apr_uint64_t)lr->version, window);
         }
-        ap_rprintf(r, "<td>%s</td><td>%s</td><td>%s</td><td>%" APR_INT64_T_FMT
-                   "</td><td>%" APR_INT64_T_FMT "</td><td>%" APR_UINT64_T_FMT
-                   "</td><td>%" APR_UINT64_T_FMT "</td></tr>\n",
-                   ap_escape_html(r->pool, rec->reason),
-                   upkeep_iso_time(r->pool, rec->since),
-                   upkeep_iso_time(r->pool, rec->until),
-                   (apr_int64_t)v->inflight, (apr_int64_t)v->held, refused,
-                   bypassed);
+        ap_rprintf(r, "<dt>reason</dt><dd>%s</dd><dt>since</dt><dd>%s</dd>"
+                   "<dt>until</dt><dd>%s</dd>\n<dt>writes in flight</dt>"
+                   "<dd>%" APR_INT64_T_FMT "</dd><dt>held</dt><dd>%"
+                   APR_INT64_T_FMT "</dd><dt>refused</dt><dd>%"
+                   APR_UINT64_T_FMT "</dd><dt>exempted</dt><dd>%"
+                   APR_UINT64_T_FMT "</dd><dt>bypassed</dt><dd>%"
+                   APR_UINT64_T_FMT "</dd></dl></section>\n",
+                   rec->reason[0] ? ap_escape_html(r->pool, rec->reason) : "-",
+                   html_time(r->pool, rec->since),
+                   html_time(r->pool, rec->until), (apr_int64_t)v->inflight,
+                   (apr_int64_t)v->held, total[UPKEEP_COUNT_REFUSED],
+                   total[UPKEEP_COUNT_EXEMPTED], total[UPKEEP_COUNT_BYPASSED]);
     }
-    ap_rputs("</table>\n<p><a href=\"?json\">JSON</a> &middot; "
+    ap_rputs("</div>\n<p><a href=\"?json\">JSON</a> &middot; "
              "<a href=\"?metrics\">Prometheus metrics</a></p>\n"
-             "</body></html>\n", r);
+             "</main></body></html>\n", r);
+}
+
+/* The default view reloads itself this often (seconds); ?refresh=N
+ * (0 to 3600) sets it, 0 turns it off. */
+#define STATUS_REFRESH 5
+
+typedef enum { VIEW_HTML, VIEW_JSON, VIEW_METRICS } status_view_e;
+
+/* ?json, ?metrics, ?refresh=N (words joined by '&'), else the client's
+ * Accept: JSON when it prefers it to HTML. */
+static status_view_e status_view(request_rec *r, int *refresh)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL;
+    char *word, *last;
+    status_view_e view = VIEW_HTML;
+    int asked = 0;
+
+    *refresh = STATUS_REFRESH;
+    for (word = args ? apr_strtok(args, "&", &last) : NULL; word;
+         word = apr_strtok(NULL, "&", &last)) {
+        if (strcmp(word, "json") == 0) {
+            view = VIEW_JSON;
+            asked = 1;
+        }
+        else if (strcmp(word, "metrics") == 0) {
+            view = VIEW_METRICS;
+            asked = 1;
+        }
+        else if (strncmp(word, "refresh=", 8) == 0) {
+            char *end;
+            apr_int64_t v = apr_strtoi64(word + 8, &end, 10);
+
+            if (end != word + 8 && !*end && v >= 0 && v <= 3600) {
+                *refresh = (int)v;
+            }
+        }
+    }
+    if (!asked) {
+        apr_table_mergen(r->headers_out, "Vary", "Accept");
+        if (upkeep_negotiate(r) == UPKEEP_BODY_JSON) {
+            view = VIEW_JSON;
+        }
+    }
+    return view;
 }
 
 int upkeep_status_handler(request_rec *r)
 {
     scope_view_t *views;
     int64_t now = apr_time_sec(r->request_time);
-    int i, n = 0;
+    int i, n = 0, refresh;
 
     if (!r->handler || r->handler[0] != 'u'
         || strcmp(r->handler, "upkeep-status") != 0) {
@@ -349,14 +514,15 @@ int upkeep_status_handler(request_rec *r)
         n += view_scope(i, now, &views[n]);
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (r->args && strcmp(r->args, "json") == 0) {
+    switch (status_view(r, &refresh)) {
+    case VIEW_JSON:
         json_status(r, views, n, now);
-    }
-    else if (r->args && strcmp(r->args, "metrics") == 0) {
+        break;
+    case VIEW_METRICS:
         metrics_status(r, views, n, now);
-    }
-    else {
-        html_status(r, views, n, now);
+        break;
+    default:
+        html_status(r, views, n, now, refresh);
     }
     return OK;
 }

@@ -72,7 +72,7 @@
  * UPKEEP_TEXT_FORMAT versions the text of state files and cluster values,
  * which outlive upgrades. */
 #define UPKEEP_LIVE_MAGIC        0x55504b50u   /* "UPKP" */
-#define UPKEEP_LIVE_FORMAT       7
+#define UPKEEP_LIVE_FORMAT       8
 #define UPKEEP_TEXT_FORMAT       1
 
 /* Ordered by strictness: when layers combine, the larger value wins.
@@ -92,8 +92,8 @@ typedef enum {
     UPKEEP_COUNT_HELD,          /* a write started waiting in hold */
     UPKEEP_COUNT_RELEASED,      /* a held write went on after the hold */
     UPKEEP_COUNT_TIMED_OUT,     /* a held write waited out its max */
-    UPKEEP_COUNT_BYPASSED,      /* an exemption or a staff bypass cookie
-                                   let it through */
+    UPKEEP_COUNT_BYPASSED,      /* a staff bypass cookie let it through */
+    UPKEEP_COUNT_EXEMPTED,      /* an exemption let it through */
     UPKEEP_COUNTER_COUNT
 } upkeep_counter_e;
 

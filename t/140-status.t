@@ -13,7 +13,10 @@ use Time::HiRes qw(time sleep);
 
 my $Mpm = $ENV{TEST_UPKEEP_MPM} || 'event';
 my @Modes = qw(normal hold readonly maintenance);
-my @Outcomes = qw(refused held released timed_out bypassed);
+my @Outcomes = qw(refused held released timed_out bypassed exempted);
+# what can happen in which mode: nothing is refused or let through in
+# normal, and only hold holds (the metrics leave the rest out)
+sub possible { my ($o, $m) = @_; $m ne 'normal' && ($o !~ /^(held|released|timed_out)$/ || $m eq 'hold') }
 
 my $Conf = <<'EOF';
 <Location /upkeep-status>
@@ -81,11 +84,29 @@ sub counters {    # {scope}{outcome}{mode} from the JSON page
     is($r->{status}, 200, 'HTML: 200');
     is($r->{headers}{'content-type'}, 'text/html; charset=utf-8', 'HTML: Content-Type');
     is($r->{headers}{'cache-control'}, 'no-store', 'HTML: Cache-Control: no-store');
-    like($r->{body}, qr{<title>mod_upkeep status</title>}, 'HTML: title');
-    like($r->{body}, qr{<table>.*</table>}s, 'HTML: a table');
+    like($r->{body}, qr{<title>mod_upkeep status: [^<]+</title>}, 'HTML: title names the node');
+    like($r->{body}, qr{<meta name="viewport" content="width=device-width,initial-scale=1">}, 'HTML: viewport meta (phones)');
+    like($r->{body}, qr{<p class="meta">Node <b>[^<]+</b> &middot; as of <time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)">\1</time>}, 'HTML: node name and "as of" time');
+    like($r->{body}, qr{<meta http-equiv="refresh" content="5">}, 'HTML: reloads itself every 5 s');
+    like($r->{body}, qr{refreshes every 5 s \(<a href="\?refresh=0">stop</a>\)}, 'HTML: says so, with a link to stop');
+    is($r->{headers}{vary}, 'Accept', 'HTML: Vary: Accept (JSON by Accept)');
+    like($r->{body}, qr{<div class="scopes">.*</div>}s, 'HTML: the scopes');
     for my $s (qw(default shop)) {
-        like($r->{body}, qr{<tr><td>$s</td><td>normal</td><td>local</td>}, "HTML: a row for scope $s, in normal mode");
+        like($r->{body}, qr{<section><h2>$s <span class="badge">normal</span></h2>\n<dl><dt>layer</dt><dd>local</dd>}, "HTML: a card for scope $s, in normal mode");
     }
+    my $r0 = page('refresh=0');
+    unlike($r0->{body}, qr{http-equiv="refresh"}, '?refresh=0: no reload');
+    like($r0->{body}, qr{does not refresh}, '?refresh=0: says so');
+    like(page('refresh=30')->{body}, qr{<meta http-equiv="refresh" content="30">}, '?refresh=30: every 30 s');
+    like(page('refresh=junk')->{body}, qr{<meta http-equiv="refresh" content="5">}, '?refresh=junk: the default');
+    my $j = http_get('GET', '/upkeep-status', { Accept => 'application/json' }, undef, 5);
+    is($j->{headers}{'content-type'}, 'application/json', 'Accept: application/json gets the JSON view');
+    ok(eval { JSON::PP::decode_json($j->{body}) }, '... and it parses');
+    is($j->{headers}{vary}, 'Accept', '... with Vary: Accept');
+    my $b = http_get('GET', '/upkeep-status', { Accept => 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }, undef, 5);
+    is($b->{headers}{'content-type'}, 'text/html; charset=utf-8', "a browser's Accept gets HTML");
+    my $jm = http_get('GET', '/upkeep-status?metrics', { Accept => 'application/json' }, undef, 5);
+    like($jm->{headers}{'content-type'} // '', qr{^text/plain}, '?metrics wins over Accept');
     like($r->{body}, qr{href="\?json"}, 'HTML: links to ?json');
     like($r->{body}, qr{href="\?metrics"}, 'HTML: links to ?metrics');
     like($r->{body}, qr{Drain: <b>serving</b>}, 'HTML: not drained');
@@ -148,7 +169,9 @@ my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32
     like($r->{headers}{'content-type'} // '', qr{^text/plain; version=0\.0\.4(;|$)}, 'metrics: Content-Type text/plain; version=0.0.4');
     is_deeply($bad, [], 'metrics: every line is a HELP, a TYPE or a sample');
     my %fam = (upkeep_mode => 'gauge', upkeep_requests_total => 'counter', upkeep_inflight_writes => 'gauge',
-               upkeep_held_writes => 'gauge', upkeep_drained => 'gauge');
+               upkeep_held_writes => 'gauge', upkeep_drained => 'gauge', upkeep_hold_limit => 'gauge',
+               upkeep_build_info => 'gauge', upkeep_mode_since_timestamp_seconds => 'gauge',
+               upkeep_mode_until_timestamp_seconds => 'gauge');
     for (sort keys %fam) {
         ok($help->{$_}, "metrics: HELP $_");
         is($type->{$_}, $fam{$_}, "metrics: TYPE $_ $fam{$_}");
@@ -156,12 +179,19 @@ my $HoldLimit = $Mpm eq 'event' ? 8 : 5;    # a quarter of MaxRequestWorkers (32
     for my $s (qw(default shop)) {
         is_deeply([map { $v->{qq{upkeep_mode{scope="$s",mode="$_"}}} } @Modes], [1, 0, 0, 0], "metrics: upkeep_mode of $s: normal 1, others 0");
         my @missing = grep { !defined $v->{$_} }
-            map { my $m = $_; map { qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$_"}} } @Outcomes } @Modes;
-        is_deeply(\@missing, [], "metrics: upkeep_requests_total of $s for every mode and outcome");
+            map { my $m = $_; map { qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$_"}} } grep { possible($_, $m) } @Outcomes } @Modes;
+        is_deeply(\@missing, [], "metrics: upkeep_requests_total of $s for every mode and outcome that can occur");
+        my @extra = grep { defined $v->{$_} }
+            map { my $m = $_; map { qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$_"}} } grep { !possible($_, $m) } @Outcomes } @Modes;
+        is_deeply(\@extra, [], "metrics: none of $s that cannot occur (mode=\"normal\", held outside hold)");
+        ok(!defined $v->{qq{upkeep_mode_until_timestamp_seconds{scope="$s"}}}, "metrics: no until timestamp of $s without an end");
         is($v->{qq{upkeep_inflight_writes{scope="$s"}}}, 0, "metrics: upkeep_inflight_writes of $s");
         is($v->{qq{upkeep_held_writes{scope="$s"}}}, 0, "metrics: upkeep_held_writes of $s");
     }
     is($v->{upkeep_drained}, 0, 'metrics: upkeep_drained 0');
+    is($v->{upkeep_hold_limit}, $HoldLimit, "metrics: upkeep_hold_limit $HoldLimit");
+    my ($bi) = grep { /^upkeep_build_info\{version="[^"]+"\}$/ } keys %$v;
+    ok($bi && $v->{$bi} == 1, 'metrics: upkeep_build_info{version=...} 1') or diag(join ' ', sort keys %$v);
     ok(!grep({ /^upkeep_sync/ } keys %$v), 'metrics: no upkeep_sync_* without UpkeepMemcached');
 }
 
@@ -171,7 +201,13 @@ for my $mode (@Modes) {
     my $reason = $mode eq 'normal' ? '' : "in $mode";
     my $h = page();
     is($h->{status}, 200, "$mode: the HTML page is served (Upkeep off)");
-    like($h->{body} // '', qr{<tr><td>default</td><td>$mode</td><td>local</td><td>$mode \(v\d+\)</td><td>normal \(v\d+\)</td><td>$reason</td>}, "$mode: the HTML row says so");
+    my ($cls, $shown) = $mode eq 'normal' ? ('', '-') : (' class="alert"', $reason);
+    like($h->{body} // '', qr{<section$cls><h2>default <span class="badge">$mode</span></h2>\n<dl><dt>layer</dt><dd>local</dd><dt>local</dt><dd>$mode \(v\d+\)</dd><dt>cluster</dt><dd>normal \(v\d+\)</dd><dt>reason</dt><dd>$shown</dd>}, "$mode: the HTML card says so" . ($mode eq 'normal' ? '' : ' and stands out'));
+    unlike($h->{body} // '', qr{Changes are paused|id="upkeep-banner"}, "$mode: no banner on the status page");
+    if ($mode ne 'normal') {
+        my ($v) = metrics();
+        cmp_ok(abs(($v->{'upkeep_mode_since_timestamp_seconds{scope="default"}'} // 0) - time), '<', 60, "$mode: metrics: upkeep_mode_since_timestamp_seconds is now");
+    }
     my $j = json_page();
     is(scope_of($j, 'default')->{mode}, $mode, "$mode: JSON mode");
     is(scope_of($j, 'default')->{local}{reason}, $reason, "$mode: JSON reason");
@@ -208,11 +244,11 @@ for my $mode (@Modes) {
     my $access_off = -s servroot() . '/logs/access.log';
     flip('readonly');
     $send->(3, 'POST', '/', 503, 'default refused readonly');
-    $send->(2, 'POST', '/free/', 200, 'default bypassed readonly');
+    $send->(2, 'POST', '/free/', 200, 'default exempted readonly');
     $send->(2, 'GET', '/', 200);                                    # safe: nothing counted
     flip('maintenance');
     $send->(2, 'GET', '/', 503, 'default refused maintenance');
-    $send->(1, 'GET', '/free/', 200, 'default bypassed maintenance');
+    $send->(1, 'GET', '/free/', 200, 'default exempted maintenance');
     flip('--scope', 'shop', 'readonly');
     $send->(1, 'POST', '/shop/', 503, 'shop refused readonly');
     flip('--scope', 'shop', 'normal');
@@ -237,7 +273,7 @@ for my $mode (@Modes) {
     $want{'default released hold'}++;
     flip('hold', '--max', '200ms');
     my $t0 = time;
-    $send->(1, 'POST', '/free/', 200, 'default bypassed hold');    # exempt: not held
+    $send->(1, 'POST', '/free/', 200, 'default exempted hold');    # exempt: not held
     cmp_ok(time - $t0, '<', 1, 'an exempt write passes a hold at once');
     $send->(1, 'POST', '/', 503, 'default timed_out hold');
     $want{'default held hold'}++;       # it did start waiting
@@ -262,7 +298,7 @@ for my $mode (@Modes) {
     my @mism;
     for my $s (qw(default shop)) {
         for my $o (@Outcomes) {
-            for my $m (@Modes) {
+            for my $m (grep { possible($o, $_) } @Modes) {
                 my $k = qq{upkeep_requests_total{scope="$s",mode="$m",outcome="$o"}};
                 push @mism, "$k: $v->{$k} vs JSON $after->{$s}{$o}{$m}" if ($v->{$k} // -1) != $after->{$s}{$o}{$m};
             }
@@ -271,8 +307,9 @@ for my $mode (@Modes) {
     is_deeply(\@mism, [], 'metrics upkeep_requests_total equals the JSON counters');
     my $html = page()->{body};
     my $ref = 0; $ref += $after->{default}{refused}{$_} for @Modes;
+    my $exm = 0; $exm += $after->{default}{exempted}{$_} for @Modes;
     my $byp = 0; $byp += $after->{default}{bypassed}{$_} for @Modes;
-    like($html, qr{<tr><td>default</td>.*<td>$ref</td><td>$byp</td></tr>}, "HTML: refused $ref and bypassed $byp of scope default");
+    like($html, qr{<h2>default .*?<dt>refused</dt><dd>$ref</dd><dt>exempted</dt><dd>$exm</dd><dt>bypassed</dt><dd>$byp</dd>}s, "HTML: refused $ref, exempted $exm and bypassed $byp of scope default");
     if ($Mpm eq 'prefork') {
         open my $fh, '<', servroot() . '/logs/access.log' or die;
         seek $fh, $access_off, 0;
@@ -287,7 +324,7 @@ for my $mode (@Modes) {
     ok(wait_until(sub { scope_of(json_page(), 'default')->{inflight_writes} == 1 }, 5, \@r), 'JSON: inflight_writes 1 while a slow write runs');
     my ($v) = metrics();
     is($v->{'upkeep_inflight_writes{scope="default"}'}, 1, 'metrics: upkeep_inflight_writes 1');
-    like(page()->{body}, qr{<tr><td>default</td>(?:<td>[^<]*</td>){7}<td>1</td><td>0</td>}, 'HTML: 1 write in flight, 0 held');
+    like(page()->{body}, qr{<h2>default .*?<dt>writes in flight</dt><dd>1</dd><dt>held</dt><dd>0</dd>}s, 'HTML: 1 write in flight, 0 held');
     pump(\@r, 5);
     ok(wait_until(sub { scope_of(json_page(), 'default')->{inflight_writes} == 0 }, 3), 'JSON: back to 0 when it is done');
 }
@@ -300,7 +337,7 @@ for my $mode (@Modes) {
     like($j->{drained_since} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'drained: JSON "drained_since" is an ISO time');
     my ($v) = metrics();
     is($v->{upkeep_drained}, 1, 'drained: upkeep_drained 1');
-    like(page()->{body}, qr{Drain: <b>drained</b>}, 'drained: the HTML says so');
+    like(page()->{body}, qr{<p class="node alert">Drain: <b>drained since <time datetime="[^"]+">[^<]+</time></b>}, 'drained: the HTML says so, and it stands out');
     flip('undrain');
     $j = json_page();
     ok(JSON::PP::is_bool($j->{drained}) && !$j->{drained}, 'undrained: "drained": false');

@@ -7,85 +7,20 @@
 use lib 't/lib';
 use Test::Upkeep;
 use Test::More;
-use File::Temp qw(tempdir);
 use JSON::PP ();
-use POSIX ();
 
-my $Chromium = '/usr/bin/chromium';
-if (!-x $Chromium) {
-    # as root, t/run-tests installs it: missing then is a broken setup
-    plan skip_all => "$Chromium is not installed (Debian package chromium; "
-        . "t/run-tests installs it when run as root)" if $> != 0;
-    BAIL_OUT("$Chromium is not installed: apt-get install chromium "
-             . "fonts-dejavu-core (t/run-tests does)");
-}
+use Test::Upkeep::Chromium;
 
-my $Tmp = tempdir('upkeep-chromium-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $Tmp = chromium_tmp();
 my $Shots = $ENV{UPKEEP_SCREENSHOT_DIR};
-my $Origin = 'http://127.0.0.1:' . port();
-
-# Starts chromium on $path with @extra, in a process group of its own.
-# Every name but 127.0.0.1 resolves to nothing, so a page that tried to
-# fetch from outside would leak nothing; the net log records the attempt.
-my $Run = 0;
-sub chromium_start {
-    my ($path, @extra) = @_;
-    $Run++;
-    my @cmd = ($Chromium, '--headless=new', '--disable-gpu',
-        ($> == 0 ? '--no-sandbox' : ()),
-        "--user-data-dir=$Tmp/profile-$Run", '--no-first-run',
-        '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--disable-default-apps', '--hide-scrollbars',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        @extra, "$Origin$path");
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        setpgrp(0, 0);
-        $ENV{HOME} = $Tmp;
-        $ENV{TZ} = 'UTC';
-        open STDOUT, '>', "$Tmp/out-$Run" or POSIX::_exit(127);
-        open STDERR, '>', "$Tmp/err-$Run" or POSIX::_exit(127);
-        exec @cmd or POSIX::_exit(127);
-    }
-    return { pid => $pid, run => $Run, cmd => "@cmd" };
-}
-
-# Waits up to $secs for chromium to exit by itself; else stops its
-# process group.  Returns its exit status (undef: it had to be stopped).
-sub chromium_stop {
-    my ($c, $secs) = @_;
-    my $status;
-    wait_for($secs, sub {
-        return 0 unless waitpid($c->{pid}, POSIX::WNOHANG()) == $c->{pid};
-        $status = $?;
-        return 1;
-    });
-    return $status if defined $status;
-    kill 'TERM', -$c->{pid};
-    if (!wait_for(10, sub { waitpid($c->{pid}, POSIX::WNOHANG()) == $c->{pid} })) {
-        kill 'KILL', -$c->{pid};
-        waitpid $c->{pid}, 0;
-    }
-    return undef;
-}
-
-# Runs chromium to the end (--dump-dom, --screenshot), time-boxed; the
-# page's script runs first (virtual time: no real wait).  Returns stdout.
-sub chromium {
-    my $c = chromium_start($_[0], '--virtual-time-budget=2000', @_[1 .. $#_]);
-    my $status = chromium_stop($c, 90);
-    die "chromium did not finish within 90s: $c->{cmd}\n" unless defined $status;
-    die "chromium exited with status $status: $c->{cmd}\n"
-        . _slurp("$Tmp/err-$c->{run}") if $status;
-    return _slurp("$Tmp/out-$c->{run}");
-}
+my $Origin = chromium_origin();
 
 # URLs the page asked for, from chromium's net log: requests whose network
 # isolation key is the test origin's site, i.e. made on behalf of the page
 # (chromium's own background requests carry another key).
 sub page_requests {
     my ($netlog) = @_;
-    my $log = JSON::PP->new->decode(_slurp($netlog));
+    my $log = JSON::PP->new->decode(slurp_file($netlog));
     my $type = $log->{constants}{logEventTypes}{URL_REQUEST_START_JOB};
     my @urls;
     for my $e (@{ $log->{events} }) {
@@ -98,11 +33,6 @@ sub page_requests {
     return @urls;
 }
 
-sub _slurp {
-    local $/;
-    open my $fh, '<', $_[0] or die "$_[0]: $!";
-    return <$fh>;
-}
 
 sub ctl_ok {
     my ($rc, $out, $err) = ctl(@_);
@@ -171,7 +101,7 @@ ok((grep { $_ eq "$Origin/" } @urls), 'net log: the page itself was requested')
     or diag("requests: @urls");
 is_deeply([grep { index($_, "$Origin/") != 0 } @urls], [],
           'net log: nothing fetched from anywhere else');
-my $log = substr(_slurp(servroot() . '/logs/access.log'), $off);
+my $log = substr(slurp_file(servroot() . '/logs/access.log'), $off);
 is_deeply([grep { !m{"GET /(?:favicon\.ico)? HTTP} } split /\n/, $log], [],
           'access log: chromium asked for / (and the favicon), nothing else');
 
@@ -199,7 +129,7 @@ like($fast, qr{try again in <span id="countdown" data-left="5">5 seconds</span>}
 $off = -s servroot() . '/logs/access.log';
 my $c = chromium_start('/fast');
 ok(wait_for(60, sub {
-    my $log = substr(_slurp(servroot() . '/logs/access.log'), $off);
+    my $log = substr(slurp_file(servroot() . '/logs/access.log'), $off);
     scalar(() = $log =~ m{"GET /fast HTTP}g) >= 2 }),
    'the browser asked for the page again by itself');
 chromium_stop($c, 0);
@@ -209,7 +139,7 @@ ctl_ok('--scope', 'fast', 'normal');
 for my $shot (['maintenance-page.png', '1280,800'], ['maintenance-page-mobile.png', '390,844']) {
     my ($name, $size) = @$shot;
     chromium('/', "--window-size=$size", "--screenshot=$Tmp/$name");
-    my $png = _slurp("$Tmp/$name");
+    my $png = slurp_file("$Tmp/$name");
     like(substr($png, 0, 8), qr/^\x89PNG/, "screenshot $name ($size) is a PNG");
     cmp_ok(length $png, '>', 10_000, "... with something on it");
     if ($Shots) {
