@@ -2,16 +2,18 @@
 # reach a gated path through an exempt one (encodings, dot segments,
 # ;parameters, backslashes, case).  The fixtures: /static is exempt,
 # /admin/ and /staticx/ are gated and hold a page that must never leak.
+#
+# Written as tables (see "shared sections and tables" in Test::Upkeep):
+# the setups are "--- define:" blocks, a block takes one with "--- use:",
+# and each row of a "--- rows" table is one request with its own block
+# (own state reset, upkeepctl line and checks).
 use lib 't/lib';
 use Test::Upkeep;
 run_tests();
 __DATA__
 
-=== TEST 1: maintenance: <Location /static> with Upkeep off serves /static/x.html
---- config
-<Location /static>
-    Upkeep off
-</Location>
+=== SHARED: every fixture page (written by every block that uses a setup)
+--- define: files
 --- user_files
 >>> static/x.html
 static x
@@ -19,8 +21,155 @@ static x
 static index
 >>> static/sub/y.html
 static sub y
+>>> static/private/p.html
+PRIVATE
+>>> static.html
+static dot html
+>>> staticx/secret.html
+STATICX SECRET
+>>> admin/index.html
+ADMIN PAGE
+>>> pub/p.html
+public p
+>>> status/health.txt
+healthy
+>>> status/other.txt
+not for you
+>>> other/index.html
+other site
+>>> files/x.html
+backend x
+
+
+
+=== SHARED: <Location /static> with Upkeep off
+--- define: location_off
+--- use: files
+--- config
+<Location /static>
+    Upkeep off
+</Location>
+
+
+
+=== SHARED: <LocationMatch "^/static/"> with Upkeep off
+--- define: locationmatch_off
+--- use: files
+--- config
+<LocationMatch "^/static/">
+    Upkeep off
+</LocationMatch>
+
+
+
+=== SHARED: <Directory htdocs/static> with Upkeep off
+--- define: directory_off
+--- use: files
+--- config
+<Directory "$ServRoot/htdocs/static">
+    Upkeep off
+</Directory>
+
+
+
+=== SHARED: <Files health.txt> with Upkeep off
+--- define: files_off
+--- use: files
+--- config
+<Files "health.txt">
+    Upkeep off
+</Files>
+
+
+
+=== SHARED: a <VirtualHost> other.test with Upkeep off beside a gated catch-all
+--- define: vhost_off
+--- use: files
+--- main_config
+# first vhost = default for unknown Host headers: gated
+<VirtualHost 127.0.0.1:$ServerPort>
+    ServerName catchall.test
+    DocumentRoot "$ServRoot/htdocs"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$ServerPort>
+    ServerName other.test
+    DocumentRoot "$ServRoot/htdocs/other"
+    <Directory "$ServRoot/htdocs/other">
+        Require all granted
+    </Directory>
+    Upkeep off
+</VirtualHost>
+
+
+
+=== SHARED: UpkeepExempt /static
+--- define: exempt
+--- use: files
+--- config
+UpkeepExempt /static
+
+
+
+=== SHARED: UpkeepExempt at three levels (vhost, <Location />, <Location /static/sub>)
+--- define: exempt_nested
+--- use: files
+--- config
+UpkeepExempt /static
+<Location />
+    UpkeepExempt /pub
+</Location>
+<Location /static/sub>
+    UpkeepExempt /elsewhere
+</Location>
+
+
+
+=== SHARED: UpkeepAllowFrom 10.0.0.0/8, and 127.0.0.1 in <Location /admin>
+--- define: allow_nested
+--- use: files
+--- config
+UpkeepAllowFrom 10.0.0.0/8
+<Location /admin>
+    UpkeepAllowFrom 127.0.0.1
+</Location>
+
+
+
+=== SHARED: mod_remoteip trusting 127.0.0.1, UpkeepAllowFrom 192.0.2.0/24
+--- define: remoteip
+--- use: files
+--- main_config
+LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
+RemoteIPHeader X-Forwarded-For
+RemoteIPInternalProxy 127.0.0.1
+--- config
+UpkeepAllowFrom 192.0.2.0/24
+
+
+
+=== SHARED: AllowEncodedSlashes NoDecode (comes first in the config: use it first)
+--- define: nodecode
+--- config
+AllowEncodedSlashes NoDecode
+
+
+
+=== SHARED: maintenance mode
+--- define: maintenance
 --- ctl
 maintenance
+
+
+
+=== SHARED: readonly mode
+--- define: readonly
+--- ctl
+readonly
+
+
+
+=== TEST 1: maintenance: <Location /static> with Upkeep off serves /static/x.html
+--- use: location_off maintenance
 --- request
 GET /static/x.html
 --- error_code: 200
@@ -34,15 +183,7 @@ static x
 
 
 === TEST 2: maintenance: <Location /static> with Upkeep off still refuses the rest of the site
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
+--- use: location_off maintenance
 --- request
 GET /admin/
 --- error_code: 503
@@ -56,19 +197,7 @@ UPK0100: refused GET /admin/: scope 'default' is in maintenance mode
 
 
 === TEST 3: maintenance: <LocationMatch> with Upkeep off serves the matching path
---- config
-<LocationMatch "^/static/">
-    Upkeep off
-</LocationMatch>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
+--- use: locationmatch_off maintenance
 --- request
 GET /static/sub/y.html
 --- error_code: 200
@@ -78,15 +207,7 @@ static sub y
 
 
 === TEST 4: maintenance: <LocationMatch> with Upkeep off refuses /static/..;/staticx/secret.html
---- config
-<LocationMatch "^/static/">
-    Upkeep off
-</LocationMatch>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
+--- use: locationmatch_off maintenance
 --- request
 GET /static/..;/staticx/secret.html
 --- error_code: 503
@@ -98,19 +219,7 @@ UPK0101: 'Upkeep off' not applied
 
 
 === TEST 5: maintenance: <Directory htdocs/static> with Upkeep off serves /static/x.html
---- config
-<Directory "$ServRoot/htdocs/static">
-    Upkeep off
-</Directory>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
+--- use: directory_off maintenance
 --- request
 GET /static/x.html
 --- error_code: 200
@@ -119,52 +228,20 @@ static x
 
 
 
-=== TEST 6: maintenance: <Directory htdocs/static> with Upkeep off still refuses /admin/
---- config
-<Directory "$ServRoot/htdocs/static">
-    Upkeep off
-</Directory>
---- user_files
->>> admin/index.html
+=== TEST 6: maintenance: <Directory htdocs/static> with Upkeep off still refuses /admin/, also through /static/../
+--- use: directory_off maintenance
+--- error_code: 503
+--- response_body_unlike
 ADMIN PAGE
---- ctl
-maintenance
---- request
+--- rows
+request
 GET /admin/
---- error_code: 503
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 7: maintenance: <Directory htdocs/static> with Upkeep off refuses /static/../admin/
---- config
-<Directory "$ServRoot/htdocs/static">
-    Upkeep off
-</Directory>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
 GET /static/../admin/
---- error_code: 503
---- response_body_unlike
-ADMIN PAGE
 
 
 
-=== TEST 8: maintenance: <Files health.txt> with Upkeep off serves /status/health.txt
---- config
-<Files "health.txt">
-    Upkeep off
-</Files>
---- user_files
->>> status/health.txt
-healthy
---- ctl
-maintenance
+=== TEST 7: maintenance: <Files health.txt> with Upkeep off serves /status/health.txt
+--- use: files_off maintenance
 --- request
 GET /status/health.txt
 --- error_code: 200
@@ -173,62 +250,20 @@ healthy
 
 
 
-=== TEST 9: maintenance: <Files health.txt> with Upkeep off still refuses its neighbours
---- config
-<Files "health.txt">
-    Upkeep off
-</Files>
---- user_files
->>> status/other.txt
+=== TEST 8: maintenance: <Files health.txt> with Upkeep off still refuses its neighbours, also through health.txt/../
+--- use: files_off maintenance
+--- error_code: 503
+--- response_body_unlike
 not for you
---- ctl
-maintenance
---- request
+--- rows
+request
 GET /status/other.txt
---- error_code: 503
---- response_body_unlike
-not for you
-
-
-
-=== TEST 10: maintenance: <Files health.txt> with Upkeep off does not exempt /status/health.txt/../other.txt
---- config
-<Files "health.txt">
-    Upkeep off
-</Files>
---- user_files
->>> status/other.txt
-not for you
---- ctl
-maintenance
---- request
 GET /status/health.txt/../other.txt
---- error_code: 503
---- response_body_unlike
-not for you
 
 
 
-=== TEST 11: maintenance: a <VirtualHost> with Upkeep off serves its site
---- main_config
-# first vhost = default for unknown Host headers: gated
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName catchall.test
-    DocumentRoot "$ServRoot/htdocs"
-</VirtualHost>
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName other.test
-    DocumentRoot "$ServRoot/htdocs/other"
-    <Directory "$ServRoot/htdocs/other">
-        Require all granted
-    </Directory>
-    Upkeep off
-</VirtualHost>
---- user_files
->>> other/index.html
-other site
---- ctl
-maintenance
+=== TEST 9: maintenance: a <VirtualHost> with Upkeep off serves its site
+--- use: vhost_off maintenance
 --- request
 GET /
 --- more_headers
@@ -241,80 +276,22 @@ other site
 
 
 
-=== TEST 12: maintenance: next to an Upkeep off <VirtualHost>, the localhost site is refused
---- main_config
-# first vhost = default for unknown Host headers: gated
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName catchall.test
-    DocumentRoot "$ServRoot/htdocs"
-</VirtualHost>
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName other.test
-    DocumentRoot "$ServRoot/htdocs/other"
-    <Directory "$ServRoot/htdocs/other">
-        Require all granted
-    </Directory>
-    Upkeep off
-</VirtualHost>
---- ctl
-maintenance
+=== TEST 10: maintenance: next to an Upkeep off <VirtualHost>, the localhost site and an unknown Host (the first, gated vhost) are refused
+--- use: vhost_off maintenance
 --- request
 GET /
---- more_headers
+--- error_code: 503
+--- response_body_like
+<title>Down for maintenance</title>
+--- rows
+more_headers
 Host: localhost
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
-
-
-
-=== TEST 13: maintenance: an unknown Host lands on the first (gated) vhost and is refused
---- main_config
-# first vhost = default for unknown Host headers: gated
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName catchall.test
-    DocumentRoot "$ServRoot/htdocs"
-</VirtualHost>
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName other.test
-    DocumentRoot "$ServRoot/htdocs/other"
-    <Directory "$ServRoot/htdocs/other">
-        Require all granted
-    </Directory>
-    Upkeep off
-</VirtualHost>
---- ctl
-maintenance
---- request
-GET /
---- more_headers
 Host: unknown.test
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
 
 
 
-=== TEST 14: readonly: a <VirtualHost> with Upkeep off runs POSTs
---- main_config
-# first vhost = default for unknown Host headers: gated
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName catchall.test
-    DocumentRoot "$ServRoot/htdocs"
-</VirtualHost>
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName other.test
-    DocumentRoot "$ServRoot/htdocs/other"
-    <Directory "$ServRoot/htdocs/other">
-        Require all granted
-    </Directory>
-    Upkeep off
-</VirtualHost>
---- user_files
->>> other/index.html
-other site
---- ctl
-readonly
+=== TEST 11: readonly: a <VirtualHost> with Upkeep off runs POSTs
+--- use: vhost_off readonly
 --- request
 POST /index.html
 a=b
@@ -326,18 +303,8 @@ other site
 
 
 
-=== TEST 15: maintenance: UpkeepExempt /static serves /static/x.html
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
+=== TEST 12: maintenance: UpkeepExempt /static serves /static/x.html
+--- use: exempt maintenance
 --- request
 GET /static/x.html
 --- error_code: 200
@@ -350,18 +317,8 @@ static x
 
 
 
-=== TEST 16: maintenance: UpkeepExempt /static covers /static itself (mod_dir redirects it)
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
+=== TEST 13: maintenance: UpkeepExempt /static covers /static itself (mod_dir redirects it)
+--- use: exempt maintenance
 --- request
 GET /static
 --- error_code: 301
@@ -370,14 +327,8 @@ Location: /static/$
 
 
 
-=== TEST 17: maintenance: UpkeepExempt /static does not cover /staticx/
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
+=== TEST 14: maintenance: UpkeepExempt /static does not cover /staticx/
+--- use: exempt maintenance
 --- request
 GET /staticx/secret.html
 --- error_code: 503
@@ -388,14 +339,8 @@ UPK0100: refused GET /staticx/secret.html
 
 
 
-=== TEST 18: maintenance: UpkeepExempt /static does not cover /static.html
---- config
-UpkeepExempt /static
---- user_files
->>> static.html
-static dot html
---- ctl
-maintenance
+=== TEST 15: maintenance: UpkeepExempt /static does not cover /static.html
+--- use: exempt maintenance
 --- request
 GET /static.html
 --- error_code: 503
@@ -404,154 +349,29 @@ static dot html
 
 
 
-=== TEST 19: maintenance: UpkeepExempt /static/ (trailing slash) covers /static/x.html
---- config
-UpkeepExempt /static/
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
+=== TEST 16: maintenance: UpkeepExempt with a trailing slash, or several prefixes on one line
+--- use: files maintenance
 --- error_code: 200
---- response_body
-static x
+--- rows
+config                              | request             | response_body
+UpkeepExempt /static/               | GET /static/x.html  | static x\n
+UpkeepExempt /nothing /static /more | GET /static/sub/y.html | static sub y\n
 
 
 
-=== TEST 20: maintenance: UpkeepExempt takes several prefixes on one line
---- config
-UpkeepExempt /nothing /static /more
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/sub/y.html
---- error_code: 200
---- response_body
-static sub y
+=== TEST 17: maintenance: exempt prefixes add up (the vhost's /static holds under <Location />, /static/sub/ keeps it, <Location />'s /pub is exempt), the rest of the site is still refused
+--- use: exempt_nested maintenance
+--- rows
+request                | error_code | response_body  | response_body_unlike
+GET /static/x.html     | 200        | static x\n     |
+GET /pub/p.html        | 200        | public p\n     |
+GET /static/sub/y.html | 200        | static sub y\n |
+GET /admin/            | 503        |                | ADMIN PAGE
 
 
 
-=== TEST 21: maintenance: exempt prefixes add up: the vhost's /static still holds under <Location />
---- config
-UpkeepExempt /static
-<Location />
-    UpkeepExempt /pub
-</Location>
-<Location /static/sub>
-    UpkeepExempt /elsewhere
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 22: maintenance: exempt prefixes add up: <Location />'s /pub is exempt
---- config
-UpkeepExempt /static
-<Location />
-    UpkeepExempt /pub
-</Location>
-<Location /static/sub>
-    UpkeepExempt /elsewhere
-</Location>
---- user_files
->>> pub/p.html
-public p
---- ctl
-maintenance
---- request
-GET /pub/p.html
---- error_code: 200
---- response_body
-public p
-
-
-
-=== TEST 23: maintenance: exempt prefixes add up: /static/sub/ keeps the vhost's /static
---- config
-UpkeepExempt /static
-<Location />
-    UpkeepExempt /pub
-</Location>
-<Location /static/sub>
-    UpkeepExempt /elsewhere
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/sub/y.html
---- error_code: 200
---- response_body
-static sub y
-
-
-
-=== TEST 24: maintenance: exempt prefixes add up, and the rest of the site is still refused
---- config
-UpkeepExempt /static
-<Location />
-    UpkeepExempt /pub
-</Location>
-<Location /static/sub>
-    UpkeepExempt /elsewhere
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /admin/
---- error_code: 503
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 25: readonly: UpkeepExempt /static lets a POST through (the static handler answers it)
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
+=== TEST 18: readonly: UpkeepExempt /static lets a POST through (the static handler answers it)
+--- use: exempt readonly
 --- request
 POST /static/x.html
 a=b
@@ -563,32 +383,20 @@ static x
 
 
 
-=== TEST 26: maintenance: UpkeepAllowFrom 127.0.0.0/8 lets a loopback client in
---- config
-UpkeepAllowFrom 127.0.0.0/8
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
+=== TEST 19: maintenance: UpkeepAllowFrom lets the listed clients in (a CIDR, a bare IP), and only them
+--- use: files maintenance
 --- request
 GET /admin/
---- error_code: 200
---- response_body
-ADMIN PAGE
---- no_error_log
-[error]
+--- rows
+config                      | error_code | response_body | response_body_unlike | no_error_log
+UpkeepAllowFrom 127.0.0.0/8 | 200        | ADMIN PAGE\n  |                      | [error]
+UpkeepAllowFrom 127.0.0.1   | 200        | ADMIN PAGE\n
+UpkeepAllowFrom 10.0.0.0/8  | 503        |               | ADMIN PAGE
 
 
 
-=== TEST 27: maintenance: UpkeepAllowFrom with a bare IP 127.0.0.1 lets that client in
---- config
-UpkeepAllowFrom 127.0.0.1
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
+=== TEST 20: maintenance: UpkeepAllowFrom lists add up from the vhost to a <Location>
+--- use: allow_nested maintenance
 --- request
 GET /admin/
 --- error_code: 200
@@ -597,49 +405,8 @@ ADMIN PAGE
 
 
 
-=== TEST 28: maintenance: UpkeepAllowFrom 10.0.0.0/8 does not let a loopback client in
---- config
-UpkeepAllowFrom 10.0.0.0/8
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /admin/
---- error_code: 503
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 29: maintenance: UpkeepAllowFrom lists add up from the vhost to a <Location>
---- config
-UpkeepAllowFrom 10.0.0.0/8
-<Location /admin>
-    UpkeepAllowFrom 127.0.0.1
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /admin/
---- error_code: 200
---- response_body
-ADMIN PAGE
-
-
-
-=== TEST 30: maintenance: an UpkeepAllowFrom in <Location /admin> does not open the rest of the site
---- config
-UpkeepAllowFrom 10.0.0.0/8
-<Location /admin>
-    UpkeepAllowFrom 127.0.0.1
-</Location>
---- ctl
-maintenance
+=== TEST 21: maintenance: an UpkeepAllowFrom in <Location /admin> does not open the rest of the site
+--- use: allow_nested maintenance
 --- request
 GET /
 --- error_code: 503
@@ -648,11 +415,10 @@ hello
 
 
 
-=== TEST 31: readonly: an UpkeepAllowFrom client may POST
+=== TEST 22: readonly: an UpkeepAllowFrom client may POST
+--- use: readonly
 --- config
 UpkeepAllowFrom 127.0.0.0/8
---- ctl
-readonly
 --- request
 POST /index.html
 a=b
@@ -662,18 +428,8 @@ hello
 
 
 
-=== TEST 32: maintenance, mod_remoteip: X-Forwarded-For 192.0.2.7 from a trusted proxy is let in
---- main_config
-LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
-RemoteIPHeader X-Forwarded-For
-RemoteIPInternalProxy 127.0.0.1
---- config
-UpkeepAllowFrom 192.0.2.0/24
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
+=== TEST 23: maintenance, mod_remoteip: X-Forwarded-For 192.0.2.7 from a trusted proxy is let in
+--- use: remoteip maintenance
 --- request
 GET /admin/
 --- more_headers
@@ -686,74 +442,19 @@ ADMIN PAGE
 
 
 
-=== TEST 33: maintenance, mod_remoteip: X-Forwarded-For 198.51.100.9 is refused
---- main_config
-LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
-RemoteIPHeader X-Forwarded-For
-RemoteIPInternalProxy 127.0.0.1
---- config
-UpkeepAllowFrom 192.0.2.0/24
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /admin/
---- more_headers
-X-Forwarded-For: 198.51.100.9
+=== TEST 24: maintenance, mod_remoteip: X-Forwarded-For 198.51.100.9, the proxy itself (no X-Forwarded-For) and a spoofed 192.0.2.7 left of the real client are refused
+--- use: remoteip maintenance
 --- error_code: 503
---- response_body_unlike
-ADMIN PAGE
+--- rows
+request     | more_headers                              | response_body_unlike
+GET /admin/ | X-Forwarded-For: 198.51.100.9             | ADMIN PAGE
+GET /       |
+GET /admin/ | X-Forwarded-For: 192.0.2.7, 198.51.100.9  | ADMIN PAGE
 
 
 
-=== TEST 34: maintenance, mod_remoteip: the proxy itself (no X-Forwarded-For) is refused
---- main_config
-LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
-RemoteIPHeader X-Forwarded-For
-RemoteIPInternalProxy 127.0.0.1
---- config
-UpkeepAllowFrom 192.0.2.0/24
---- ctl
-maintenance
---- request
-GET /
---- error_code: 503
-
-
-
-=== TEST 35: maintenance, mod_remoteip: a spoofed 192.0.2.7 left of the real client is refused
---- main_config
-LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
-RemoteIPHeader X-Forwarded-For
-RemoteIPInternalProxy 127.0.0.1
---- config
-UpkeepAllowFrom 192.0.2.0/24
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /admin/
---- more_headers
-X-Forwarded-For: 192.0.2.7, 198.51.100.9
---- error_code: 503
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 36: readonly, mod_remoteip: X-Forwarded-For 198.51.100.9 cannot POST
---- main_config
-LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so
-RemoteIPHeader X-Forwarded-For
-RemoteIPInternalProxy 127.0.0.1
---- config
-UpkeepAllowFrom 192.0.2.0/24
---- ctl
-readonly
+=== TEST 25: readonly, mod_remoteip: X-Forwarded-For 198.51.100.9 cannot POST
+--- use: remoteip readonly
 --- request
 POST /index.html
 a=b
@@ -765,2413 +466,297 @@ X-Forwarded-For: 198.51.100.9
 
 
 
-=== TEST 37: maintenance, <Location /static> Upkeep off: GET /static/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/../admin/
+=== TEST 26: maintenance, <Location /static> Upkeep off: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
+--- use: location_off maintenance
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
+--- rows
+request                                     | response_body_unlike
+GET /static/../admin/                       | ADMIN PAGE
+GET /static/%2e%2e/admin/                   | ADMIN PAGE
+GET /static/%2E%2E/admin/                   | ADMIN PAGE
+GET /static/..;/admin/                      | ADMIN PAGE
+GET /static;x/../admin/                     | ADMIN PAGE
+GET /static/%252e%252e/admin/               | ADMIN PAGE
+GET /static/.%2e/admin/                     | ADMIN PAGE
+GET /static/..%5cadmin/                     | ADMIN PAGE
+GET /static/.././admin/                     | ADMIN PAGE
+GET //static/../admin/                      | ADMIN PAGE
+GET /static/./../admin/                     | ADMIN PAGE
+GET /staticx/secret.html                    | STATICX SECRET
+GET /STATIC/x.html                          | ADMIN PAGE
+GET /static/..;/staticx/secret.html         | STATICX SECRET
+GET /static/%252e%252e/staticx/secret.html  | STATICX SECRET
+GET /static/..%5cstaticx/secret.html        | STATICX SECRET
+
+
+
+=== TEST 27: maintenance, <Location /static> Upkeep off: an encoded slash is refused by httpd itself (404), never served
+--- use: location_off maintenance
+--- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
-
-
-
-=== TEST 38: maintenance, <Location /static> Upkeep off: GET /static/%2e%2e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2e%2e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 39: maintenance, <Location /static> Upkeep off: GET /static/%2E%2E/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2E%2E/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 40: maintenance, <Location /static> Upkeep off: GET /static/..%2fadmin/ is refused by httpd itself (404), never served
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
+--- rows
+request
 GET /static/..%2fadmin/
---- error_code: 404
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 41: maintenance, <Location /static> Upkeep off: GET /static%2f..%2fadmin/ is refused by httpd itself (404), never served
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
 GET /static%2f..%2fadmin/
+
+
+
+=== TEST 28: maintenance, <Location /static> Upkeep off: what stays exempt
+--- use: location_off maintenance
+--- error_code: 200
+--- rows
+request                 | response_body
+GET /static/x.html      | static x\n
+GET /static/            | static index\n
+GET /static/sub/y.html  | static sub y\n
+GET /static//x.html     | static x\n
+GET /static/./x.html    | static x\n
+GET /static/a/../x.html | static x\n
+GET /static/%78.html    | static x\n
+
+
+
+=== TEST 29: readonly, <Location /static> Upkeep off: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
+--- use: location_off readonly
+--- error_code: 503
+--- response_body_like
+<title>Read-only mode</title>
+--- rows
+request                                          | response_body_unlike
+POST /static/../admin/\na=b                      | ADMIN PAGE
+POST /static/%2e%2e/admin/\na=b                  | ADMIN PAGE
+POST /static/%2E%2E/admin/\na=b                  | ADMIN PAGE
+POST /static/..;/admin/\na=b                     | ADMIN PAGE
+POST /static;x/../admin/\na=b                    | ADMIN PAGE
+POST /static/%252e%252e/admin/\na=b              | ADMIN PAGE
+POST /static/.%2e/admin/\na=b                    | ADMIN PAGE
+POST /static/..%5cadmin/\na=b                    | ADMIN PAGE
+POST /static/.././admin/\na=b                    | ADMIN PAGE
+POST //static/../admin/\na=b                     | ADMIN PAGE
+POST /static/./../admin/\na=b                    | ADMIN PAGE
+POST /staticx/secret.html\na=b                   | STATICX SECRET
+POST /STATIC/x.html\na=b                         | ADMIN PAGE
+POST /static/..;/staticx/secret.html\na=b        | STATICX SECRET
+POST /static/%252e%252e/staticx/secret.html\na=b | STATICX SECRET
+POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
+
+
+
+=== TEST 30: readonly, <Location /static> Upkeep off: an encoded slash is refused by httpd itself (404), never served
+--- use: location_off readonly
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
+--- rows
+request
+POST /static/..%2fadmin/\na=b
+POST /static%2f..%2fadmin/\na=b
 
 
 
-=== TEST 42: maintenance, <Location /static> Upkeep off: GET /static/..;/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..;/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 43: maintenance, <Location /static> Upkeep off: GET /static;x/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static;x/../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 44: maintenance, <Location /static> Upkeep off: GET /static/%252e%252e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%252e%252e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 45: maintenance, <Location /static> Upkeep off: GET /static/.%2e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/.%2e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 46: maintenance, <Location /static> Upkeep off: GET /static/..%5cadmin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..%5cadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 47: maintenance, <Location /static> Upkeep off: GET /static/.././admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/.././admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 48: maintenance, <Location /static> Upkeep off: GET //static/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET //static/../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 49: maintenance, <Location /static> Upkeep off: GET /static/./../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/./../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 50: maintenance, <Location /static> Upkeep off: GET /staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 51: maintenance, <Location /static> Upkeep off: GET /STATIC/x.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /STATIC/x.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 52: maintenance, <Location /static> Upkeep off: GET /static/..;/staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..;/staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 53: maintenance, <Location /static> Upkeep off: GET /static/%252e%252e/staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/%252e%252e/staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 54: maintenance, <Location /static> Upkeep off: GET /static/..%5cstaticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..%5cstaticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 55: maintenance, <Location /static> Upkeep off: GET /static/x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
+=== TEST 31: readonly, <Location /static> Upkeep off: what stays exempt
+--- use: location_off readonly
 --- error_code: 200
---- response_body
-static x
+--- rows
+request                       | response_body
+POST /static/x.html\na=b      | static x\n
+POST /static/\na=b            | static index\n
+POST /static/sub/y.html\na=b  | static sub y\n
+POST /static//x.html\na=b     | static x\n
+POST /static/./x.html\na=b    | static x\n
+POST /static/a/../x.html\na=b | static x\n
+POST /static/%78.html\na=b    | static x\n
 
 
 
-=== TEST 56: maintenance, <Location /static> Upkeep off: GET /static/ stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/
---- error_code: 200
---- response_body
-static index
-
-
-
-=== TEST 57: maintenance, <Location /static> Upkeep off: GET /static/sub/y.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/sub/y.html
---- error_code: 200
---- response_body
-static sub y
-
-
-
-=== TEST 58: maintenance, <Location /static> Upkeep off: GET /static//x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static//x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 59: maintenance, <Location /static> Upkeep off: GET /static/./x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/./x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 60: maintenance, <Location /static> Upkeep off: GET /static/a/../x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/a/../x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 61: maintenance, <Location /static> Upkeep off: GET /static/%78.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/%78.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 62: readonly, <Location /static> Upkeep off: POST /static/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/../admin/
-a=b
+=== TEST 32: maintenance, UpkeepExempt /static: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
+--- use: exempt maintenance
 --- error_code: 503
 --- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
+<title>Down for maintenance</title>
+--- rows
+request                                     | response_body_unlike
+GET /static/../admin/                       | ADMIN PAGE
+GET /static/%2e%2e/admin/                   | ADMIN PAGE
+GET /static/%2E%2E/admin/                   | ADMIN PAGE
+GET /static/..;/admin/                      | ADMIN PAGE
+GET /static;x/../admin/                     | ADMIN PAGE
+GET /static/%252e%252e/admin/               | ADMIN PAGE
+GET /static/.%2e/admin/                     | ADMIN PAGE
+GET /static/..%5cadmin/                     | ADMIN PAGE
+GET /static/.././admin/                     | ADMIN PAGE
+GET //static/../admin/                      | ADMIN PAGE
+GET /static/./../admin/                     | ADMIN PAGE
+GET /staticx/secret.html                    | STATICX SECRET
+GET /STATIC/x.html                          | ADMIN PAGE
+GET /static/..;/staticx/secret.html         | STATICX SECRET
+GET /static/%252e%252e/staticx/secret.html  | STATICX SECRET
+GET /static/..%5cstaticx/secret.html        | STATICX SECRET
 
 
 
-=== TEST 63: readonly, <Location /static> Upkeep off: POST /static/%2e%2e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2e%2e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 64: readonly, <Location /static> Upkeep off: POST /static/%2E%2E/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2E%2E/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 65: readonly, <Location /static> Upkeep off: POST /static/..%2fadmin/ is refused by httpd itself (404), never served
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%2fadmin/
-a=b
+=== TEST 33: maintenance, UpkeepExempt /static: an encoded slash is refused by httpd itself (404), never served
+--- use: exempt maintenance
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
-
-
-
-=== TEST 66: readonly, <Location /static> Upkeep off: POST /static%2f..%2fadmin/ is refused by httpd itself (404), never served
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static%2f..%2fadmin/
-a=b
---- error_code: 404
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 67: readonly, <Location /static> Upkeep off: POST /static/..;/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..;/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 68: readonly, <Location /static> Upkeep off: POST /static;x/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static;x/../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 69: readonly, <Location /static> Upkeep off: POST /static/%252e%252e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%252e%252e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 70: readonly, <Location /static> Upkeep off: POST /static/.%2e/admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/.%2e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 71: readonly, <Location /static> Upkeep off: POST /static/..%5cadmin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%5cadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 72: readonly, <Location /static> Upkeep off: POST /static/.././admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/.././admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 73: readonly, <Location /static> Upkeep off: POST //static/../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST //static/../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 74: readonly, <Location /static> Upkeep off: POST /static/./../admin/ is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/./../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 75: readonly, <Location /static> Upkeep off: POST /staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 76: readonly, <Location /static> Upkeep off: POST /STATIC/x.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /STATIC/x.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 77: readonly, <Location /static> Upkeep off: POST /static/..;/staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..;/staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 78: readonly, <Location /static> Upkeep off: POST /static/%252e%252e/staticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/%252e%252e/staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 79: readonly, <Location /static> Upkeep off: POST /static/..%5cstaticx/secret.html is refused with 503
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..%5cstaticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 80: readonly, <Location /static> Upkeep off: POST /static/x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 81: readonly, <Location /static> Upkeep off: POST /static/ stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/
-a=b
---- error_code: 200
---- response_body
-static index
-
-
-
-=== TEST 82: readonly, <Location /static> Upkeep off: POST /static/sub/y.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/sub/y.html
-a=b
---- error_code: 200
---- response_body
-static sub y
-
-
-
-=== TEST 83: readonly, <Location /static> Upkeep off: POST /static//x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static//x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 84: readonly, <Location /static> Upkeep off: POST /static/./x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/./x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 85: readonly, <Location /static> Upkeep off: POST /static/a/../x.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/a/../x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 86: readonly, <Location /static> Upkeep off: POST /static/%78.html stays exempt
---- config
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/%78.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 87: maintenance, UpkeepExempt /static: GET /static/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 88: maintenance, UpkeepExempt /static: GET /static/%2e%2e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2e%2e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 89: maintenance, UpkeepExempt /static: GET /static/%2E%2E/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2E%2E/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 90: maintenance, UpkeepExempt /static: GET /static/..%2fadmin/ is refused by httpd itself (404), never served
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
+--- rows
+request
 GET /static/..%2fadmin/
---- error_code: 404
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 91: maintenance, UpkeepExempt /static: GET /static%2f..%2fadmin/ is refused by httpd itself (404), never served
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
 GET /static%2f..%2fadmin/
+
+
+
+=== TEST 34: maintenance, UpkeepExempt /static: what stays exempt
+--- use: exempt maintenance
+--- error_code: 200
+--- rows
+request                 | response_body
+GET /static/x.html      | static x\n
+GET /static/            | static index\n
+GET /static/sub/y.html  | static sub y\n
+GET /static//x.html     | static x\n
+GET /static/./x.html    | static x\n
+GET /static/a/../x.html | static x\n
+GET /static/%78.html    | static x\n
+
+
+
+=== TEST 35: readonly, UpkeepExempt /static: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
+--- use: exempt readonly
+--- error_code: 503
+--- response_body_like
+<title>Read-only mode</title>
+--- rows
+request                                          | response_body_unlike
+POST /static/../admin/\na=b                      | ADMIN PAGE
+POST /static/%2e%2e/admin/\na=b                  | ADMIN PAGE
+POST /static/%2E%2E/admin/\na=b                  | ADMIN PAGE
+POST /static/..;/admin/\na=b                     | ADMIN PAGE
+POST /static;x/../admin/\na=b                    | ADMIN PAGE
+POST /static/%252e%252e/admin/\na=b              | ADMIN PAGE
+POST /static/.%2e/admin/\na=b                    | ADMIN PAGE
+POST /static/..%5cadmin/\na=b                    | ADMIN PAGE
+POST /static/.././admin/\na=b                    | ADMIN PAGE
+POST //static/../admin/\na=b                     | ADMIN PAGE
+POST /static/./../admin/\na=b                    | ADMIN PAGE
+POST /staticx/secret.html\na=b                   | STATICX SECRET
+POST /STATIC/x.html\na=b                         | ADMIN PAGE
+POST /static/..;/staticx/secret.html\na=b        | STATICX SECRET
+POST /static/%252e%252e/staticx/secret.html\na=b | STATICX SECRET
+POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
+
+
+
+=== TEST 36: readonly, UpkeepExempt /static: an encoded slash is refused by httpd itself (404), never served
+--- use: exempt readonly
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
+--- rows
+request
+POST /static/..%2fadmin/\na=b
+POST /static%2f..%2fadmin/\na=b
 
 
 
-=== TEST 92: maintenance, UpkeepExempt /static: GET /static/..;/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..;/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 93: maintenance, UpkeepExempt /static: GET /static;x/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static;x/../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 94: maintenance, UpkeepExempt /static: GET /static/%252e%252e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%252e%252e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 95: maintenance, UpkeepExempt /static: GET /static/.%2e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/.%2e/admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 96: maintenance, UpkeepExempt /static: GET /static/..%5cadmin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..%5cadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 97: maintenance, UpkeepExempt /static: GET /static/.././admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/.././admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 98: maintenance, UpkeepExempt /static: GET //static/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET //static/../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 99: maintenance, UpkeepExempt /static: GET /static/./../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/./../admin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 100: maintenance, UpkeepExempt /static: GET /staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 101: maintenance, UpkeepExempt /static: GET /STATIC/x.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /STATIC/x.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 102: maintenance, UpkeepExempt /static: GET /static/..;/staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..;/staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 103: maintenance, UpkeepExempt /static: GET /static/%252e%252e/staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/%252e%252e/staticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 104: maintenance, UpkeepExempt /static: GET /static/..%5cstaticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..%5cstaticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 105: maintenance, UpkeepExempt /static: GET /static/x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
+=== TEST 37: readonly, UpkeepExempt /static: what stays exempt
+--- use: exempt readonly
 --- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 106: maintenance, UpkeepExempt /static: GET /static/ stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/
---- error_code: 200
---- response_body
-static index
-
-
-
-=== TEST 107: maintenance, UpkeepExempt /static: GET /static/sub/y.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/sub/y.html
---- error_code: 200
---- response_body
-static sub y
-
-
-
-=== TEST 108: maintenance, UpkeepExempt /static: GET /static//x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static//x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 109: maintenance, UpkeepExempt /static: GET /static/./x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/./x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 110: maintenance, UpkeepExempt /static: GET /static/a/../x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/a/../x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 111: maintenance, UpkeepExempt /static: GET /static/%78.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/%78.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 112: readonly, UpkeepExempt /static: POST /static/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 113: readonly, UpkeepExempt /static: POST /static/%2e%2e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2e%2e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 114: readonly, UpkeepExempt /static: POST /static/%2E%2E/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2E%2E/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 115: readonly, UpkeepExempt /static: POST /static/..%2fadmin/ is refused by httpd itself (404), never served
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%2fadmin/
-a=b
---- error_code: 404
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 116: readonly, UpkeepExempt /static: POST /static%2f..%2fadmin/ is refused by httpd itself (404), never served
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static%2f..%2fadmin/
-a=b
---- error_code: 404
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 117: readonly, UpkeepExempt /static: POST /static/..;/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..;/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 118: readonly, UpkeepExempt /static: POST /static;x/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static;x/../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 119: readonly, UpkeepExempt /static: POST /static/%252e%252e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%252e%252e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 120: readonly, UpkeepExempt /static: POST /static/.%2e/admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/.%2e/admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 121: readonly, UpkeepExempt /static: POST /static/..%5cadmin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%5cadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 122: readonly, UpkeepExempt /static: POST /static/.././admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/.././admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 123: readonly, UpkeepExempt /static: POST //static/../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST //static/../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 124: readonly, UpkeepExempt /static: POST /static/./../admin/ is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/./../admin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 125: readonly, UpkeepExempt /static: POST /staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 126: readonly, UpkeepExempt /static: POST /STATIC/x.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /STATIC/x.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 127: readonly, UpkeepExempt /static: POST /static/..;/staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..;/staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 128: readonly, UpkeepExempt /static: POST /static/%252e%252e/staticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/%252e%252e/staticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 129: readonly, UpkeepExempt /static: POST /static/..%5cstaticx/secret.html is refused with 503
---- config
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..%5cstaticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 130: readonly, UpkeepExempt /static: POST /static/x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 131: readonly, UpkeepExempt /static: POST /static/ stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/
-a=b
---- error_code: 200
---- response_body
-static index
-
-
-
-=== TEST 132: readonly, UpkeepExempt /static: POST /static/sub/y.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/sub/y.html
-a=b
---- error_code: 200
---- response_body
-static sub y
-
-
-
-=== TEST 133: readonly, UpkeepExempt /static: POST /static//x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static//x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 134: readonly, UpkeepExempt /static: POST /static/./x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/./x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 135: readonly, UpkeepExempt /static: POST /static/a/../x.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/a/../x.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 136: readonly, UpkeepExempt /static: POST /static/%78.html stays exempt
---- config
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-readonly
---- request
-POST /static/%78.html
-a=b
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 137: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static/..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..%2fadmin/
+--- rows
+request                       | response_body
+POST /static/x.html\na=b      | static x\n
+POST /static/\na=b            | static index\n
+POST /static/sub/y.html\na=b  | static sub y\n
+POST /static//x.html\na=b     | static x\n
+POST /static/./x.html\na=b    | static x\n
+POST /static/a/../x.html\na=b | static x\n
+POST /static/%78.html\na=b    | static x\n
+
+
+
+=== TEST 38: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
+--- use: nodecode location_off maintenance
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
+--- rows
+request                               | response_body_unlike
+GET /static/..%2fadmin/               | ADMIN PAGE
+GET /static%2f..%2fadmin/             | ADMIN PAGE
+GET /static/%2e%2e%2fadmin/           | ADMIN PAGE
+GET /static/..%2fstaticx/secret.html  | STATICX SECRET
 
 
 
-=== TEST 138: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static%2f..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static%2f..%2fadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 139: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static/%2e%2e%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2e%2e%2fadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 140: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static/..%2fstaticx/secret.html is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..%2fstaticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 141: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static/x.html stays exempt
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
+=== TEST 39: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: what stays exempt
+--- use: nodecode location_off maintenance
 --- error_code: 200
---- response_body
-static x
+--- rows
+request              | response_body
+GET /static/x.html   | static x\n
+GET /static/%78.html | static x\n
 
 
 
-=== TEST 142: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: GET /static/%78.html stays exempt
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/%78.html
+=== TEST 40: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
+--- use: nodecode location_off readonly
+--- error_code: 503
+--- response_body_like
+<title>Read-only mode</title>
+--- rows
+request                                    | response_body_unlike
+POST /static/..%2fadmin/\na=b              | ADMIN PAGE
+POST /static%2f..%2fadmin/\na=b            | ADMIN PAGE
+POST /static/%2e%2e%2fadmin/\na=b          | ADMIN PAGE
+POST /static/..%2fstaticx/secret.html\na=b | STATICX SECRET
+
+
+
+=== TEST 41: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
+--- use: nodecode exempt maintenance
+--- error_code: 503
+--- response_body_like
+<title>Down for maintenance</title>
+--- rows
+request                               | response_body_unlike
+GET /static/..%2fadmin/               | ADMIN PAGE
+GET /static%2f..%2fadmin/             | ADMIN PAGE
+GET /static/%2e%2e%2fadmin/           | ADMIN PAGE
+GET /static/..%2fstaticx/secret.html  | STATICX SECRET
+
+
+
+=== TEST 42: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: what stays exempt
+--- use: nodecode exempt maintenance
 --- error_code: 200
---- response_body
-static x
+--- rows
+request              | response_body
+GET /static/x.html   | static x\n
+GET /static/%78.html | static x\n
 
 
 
-=== TEST 143: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: POST /static/..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%2fadmin/
-a=b
+=== TEST 43: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
+--- use: nodecode exempt readonly
 --- error_code: 503
 --- response_body_like
 <title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
+--- rows
+request                                    | response_body_unlike
+POST /static/..%2fadmin/\na=b              | ADMIN PAGE
+POST /static%2f..%2fadmin/\na=b            | ADMIN PAGE
+POST /static/%2e%2e%2fadmin/\na=b          | ADMIN PAGE
+POST /static/..%2fstaticx/secret.html\na=b | STATICX SECRET
 
 
 
-=== TEST 144: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: POST /static%2f..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static%2f..%2fadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 145: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: POST /static/%2e%2e%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2e%2e%2fadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 146: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: POST /static/..%2fstaticx/secret.html is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..%2fstaticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 147: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static/..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..%2fadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 148: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static%2f..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static%2f..%2fadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 149: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static/%2e%2e%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/%2e%2e%2fadmin/
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 150: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static/..%2fstaticx/secret.html is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..%2fstaticx/secret.html
---- error_code: 503
---- response_body_like
-<title>Down for maintenance</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 151: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static/x.html stays exempt
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/x.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 152: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: GET /static/%78.html stays exempt
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> static/x.html
-static x
->>> static/index.html
-static index
->>> static/sub/y.html
-static sub y
---- ctl
-maintenance
---- request
-GET /static/%78.html
---- error_code: 200
---- response_body
-static x
-
-
-
-=== TEST 153: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: POST /static/..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/..%2fadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 154: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: POST /static%2f..%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static%2f..%2fadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 155: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: POST /static/%2e%2e%2fadmin/ is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-readonly
---- request
-POST /static/%2e%2e%2fadmin/
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-ADMIN PAGE
-
-
-
-=== TEST 156: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: POST /static/..%2fstaticx/secret.html is refused with 503
---- config
-AllowEncodedSlashes NoDecode
-UpkeepExempt /static
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-readonly
---- request
-POST /static/..%2fstaticx/secret.html
-a=b
---- error_code: 503
---- response_body_like
-<title>Read-only mode</title>
---- response_body_unlike
-STATICX SECRET
-
-
-
-=== TEST 157: maintenance, <Location /static> Upkeep off proxied to a %2F-decoding backend: /static/x.html is served
+=== SHARED: <Location /static> Upkeep off, proxied (nocanon) to a %2F-decoding backend
+--- define: proxied
+--- use: files
 --- main_config
 # the backend: a name-based vhost that decodes %2F (AllowEncodedSlashes On).
 # First vhost, so it answers the proxy's Host: 127.0.0.1:port.
@@ -3187,11 +772,11 @@ AllowEncodedSlashes NoDecode
     Upkeep off
 </Location>
 ProxyPass /static/ http://127.0.0.1:$ServerPort/files/ nocanon
---- user_files
->>> files/x.html
-backend x
---- ctl
-maintenance
+
+
+
+=== TEST 44: maintenance, <Location /static> Upkeep off proxied to a %2F-decoding backend: /static/x.html is served
+--- use: proxied maintenance
 --- request
 GET /static/x.html
 --- error_code: 200
@@ -3200,67 +785,18 @@ backend x
 
 
 
-=== TEST 158: maintenance, <Location /static> Upkeep off proxied to a %2F-decoding backend: /static/..%2fadmin/ is refused
---- main_config
-# the backend: a name-based vhost that decodes %2F (AllowEncodedSlashes On).
-# First vhost, so it answers the proxy's Host: 127.0.0.1:port.
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName backend.test
-    DocumentRoot "$ServRoot/htdocs"
-    AllowEncodedSlashes On
-    Upkeep off
-</VirtualHost>
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
-ProxyPass /static/ http://127.0.0.1:$ServerPort/files/ nocanon
---- user_files
->>> admin/index.html
-ADMIN PAGE
---- ctl
-maintenance
---- request
-GET /static/..%2fadmin/
+=== TEST 45: maintenance, <Location /static> Upkeep off proxied to a %2F-decoding backend: an encoded slash is refused
+--- use: proxied maintenance
 --- error_code: 503
---- response_body_unlike
-ADMIN PAGE
+--- rows
+request                              | response_body_unlike | error_log
+GET /static/..%2fadmin/              | ADMIN PAGE
+GET /static/..%2fstaticx/secret.html | STATICX SECRET       | UPK0101: 'Upkeep off' not applied
 
 
 
-=== TEST 159: maintenance, <Location /static> Upkeep off proxied to a %2F-decoding backend: /static/..%2fstaticx/secret.html is refused
---- main_config
-# the backend: a name-based vhost that decodes %2F (AllowEncodedSlashes On).
-# First vhost, so it answers the proxy's Host: 127.0.0.1:port.
-<VirtualHost 127.0.0.1:$ServerPort>
-    ServerName backend.test
-    DocumentRoot "$ServRoot/htdocs"
-    AllowEncodedSlashes On
-    Upkeep off
-</VirtualHost>
---- config
-AllowEncodedSlashes NoDecode
-<Location /static>
-    Upkeep off
-</Location>
-ProxyPass /static/ http://127.0.0.1:$ServerPort/files/ nocanon
---- user_files
->>> staticx/secret.html
-STATICX SECRET
---- ctl
-maintenance
---- request
-GET /static/..%2fstaticx/secret.html
---- error_code: 503
---- response_body_unlike
-STATICX SECRET
---- error_log
-UPK0101: 'Upkeep off' not applied
-
-
-
-=== TEST 160: a ;parameter cannot step around a nested <Location> that turns the gate back on
+=== TEST 46: a ;parameter cannot step around a nested <Location> that turns the gate back on
+--- use: files maintenance
 --- config
 <Location /static>
     Upkeep off
@@ -3268,11 +804,6 @@ UPK0101: 'Upkeep off' not applied
 <Location /static/private>
     Upkeep on
 </Location>
---- user_files
->>> static/private/p.html
-PRIVATE
---- ctl
-maintenance
 --- request
 GET /static/private;x/p.html
 --- error_code: 503

@@ -28,6 +28,20 @@ package Test::Upkeep;
 #             sets every scope's cluster layer back to normal (upkeepctl
 #             --cluster) when httpd has UpkeepMemcached: blocks that leave
 #             no memcached reachable must say --- keep_state.
+#   shared:   define (a word: this block is not run, its sections are kept
+#             under that name), use (words: each section the block does
+#             not give is taken from those definitions, defined earlier in
+#             the file; when several give one, their texts are joined in
+#             the order named; a definition may itself use others)
+#   table:    rows: a header line naming sections, separated by " | ",
+#             then one line per case, cells in the same order; each row
+#             runs as a block of its own (own server check, state reset,
+#             ctl, request and checks) holding the block's sections with
+#             the row's non-empty cells on top, named "NAME [row N: CELL1]".
+#             A cell is like a one-line "--- name: value" section (no final
+#             newline, "\n" in it is a line break: "POST /x\na=b",
+#             response_body "static x\n"); "#" lines and blank lines are
+#             skipped; a cell cannot hold " | ".
 # Every block also checks that its error-log lines hold no crash/sanitizer
 # report and that the apache2 parent is still alive. The error-log offset is
 # taken after the server is (re)started for the block but BEFORE ctl/restart.
@@ -900,12 +914,77 @@ sub _chomped() { my ($s) = @_; $s =~ s/\n\z// if defined $s; $s }
 
 sub _fmt_cmd() { join ' ', map { /^[\w.\/=:@,+-]+$/ ? $_ : "'$_'" } @_ }
 
+# ---------------------------------------------------------------- shared sections and tables
+# Test::Base blocks -> the specs run_tests runs (hashrefs of the filtered
+# section values, plus name): a "--- define: NAME" block is kept aside, not
+# run; "--- use: NAME ..." fills in the sections a block lacks from those
+# definitions (joined in order when several give one); "--- rows" makes one
+# spec per row of its table.  See the header comment.
+sub _block_hash() {
+    my ($block) = @_;
+    my %h = (name => $block->name);
+    $h{$_} = scalar $block->$_ for @{ $block->{_section_order}[0] || [] };
+    return \%h;
+}
+
+# "a | b |  | c" -> ('a', 'b', '', 'c'): cells are split at a "|" with white
+# space (or the start of the line) before it and white space (or the end of
+# the line) after it, and trimmed.
+sub _cells() {
+    my ($line) = @_;
+    $line =~ s/^\s+|\s+$//g;
+    return map { s/^\s+|\s+$//gr } split /(?:^|\s)\|(?=\s|$)/, $line, -1;
+}
+
+sub _expand_blocks() {
+    my (%def, @specs);
+    for my $b (map { _block_hash($_) } @_) {
+        my $N = $b->{name};
+        my %shared;
+        for my $u (split ' ', delete($b->{use}) // '') {
+            my $d = $def{$u} or die "$N: --- use: $u has no --- define: $u before it\n";
+            for my $k (grep { $_ ne 'name' } keys %$d) {
+                my ($old, $add) = ($shared{$k}, $d->{$k});
+                die "$N: --- use: cannot join two values of '$k' that are not text\n"
+                    if defined $old && (ref $old || ref $add);
+                $shared{$k} = !defined $old ? $add
+                            : $old . ($old =~ /\n\z/ || $old eq '' ? '' : "\n") . $add;
+            }
+        }
+        exists $b->{$_} or $b->{$_} = $shared{$_} for keys %shared;
+        if (defined(my $d = delete $b->{define})) {
+            die "$N: --- define: takes one word\n" unless $d =~ /^[\w.-]+$/;
+            delete $b->{name};
+            $def{$d} = $b;
+            next;
+        }
+        my $rows = delete $b->{rows};
+        if (!defined $rows) { push @specs, $b; next }
+        my ($head, @rows) = _lines($rows);
+        my @cols = _cells($head // '');
+        die "$N: --- rows: no header line\n" unless @cols && !grep { !/^\w+$/ } @cols;
+        my $i = 0;
+        for my $row (@rows) {
+            my @cells = _cells($row);
+            die "$N: --- rows: row '$row' has more cells than the header\n" if @cells > @cols;
+            my %r = %$b;
+            for my $c (grep { length($cells[$_] // '') } 0 .. $#cells) {
+                ($r{$cols[$c]} = $cells[$c]) =~ s/\\n/\n/g;
+            }
+            (my $what = $cells[0] // '') =~ s/\\n.*//s;
+            $r{name} = "$N [row " . ++$i . ": $what]";
+            push @specs, \%r;
+        }
+    }
+    return @specs;
+}
+
 sub run_tests() {
     # Test::Base runs run_compare() at END unless plan() was called; declare
     # no_plan through its wrapped plan(), then finish with done_testing.
     plan('no_plan') unless Test::Builder->new->has_plan;
     my $last_off = 0;
-    for my $block (Test::Base::blocks()) {
+    for my $block (_expand_blocks(Test::Base::blocks())) {
         $last_off = _run_block($block) // $last_off;
     }
     # A crashing child is only logged when the parent reaps it (<= 1s later).
@@ -923,7 +1002,7 @@ sub run_tests() {
 sub _run_block() {
     my ($block) = @_;
     my $S = sub { _sect($block, $_[0]) };    # sections, always in scalar context
-    my $T = $block->name;
+    my $T = _sect($block, 'name');
     my $n = sub { "$T - $_[0]" };
 
     # 0. a block whose server must refuse to start
