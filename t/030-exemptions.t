@@ -168,6 +168,52 @@ readonly
 
 
 
+=== SHARED: requests that try to reach a gated page through an exempt one (GET)
+--- define: traversal_get
+--- rows
+request                                     | response_body_unlike
+GET /static/../admin/                       | ADMIN PAGE
+GET /static/%2e%2e/admin/                   | ADMIN PAGE
+GET /static/%2E%2E/admin/                   | ADMIN PAGE
+GET /static/..;/admin/                      | ADMIN PAGE
+GET /static;x/../admin/                     | ADMIN PAGE
+GET /static/%252e%252e/admin/               | ADMIN PAGE
+GET /static/.%2e/admin/                     | ADMIN PAGE
+GET /static/..%5cadmin/                     | ADMIN PAGE
+GET /static/.././admin/                     | ADMIN PAGE
+GET //static/../admin/                      | ADMIN PAGE
+GET /static/./../admin/                     | ADMIN PAGE
+GET /staticx/secret.html                    | STATICX SECRET
+GET /STATIC/x.html                          | ADMIN PAGE
+GET /static/..;/staticx/secret.html         | STATICX SECRET
+GET /static/%252e%252e/staticx/secret.html  | STATICX SECRET
+GET /static/..%5cstaticx/secret.html        | STATICX SECRET
+
+
+
+=== SHARED: the same as writes (POST)
+--- define: traversal_post
+--- rows
+request                                          | response_body_unlike
+POST /static/../admin/\na=b                      | ADMIN PAGE
+POST /static/%2e%2e/admin/\na=b                  | ADMIN PAGE
+POST /static/%2E%2E/admin/\na=b                  | ADMIN PAGE
+POST /static/..;/admin/\na=b                     | ADMIN PAGE
+POST /static;x/../admin/\na=b                    | ADMIN PAGE
+POST /static/%252e%252e/admin/\na=b              | ADMIN PAGE
+POST /static/.%2e/admin/\na=b                    | ADMIN PAGE
+POST /static/..%5cadmin/\na=b                    | ADMIN PAGE
+POST /static/.././admin/\na=b                    | ADMIN PAGE
+POST //static/../admin/\na=b                     | ADMIN PAGE
+POST /static/./../admin/\na=b                    | ADMIN PAGE
+POST /staticx/secret.html\na=b                   | STATICX SECRET
+POST /STATIC/x.html\na=b                         | ADMIN PAGE
+POST /static/..;/staticx/secret.html\na=b        | STATICX SECRET
+POST /static/%252e%252e/staticx/secret.html\na=b | STATICX SECRET
+POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
+
+
+
 === TEST 1: maintenance: <Location /static> with Upkeep off serves /static/x.html
 --- use: location_off maintenance
 --- request
@@ -467,28 +513,10 @@ X-Forwarded-For: 198.51.100.9
 
 
 === TEST 26: maintenance, <Location /static> Upkeep off: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
---- use: location_off maintenance
+--- use: location_off maintenance traversal_get
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
---- rows
-request                                     | response_body_unlike
-GET /static/../admin/                       | ADMIN PAGE
-GET /static/%2e%2e/admin/                   | ADMIN PAGE
-GET /static/%2E%2E/admin/                   | ADMIN PAGE
-GET /static/..;/admin/                      | ADMIN PAGE
-GET /static;x/../admin/                     | ADMIN PAGE
-GET /static/%252e%252e/admin/               | ADMIN PAGE
-GET /static/.%2e/admin/                     | ADMIN PAGE
-GET /static/..%5cadmin/                     | ADMIN PAGE
-GET /static/.././admin/                     | ADMIN PAGE
-GET //static/../admin/                      | ADMIN PAGE
-GET /static/./../admin/                     | ADMIN PAGE
-GET /staticx/secret.html                    | STATICX SECRET
-GET /STATIC/x.html                          | ADMIN PAGE
-GET /static/..;/staticx/secret.html         | STATICX SECRET
-GET /static/%252e%252e/staticx/secret.html  | STATICX SECRET
-GET /static/..%5cstaticx/secret.html        | STATICX SECRET
 
 
 
@@ -520,28 +548,10 @@ GET /static/%78.html    | static x\n
 
 
 === TEST 29: readonly, <Location /static> Upkeep off: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
---- use: location_off readonly
+--- use: location_off readonly traversal_post
 --- error_code: 503
 --- response_body_like
 <title>Read-only mode</title>
---- rows
-request                                          | response_body_unlike
-POST /static/../admin/\na=b                      | ADMIN PAGE
-POST /static/%2e%2e/admin/\na=b                  | ADMIN PAGE
-POST /static/%2E%2E/admin/\na=b                  | ADMIN PAGE
-POST /static/..;/admin/\na=b                     | ADMIN PAGE
-POST /static;x/../admin/\na=b                    | ADMIN PAGE
-POST /static/%252e%252e/admin/\na=b              | ADMIN PAGE
-POST /static/.%2e/admin/\na=b                    | ADMIN PAGE
-POST /static/..%5cadmin/\na=b                    | ADMIN PAGE
-POST /static/.././admin/\na=b                    | ADMIN PAGE
-POST //static/../admin/\na=b                     | ADMIN PAGE
-POST /static/./../admin/\na=b                    | ADMIN PAGE
-POST /staticx/secret.html\na=b                   | STATICX SECRET
-POST /STATIC/x.html\na=b                         | ADMIN PAGE
-POST /static/..;/staticx/secret.html\na=b        | STATICX SECRET
-POST /static/%252e%252e/staticx/secret.html\na=b | STATICX SECRET
-POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
 
 
 
@@ -573,28 +583,10 @@ POST /static/%78.html\na=b    | static x\n
 
 
 === TEST 32: maintenance, UpkeepExempt /static: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
---- use: exempt maintenance
+--- use: exempt maintenance traversal_get
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
---- rows
-request                                     | response_body_unlike
-GET /static/../admin/                       | ADMIN PAGE
-GET /static/%2e%2e/admin/                   | ADMIN PAGE
-GET /static/%2E%2E/admin/                   | ADMIN PAGE
-GET /static/..;/admin/                      | ADMIN PAGE
-GET /static;x/../admin/                     | ADMIN PAGE
-GET /static/%252e%252e/admin/               | ADMIN PAGE
-GET /static/.%2e/admin/                     | ADMIN PAGE
-GET /static/..%5cadmin/                     | ADMIN PAGE
-GET /static/.././admin/                     | ADMIN PAGE
-GET //static/../admin/                      | ADMIN PAGE
-GET /static/./../admin/                     | ADMIN PAGE
-GET /staticx/secret.html                    | STATICX SECRET
-GET /STATIC/x.html                          | ADMIN PAGE
-GET /static/..;/staticx/secret.html         | STATICX SECRET
-GET /static/%252e%252e/staticx/secret.html  | STATICX SECRET
-GET /static/..%5cstaticx/secret.html        | STATICX SECRET
 
 
 
@@ -626,28 +618,10 @@ GET /static/%78.html    | static x\n
 
 
 === TEST 35: readonly, UpkeepExempt /static: dot segments, encodings, ;parameters, backslashes and case never reach a gated page (503)
---- use: exempt readonly
+--- use: exempt readonly traversal_post
 --- error_code: 503
 --- response_body_like
 <title>Read-only mode</title>
---- rows
-request                                          | response_body_unlike
-POST /static/../admin/\na=b                      | ADMIN PAGE
-POST /static/%2e%2e/admin/\na=b                  | ADMIN PAGE
-POST /static/%2E%2E/admin/\na=b                  | ADMIN PAGE
-POST /static/..;/admin/\na=b                     | ADMIN PAGE
-POST /static;x/../admin/\na=b                    | ADMIN PAGE
-POST /static/%252e%252e/admin/\na=b              | ADMIN PAGE
-POST /static/.%2e/admin/\na=b                    | ADMIN PAGE
-POST /static/..%5cadmin/\na=b                    | ADMIN PAGE
-POST /static/.././admin/\na=b                    | ADMIN PAGE
-POST //static/../admin/\na=b                     | ADMIN PAGE
-POST /static/./../admin/\na=b                    | ADMIN PAGE
-POST /staticx/secret.html\na=b                   | STATICX SECRET
-POST /STATIC/x.html\na=b                         | ADMIN PAGE
-POST /static/..;/staticx/secret.html\na=b        | STATICX SECRET
-POST /static/%252e%252e/staticx/secret.html\na=b | STATICX SECRET
-POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
 
 
 
