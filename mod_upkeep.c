@@ -447,6 +447,8 @@ static int early_look(request_rec *r);
 static void count_inflight(request_rec *r, int scope);
 static int opens_tunnel(const request_rec *r);
 #define UPKEEP_TUNNEL_NOTE "upkeep-tunnel"
+/* A released write counted in flight while it waited for its turn. */
+#define UPKEEP_COUNTED_NOTE "upkeep-counted"
 
 /* Early, so server-context mod_rewrite and log formats see the mode of
  * the virtual host's scope; the gate refines it per directory. */
@@ -523,17 +525,62 @@ static void upkeep_child_stopping(apr_pool_t *pchild, int graceful)
  * stopping: seldom, since every publish wakes it anyway. */
 #define UPKEEP_HOLD_RECHECK apr_time_from_msec(500)
 
+/* A released write's run place, given back when the request is over. */
+typedef struct {
+    upkeep_slot_t *slot;
+    int place;
+} run_place_t;
+
+static apr_status_t run_place_done(void *data)
+{
+    run_place_t *rp = data;
+
+    upkeep_release_done(rp->slot, rp->place);
+    return APR_SUCCESS;
+}
+
+/* A write released into normal mode with UpkeepHoldRelease N waits for
+ * its turn (arrival order) and one of N run places, counted as a write
+ * in flight meanwhile (upkeepctl --wait) and still as held (the status
+ * page).  It waits at most its hold max again, then goes on unpaced:
+ * pacing spreads the load, it never fails a write. */
+static void wait_turn(request_rec *r, int scope, upkeep_slot_t *slot,
+                      uint32_t ticket, int limit, int64_t max_ms)
+{
+    run_place_t *rp = apr_palloc(r->pool, sizeof(*rp));
+    apr_time_t start = apr_time_now();
+
+    count_inflight(r, scope);
+    apr_table_setn(r->notes, UPKEEP_COUNTED_NOTE, "1");
+    rp->slot = slot;
+    rp->place = upkeep_release_wait(slot, ticket, limit,
+                                    start + apr_time_from_msec(max_ms));
+    if (rp->place >= 0) {
+        apr_pool_cleanup_register(r->pool, rp, run_place_done,
+                                  apr_pool_cleanup_null);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0108: %s %s waited "
+                      "%" APR_INT64_T_FMT " ms for its turn after the hold "
+                      "(UpkeepHoldRelease %d); going on", r->method, r->uri,
+                      max_ms, limit);
+    }
+}
+
 /* hold: the write sleeps until the mode changes (a publish wakes it) or
  * its max runs out.  Returns the mode in force afterwards, or -1 when it
- * timed out or there was no room to wait. */
+ * timed out or there was no room to wait.  `paced`: the gate's own
+ * decision, which UpkeepHoldRelease paces. */
 static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
-                      upkeep_record_t *rec)
+                      upkeep_record_t *rec, int paced)
 {
     upkeep_slot_t *slot = upkeep_slots[scope];
     int64_t max_ms = rec->hold_max_ms ? rec->hold_max_ms
                                       : upkeep_conf_hold_max_ms(dc);
     apr_time_t deadline = apr_time_now() + apr_time_from_msec(max_ms);
     int mode = UPKEEP_MODE_HOLD, layer;
+    int limit = paced ? upkeep_conf_hold_release(dc) : 0;
+    uint32_t ticket = 0;
 
     upkeep_track(slot, UPKEEP_TRACK_HELD, 1);
     if (atomic_load(&upkeep_live()->held_total)
@@ -545,6 +592,9 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
         return -1;
     }
     count(scope, UPKEEP_COUNT_HELD, UPKEEP_MODE_HOLD);
+    if (limit && !upkeep_release_ticket(slot, &ticket)) {
+        limit = 0;      /* too many waiting to keep their order */
+    }
     for (;;) {
         apr_time_t now = apr_time_now();
         uint32_t seen = atomic_load_explicit(&slot->seq,
@@ -568,6 +618,12 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
         upkeep_seq_wait(&slot->seq, seen & ~1u,
                         wait < UPKEEP_HOLD_RECHECK ? wait
                                                    : UPKEEP_HOLD_RECHECK);
+    }
+    if (limit && mode == UPKEEP_MODE_NORMAL) {
+        wait_turn(r, scope, slot, ticket, limit, max_ms);
+    }
+    else if (limit) {
+        upkeep_release_leave(slot, ticket);
     }
     upkeep_track(slot, UPKEEP_TRACK_HELD, -1);
     if (mode == UPKEEP_MODE_HOLD && stopping_hard && apr_time_now() < deadline) {
@@ -610,7 +666,8 @@ static int opens_tunnel(const request_rec *r)
 /* Counts a write in flight once per request. */
 static void count_write(request_rec *r, int scope)
 {
-    if (!apr_table_get(r->notes, UPKEEP_TUNNEL_NOTE)) {
+    if (!apr_table_get(r->notes, UPKEEP_TUNNEL_NOTE)
+        && !apr_table_get(r->notes, UPKEEP_COUNTED_NOTE)) {
         count_inflight(r, scope);
     }
 }
@@ -656,7 +713,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
         return DECLINED;
     }
     if (mode == UPKEEP_MODE_HOLD && !r->main) {
-        int after = hold_write(r, dc, scope, rec);
+        int after = hold_write(r, dc, scope, rec, first);
 
         if (after < 0) {
             return refuse(r, dc, scope, UPKEEP_MODE_HOLD, rec);

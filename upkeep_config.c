@@ -130,6 +130,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->retry_after = -1;
     dc->page = NULL;
     dc->hold_max_ms = -1;
+    dc->hold_release = -1;
     dc->allow_writes = NULL;
     dc->readonly_status = -1;
     dc->announce = -1;
@@ -165,6 +166,8 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->page = add->page ? add->page : base->page;
     dc->hold_max_ms = add->hold_max_ms != -1 ? add->hold_max_ms
                                              : base->hold_max_ms;
+    dc->hold_release = add->hold_release != -1 ? add->hold_release
+                                               : base->hold_release;
     dc->allow_writes = merge_lists(p, base->allow_writes, add->allow_writes);
     dc->readonly_status = add->readonly_status != -1 ? add->readonly_status
                                                      : base->readonly_status;
@@ -224,6 +227,12 @@ int upkeep_conf_retry_after(const upkeep_dir_conf *dc)
 {
     return dc->retry_after == -1 ? UPKEEP_DEFAULT_RETRY_AFTER
                                  : dc->retry_after;
+}
+
+int upkeep_conf_hold_release(const upkeep_dir_conf *dc)
+{
+    return dc->hold_release == -1 ? UPKEEP_DEFAULT_HOLD_RELEASE
+                                  : dc->hold_release;
 }
 
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
@@ -489,6 +498,27 @@ static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
     return err;
 }
 
+static const char *set_hold_release(cmd_parms *cmd, void *dcv,
+                                    const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    char *end;
+    apr_int64_t n;
+
+    if (ap_cstr_casecmp(arg, "all") == 0) {
+        dc->hold_release = 0;
+        return NULL;
+    }
+    n = apr_strtoi64(arg, &end, 10);
+    if (end == arg || *end || n < 1 || n > UPKEEP_RELEASE_MAX) {
+        return apr_psprintf(cmd->pool, "%s '%s': must be 'all' or a number "
+                            "between 1 and %d", cmd->cmd->name, arg,
+                            UPKEEP_RELEASE_MAX);
+    }
+    dc->hold_release = (int)n;
+    return NULL;
+}
+
 static const char *set_readonly_status(cmd_parms *cmd, void *dcv,
                                        const char *arg)
 {
@@ -730,6 +760,9 @@ const command_rec upkeep_cmds[] = {
                   "file, or off"),
     AP_INIT_TAKE1("UpkeepHoldMax", set_hold_max, NULL, DIR_CTX,
                   "Longest wait of a held write (default 10s)"),
+    AP_INIT_TAKE1("UpkeepHoldRelease", set_hold_release, NULL, DIR_CTX,
+                  "Released writes of a scope running at once when a hold "
+                  "ends, in arrival order: N (1 to 32) or all"),
     AP_INIT_TAKE1("UpkeepHoldLimit", set_server_value, NULL, RSRC_CONF,
                   "Most writes held at once (default: a quarter of the "
                   "worker slots)"),

@@ -25,6 +25,8 @@ extern module AP_MODULE_DECLARE_DATA upkeep_module;
 
 #define UPKEEP_DEFAULT_RETRY_AFTER UPKEEP_BUILTIN_RETRY_AFTER
 #define UPKEEP_DEFAULT_HOLD_MAX_MS UPKEEP_BUILTIN_HOLD_MAX_MS
+/* UpkeepHoldRelease when unset (0: all); see BENCHMARKS.md */
+#define UPKEEP_DEFAULT_HOLD_RELEASE 16
 #define UPKEEP_DEFAULT_ANNOUNCE    3600   /* seconds ahead of a window */
 /* A refusal page never reloads itself more often than this. */
 #define UPKEEP_MIN_REFRESH 5
@@ -100,6 +102,8 @@ typedef struct {
     int retry_after;                    /* seconds; -1: unset */
     const upkeep_template_t *page;      /* NULL: unset */
     int hold_max_ms;                    /* UpkeepHoldMax; -1: unset */
+    int hold_release;                   /* UpkeepHoldRelease N; 0: all;
+                                           -1: unset */
     apr_array_header_t *allow_writes;   /* const char * path prefixes */
     int readonly_status;                /* UpkeepReadOnlyStatus; -1: unset */
     int announce;                       /* UpkeepAnnounce, seconds (0: off);
@@ -137,6 +141,8 @@ static inline int upkeep_conf_scope(const upkeep_dir_conf *dc)
 }
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc);
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc);
+/* Released writes of a scope that may run at once after a hold; 0: all. */
+int upkeep_conf_hold_release(const upkeep_dir_conf *dc);
 int upkeep_conf_readonly_status(const upkeep_dir_conf *dc);
 int upkeep_conf_announce(const upkeep_dir_conf *dc);
 /* "GET,HEAD,OPTIONS" or the UpkeepSafeMethods list: an Allow value */
@@ -183,6 +189,20 @@ void upkeep_track_init(server_rec *s, upkeep_live_t *live);
 void upkeep_track_child_init(void);
 void upkeep_track(upkeep_slot_t *slot, int what, int delta);
 void upkeep_track_child_exited(pid_t pid);
+
+/* upkeep_release.c: paced release of held writes (UpkeepHoldRelease) */
+/* A ticket in arrival order for a write that starts waiting in hold; 0
+ * when too many wait already (it is then released unpaced). */
+int upkeep_release_ticket(upkeep_slot_t *slot, uint32_t *ticket);
+/* Ticket t leaves without running (timed out, refused, gave up). */
+void upkeep_release_leave(upkeep_slot_t *slot, uint32_t t);
+/* After the release: waits for t's turn and one of `limit` run places
+ * until deadline.  The place taken (give it back with
+ * upkeep_release_done() when the write is over), or -1 at the deadline
+ * (the ticket left: the write goes on unpaced). */
+int upkeep_release_wait(upkeep_slot_t *slot, uint32_t t, int limit,
+                        apr_time_t deadline);
+void upkeep_release_done(upkeep_slot_t *slot, int place);
 
 /* upkeep_status.c: the health check and the status handler */
 int upkeep_health_check(request_rec *r, int lookup_uri);

@@ -75,6 +75,12 @@
 #define UPKEEP_LIVE_FORMAT       8
 #define UPKEEP_TEXT_FORMAT       1
 
+/* Paced release: tickets a scope may have waiting at once (beyond, a held
+ * write is released unpaced), and the largest UpkeepHoldRelease N. */
+#define UPKEEP_RELEASE_RING      256
+#define UPKEEP_RELEASE_MAX       32
+#define UPKEEP_RELEASE_LEFT      (-1)
+
 /* Ordered by strictness: when layers combine, the larger value wins.
  * hold: writes wait inside httpd (a schema change of a few hundred ms). */
 typedef enum {
@@ -137,6 +143,17 @@ typedef struct {
     /* counters: lock-free, outside the seqlock */
     _Atomic int64_t  inflight_writes;   /* unsafe requests running now */
     _Atomic int64_t  held_now;          /* writes waiting in hold now */
+    /* Paced release of held writes (UpkeepHoldRelease N): each held write
+     * takes a ticket in arrival order; once released it runs when its
+     * ticket's turn has come and fewer than N released writes run. */
+    _Atomic uint32_t release_ticket;    /* the next ticket */
+    _Atomic uint32_t release_turn;      /* the ticket whose turn it is */
+    _Atomic uint32_t release_wake;      /* bumped (futex) when it moves */
+    uint32_t         release_pad;
+    /* the pid holding ticket t at [t % RING]; UPKEEP_RELEASE_LEFT: it left
+     * without its turn; 0: passed, or not written yet */
+    _Atomic int32_t  release_queue[UPKEEP_RELEASE_RING];
+    _Atomic int32_t  release_run[UPKEEP_RELEASE_MAX];   /* pids; 0: free */
     _Atomic uint64_t count[UPKEEP_COUNTER_COUNT][UPKEEP_MODE_COUNT];
 } upkeep_slot_t;
 

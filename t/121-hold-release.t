@@ -1,0 +1,149 @@
+# Paced release of held writes (issue 16): with UpkeepHoldRelease N, the
+# writes a hold kept go on in arrival order, at most N of a scope at once
+# on the node; `all` releases them together.  Writes waiting for their
+# turn are still held on the status page and in flight for --wait; one
+# that waits longer than its hold max for its turn goes on (UPK0108),
+# never refused; a ticket whose holder left (timed out in hold) does not
+# stop the others.  Bad values are start-up errors.
+use lib 't/lib';
+use Test::Upkeep;
+use Test::UpkeepOps;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+my $Dir = scratch_dir('release');
+my $Log = "$Dir/runs";
+my $Writes = 4;     # within prefork's UpkeepHoldLimit (a quarter of 20)
+
+# Logs "ID start TIME" and "ID end TIME" around 300 ms of work.
+my $Cgi = <<"EOF";
+use Time::HiRes qw(time sleep);
+read STDIN, my \$body, \$ENV{CONTENT_LENGTH} || 0;
+my (\$id) = (\$ENV{QUERY_STRING} // '') =~ /id=(\\w+)/;
+sub say_ { open my \$fh, '>>', '$Log' or die; syswrite \$fh, "\$id \$_[0] " . time . "\\n"; close \$fh }
+say_('start');
+sleep 0.3;
+say_('end');
+print "Content-Type: text/plain\\r\\n\\r\\ndone \$id\\n";
+EOF
+sub run_hold {
+    my ($n_label) = @_;
+    unlink $Log;
+    my ($rc, $out, $err) = ctl('hold', '--max', '20s');
+    is($rc, 0, "$n_label: upkeepctl hold") or diag("$out$err");
+    my @r;
+    for my $i (1 .. $Writes) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=w$i", body => 'a=1');
+        sleep 0.05;     # an arrival order the server can tell apart
+    }
+    ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$n_label: $Writes writes held");
+    ($rc, $out, $err) = ctl('normal');
+    is($rc, 0, "$n_label: upkeepctl normal") or diag("$out$err");
+    pump(\@r, 20);
+    is_deeply([map { response_of($_)->{status} // response_of($_)->{error} } @r], [(200) x $Writes], "$n_label: every write ran (200)");
+    # the runs, from the CGI's own log
+    my (%start, %end);
+    for (slurp_lines($Log)) {
+        my ($id, $what, $t) = split ' ';
+        ($what eq 'start' ? \%start : \%end)->{$id} = $t;
+    }
+    my $most = 0;
+    for my $a (keys %start) {
+        my $at = grep { $start{$_} <= $start{$a} && ($end{$_} // 1e99) > $start{$a} } keys %start;
+        $most = $at if $at > $most;
+    }
+    my @order = sort { $start{$a} <=> $start{$b} } keys %start;
+    return ($most, \@order);
+}
+
+start_server(<<'EOF');
+<Location /cgi-bin/work.cgi>
+    UpkeepHoldRelease 2
+</Location>
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep off
+</Location>
+EOF
+write_cgi('work.cgi', $Cgi);
+ctl('normal');
+
+{
+    my ($most, $order) = run_hold('UpkeepHoldRelease 2');
+    is($most, 2, 'UpkeepHoldRelease 2: at most 2 released writes ran at once (2 did)');
+    # the two that run together may start in either order
+    is_deeply([sort @$order[0, 1]], ['w1', 'w2'], 'UpkeepHoldRelease 2: the first two to arrive ran first');
+    is_deeply([sort @$order[2, 3]], ['w3', 'w4'], '... and the last two last');
+}
+
+# writes waiting for their turn: still held, and in flight for --wait
+{
+    unlink $Log;
+    ctl('hold', '--max', '20s');
+    my @r = map { my $x = start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=q$_", body => 'a=1'); sleep 0.05; $x } 1 .. $Writes;
+    ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$Writes writes held");
+    ctl('normal');
+    my $seen;
+    ok(wait_until(sub { my $s = scope_json(status_json()) // {}; $seen = "held $s->{held} in flight $s->{inflight_writes}"; $s->{held} >= 2 && $s->{inflight_writes} == $Writes }, 3, \@r),
+       "right after the release: the writes waiting for their turn are still held and all are in flight ($seen)");
+    my ($rc, $out, $err) = ctl('readonly', '--wait', '--timeout', '10s');
+    is($rc, 0, 'readonly --wait returns once every released write has run') or diag("$out$err");
+    pump(\@r, 10);
+    is(scalar(grep { /end/ } slurp_lines($Log)), $Writes, '... and by then all of them had ended');
+    ctl('normal');
+}
+
+# a write that timed out in the hold leaves its ticket: the others go on
+{
+    start_server(<<'EOF');
+<Location /cgi-bin/work.cgi>
+    UpkeepHoldRelease 1
+</Location>
+<Location /cgi-bin/quick.cgi>
+    UpkeepHoldRelease 1
+    UpkeepHoldMax 200ms
+</Location>
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep off
+</Location>
+EOF
+    write_cgi('quick.cgi', $Cgi);
+    unlink $Log;
+    ctl('hold');
+    my $early = start_req(method => 'POST', path => '/cgi-bin/quick.cgi?id=gone', body => 'a=1');
+    sleep 0.05;
+    my @r = map { my $x = start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=k$_", body => 'a=1'); sleep 0.05; $x } 1 .. 3;
+    pump([$early], 3);
+    is(response_of($early)->{status}, 503, 'the first write timed out in the hold (503)');
+    ctl('normal');
+    my $t0 = time;
+    pump(\@r, 10);
+    is_deeply([map { response_of($_)->{status} // 'none' } @r], [200, 200, 200], 'the three after it ran');
+    my %start = map { my ($id, $what, $t) = split ' '; $what eq 'start' ? ($id => $t) : () } slurp_lines($Log);
+    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(k1 k2 k3)], 'UpkeepHoldRelease 1: one after the other, in arrival order');
+    cmp_ok(time - $t0, '<', 3, sprintf('one at a time, without waiting for the ticket that left (%.2f s)', time - $t0));
+}
+
+# all: today's behaviour
+{
+    start_server(<<'EOF');
+<Location /cgi-bin/work.cgi>
+    UpkeepHoldRelease all
+</Location>
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep off
+</Location>
+EOF
+    my ($most) = run_hold('UpkeepHoldRelease all');
+    cmp_ok($most, '>', 2, "UpkeepHoldRelease all: they ran together ($most at once)");
+}
+
+# bad values
+for my $bad ('0', '33', 'some', '2x') {
+    ok(!eval { start_server("UpkeepHoldRelease $bad\n"); 1 }, "UpkeepHoldRelease $bad: httpd does not start");
+    like($@ // '', qr/UpkeepHoldRelease '\Q$bad\E': must be 'all' or a number between 1 and 32/,
+         "UpkeepHoldRelease $bad: the error names the value and what is allowed");
+}
+done_testing();
