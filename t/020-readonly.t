@@ -1,19 +1,57 @@
 # Read-only mode: reads pass, writes get a clear, retryable refusal.
+#
+# Written as tables (see "shared sections and tables" in Test::Upkeep):
+# the setups are "--- define:" blocks, a block takes one with "--- use:",
+# and each row of a "--- rows" table is one request with its own block
+# (own state reset, upkeepctl line and checks).  Raw requests (keep-alive,
+# Expect: 100-continue, chunked) stay blocks: their CRLFs do not fit a cell.
 use lib 't/lib';
 use Test::Upkeep;
 run_tests();
 __DATA__
 
-=== TEST 1: readonly still serves GET
+=== SHARED: readonly mode
+--- define: readonly
 --- ctl
-readonly --reason "Database upgrade"
---- request
-GET /
---- error_code: 200
---- response_body
-hello
---- response_headers
-!Retry-After
+readonly
+
+
+
+=== SHARED: a CGI that prints UPKEEP_MODE and the method
+--- define: mode_cgi
+--- user_files
+>>> cgi-bin/mode.cgi
+#!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
+print "Content-Type: text/plain\r\n\r\n";
+print "mode=$ENV{UPKEEP_MODE} method=$ENV{REQUEST_METHOD}\n";
+
+
+
+=== SHARED: readonly, and a POST with Expect: 100-continue and a 1 MB body it never sends
+--- define: expect_100
+--- use: readonly
+--- raw_request eval
+"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n"
+--- raw_read_timeout: 2
+
+
+
+=== TEST 1: readonly: the safe methods (GET, HEAD, OPTIONS) pass, every other method is refused (503), method names are case-sensitive (lowercase get is not GET)
+--- use: readonly
+--- rows
+request                     | error_code | response_body | response_headers | ctl
+GET /                       | 200        | hello\n       | !Retry-After     | readonly --reason "Database upgrade"
+HEAD /                      | 200
+OPTIONS /                   | 200
+PUT /new.txt\ndata          | 503        |               | Retry-After: 60
+DELETE /index.html          | 503
+PATCH /index.html\nx        | 503
+# the WebDAV methods PROPPATCH and MKCOL, an unknown extension method
+PROPPATCH /index.html\n<x/> | 503
+MKCOL /newdir/              | 503
+FROBNICATE /                | 503
+get /                       | 503
 
 
 
@@ -34,93 +72,7 @@ UPK0100: refused POST /: scope 'default' is in readonly mode
 
 
 
-=== TEST 3: readonly passes HEAD
---- ctl
-readonly
---- request
-HEAD /
---- error_code: 200
-
-
-
-=== TEST 4: readonly passes OPTIONS
---- ctl
-readonly
---- request
-OPTIONS /
---- error_code: 200
-
-
-
-=== TEST 5: readonly refuses PUT
---- ctl
-readonly
---- request
-PUT /new.txt
-data
---- error_code: 503
---- response_headers
-Retry-After: 60
-
-
-
-=== TEST 6: readonly refuses DELETE
---- ctl
-readonly
---- request
-DELETE /index.html
---- error_code: 503
-
-
-
-=== TEST 7: readonly refuses PATCH
---- ctl
-readonly
---- request
-PATCH /index.html
-x
---- error_code: 503
-
-
-
-=== TEST 8: readonly refuses the WebDAV method PROPPATCH
---- ctl
-readonly
---- request
-PROPPATCH /index.html
-<x/>
---- error_code: 503
-
-
-
-=== TEST 9: readonly refuses the WebDAV method MKCOL
---- ctl
-readonly
---- request
-MKCOL /newdir/
---- error_code: 503
-
-
-
-=== TEST 10: readonly refuses an unknown extension method
---- ctl
-readonly
---- request
-FROBNICATE /
---- error_code: 503
-
-
-
-=== TEST 11: method names are case-sensitive: lowercase get is not GET
---- ctl
-readonly
---- request
-get /
---- error_code: 503
-
-
-
-=== TEST 12: normal mode lets POST through to the resource
+=== TEST 3: normal mode lets POST through to the resource
 --- request
 POST /index.html
 a=b
@@ -130,29 +82,17 @@ hello
 
 
 
-=== TEST 13: UpkeepSafeMethods replaces the default list
---- config
-UpkeepSafeMethods GET REPORT
---- ctl
-readonly
---- request
-OPTIONS /
---- error_code: 503
+=== TEST 4: UpkeepSafeMethods replaces the default list (OPTIONS is refused), and lets a listed extension method through (REPORT reaches httpd: 405)
+--- use: readonly
+--- rows
+config                            | request   | error_code
+UpkeepSafeMethods GET REPORT      | OPTIONS / | 503
+UpkeepSafeMethods GET HEAD REPORT | REPORT /  | 405
 
 
 
-=== TEST 14: UpkeepSafeMethods lets a listed extension method through
---- config
-UpkeepSafeMethods GET HEAD REPORT
---- ctl
-readonly
---- request
-REPORT /
---- error_code: 405
-
-
-
-=== TEST 15: UpkeepSafeMethods in a Location applies there only
+=== TEST 5: UpkeepSafeMethods in a Location applies there only
+--- use: readonly
 --- config
 <Location /search>
     UpkeepSafeMethods GET HEAD POST
@@ -160,8 +100,6 @@ REPORT /
 --- user_files
 >>> search/index.html
 results
---- ctl
-readonly
 --- request
 POST /search/index.html
 q=1
@@ -171,31 +109,22 @@ results
 
 
 
-=== TEST 16: Expect: 100-continue gets the 503 at once, without uploading the body
---- ctl
-readonly
---- raw_request eval
-"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n"
---- raw_read_timeout: 2
+=== TEST 6: Expect: 100-continue gets the 503 at once, without uploading the body
+--- use: expect_100
 --- raw_response_like
 ^HTTP/1.1 503 [^\r]*\r\n(?:(?!HTTP/1.1 100)[\s\S])*Retry-After: 60\r\n
 
 
 
-=== TEST 17: Expect: 100-continue never gets a 100 Continue when refused
---- ctl
-readonly
---- raw_request eval
-"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n"
---- raw_read_timeout: 2
+=== TEST 7: Expect: 100-continue never gets a 100 Continue when refused
+--- use: expect_100
 --- raw_response_like
 \A(?![\s\S]*100 Continue)
 
 
 
-=== TEST 18: keep-alive: a refused POST closes the connection instead of reading its body as a request
---- ctl
-readonly
+=== TEST 8: keep-alive: a refused POST closes the connection instead of reading its body as a request
+--- use: readonly
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nabcdeGET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
 --- raw_read_timeout: 2
@@ -204,9 +133,8 @@ readonly
 
 
 
-=== TEST 19: keep-alive: a GET before a refused POST on the same connection is served
---- ctl
-readonly
+=== TEST 9: keep-alive: a GET before a refused POST on the same connection is served
+--- use: readonly
 --- raw_request eval
 "GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\nPOST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc"
 --- raw_read_timeout: 2
@@ -215,9 +143,8 @@ readonly
 
 
 
-=== TEST 20: the next connection after a refused POST is served normally
---- ctl
-readonly
+=== TEST 10: the next connection after a refused POST is served normally
+--- use: readonly
 --- request
 GET /index.html
 --- error_code: 200
@@ -226,9 +153,8 @@ hello
 
 
 
-=== TEST 21: a chunked POST is refused too
---- ctl
-readonly
+=== TEST 11: a chunked POST is refused too
+--- use: readonly
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
 --- raw_read_timeout: 2
@@ -237,35 +163,9 @@ readonly
 
 
 
-=== TEST 22: CGI sees UPKEEP_MODE=readonly on a read
---- user_files
->>> cgi-bin/mode.cgi
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
-print "Content-Type: text/plain\r\n\r\n";
-print "mode=$ENV{UPKEEP_MODE} method=$ENV{REQUEST_METHOD}\n";
---- ctl
-readonly
---- request
-GET /cgi-bin/mode.cgi
---- error_code: 200
---- response_body
-mode=readonly method=GET
-
-
-
-=== TEST 23: the CGI never runs for a refused write
---- user_files
->>> cgi-bin/mode.cgi
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
-print "Content-Type: text/plain\r\n\r\n";
-print "mode=$ENV{UPKEEP_MODE} method=$ENV{REQUEST_METHOD}\n";
---- ctl
-readonly
---- request
-POST /cgi-bin/mode.cgi
-x=1
---- error_code: 503
---- response_body_unlike
-method=POST
+=== TEST 12: readonly: a CGI sees UPKEEP_MODE=readonly on a read, and never runs for a refused write
+--- use: mode_cgi readonly
+--- rows
+request                     | error_code | response_body              | response_body_unlike
+GET /cgi-bin/mode.cgi       | 200        | mode=readonly method=GET\n |
+POST /cgi-bin/mode.cgi\nx=1 | 503        |                            | method=POST

@@ -1,10 +1,54 @@
 # Refusals that fit the client: the body by Accept (HTML page, RFC 9457
 # problem details, plain text), UpkeepReadOnlyStatus, UpkeepAllowWrites,
 # CORS headers on refusals, and the mode as request headers for apps.
+#
+# Written as tables (see "shared sections and tables" in Test::Upkeep):
+# the setups are "--- define:" blocks, a block takes one with "--- use:",
+# and each row of a "--- rows" table is one request with its own block
+# (own state reset, upkeepctl line and checks).  A cell's "\n" is a line
+# break, so a regex cell spells a newline \x0a.
 use lib 't/lib';
 use Test::Upkeep;
 run_tests();
 __DATA__
+
+=== SHARED: maintenance mode
+--- define: maintenance
+--- ctl
+maintenance
+
+
+
+=== SHARED: readonly mode
+--- define: readonly
+--- ctl
+readonly
+
+
+
+=== SHARED: CGIs for UpkeepAllowWrites: /cgi-bin/login (echoes its body and UPKEEP_MODE) and /cgi-bin/other
+--- define: writes_cgi
+--- user_files
+>>> cgi-bin/login
+#!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
+print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
+>>> cgi-bin/other
+#!/usr/bin/perl
+read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
+print "Content-Type: text/plain\r\n\r\nwrote\n";
+
+
+
+=== SHARED: a CGI that prints the Upkeep-Mode and Upkeep-Until request headers it gets
+--- define: hdr_cgi
+--- user_files
+>>> cgi-bin/hdr.cgi
+#!/usr/bin/perl
+print "Content-Type: text/plain\r\n\r\n";
+print "mode=", ($ENV{HTTP_UPKEEP_MODE} // "none"), " until=", ($ENV{HTTP_UPKEEP_UNTIL} // "none"), "\n";
+
+
 
 === TEST 1: maintenance, Accept: application/json: problem details with the reason
 --- ctl
@@ -57,146 +101,27 @@ Try again in 60 seconds.
 
 
 
-=== TEST 4: maintenance, a browser's Accept: the HTML page
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8
+=== TEST 4: maintenance: the refusal's type by Accept (a browser's and */* get the HTML page, a JSON client that also takes anything gets JSON, q decides, nothing acceptable is plain text and not 406, q=0 excludes, the page is sent only as text/html)
+--- use: maintenance
+--- request: GET /
 --- error_code: 503
---- response_headers
-Content-Type: text/html; charset=utf-8
-Vary: Accept
---- response_body_like
-<title>Down for maintenance</title>
+--- rows
+more_headers                                                                                   | response_headers                                          | response_body_like                    | request
+Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8 | Content-Type: text/html; charset=utf-8\nVary: Accept      | <title>Down for maintenance</title>
+Accept: */*                                                                                    | Content-Type: text/html; charset=utf-8                    | <title>Down for maintenance</title>
+Accept: application/json, text/plain, */*                                                      | Content-Type: application/problem+json                    | ^\{"type":"urn:upkeep:maintenance",  | GET /api/items
+Accept: text/html;q=0.5, application/json;q=0.9                                                | Content-Type: application/problem+json
+Accept: application/json;q=0.2, text/html                                                      | Content-Type: text/html; charset=utf-8
+Accept: image/png                                                                              | Content-Type: text/plain; charset=utf-8                   | ^Down for maintenance\x0a
+Accept: application/json;q=0, text/plain;q=0.5, text/html;q=0                                  | Content-Type: text/plain; charset=utf-8
+# HTML refused with q=0 beside */*: JSON, not HTML under another name
+Accept: text/html;q=0, */*                                                                     | Content-Type: application/problem+json
+Accept: application/*                                                                          | Content-Type: application/problem+json
+Accept: application/xhtml+xml                                                                  | Content-Type: text/plain; charset=utf-8
 
 
 
-=== TEST 5: maintenance, Accept: */* (curl, fetch): the HTML page
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: */*
---- error_code: 503
---- response_headers
-Content-Type: text/html; charset=utf-8
---- response_body_like
-<title>Down for maintenance</title>
-
-
-
-=== TEST 6: maintenance, a JSON client that also takes anything (axios): JSON
---- ctl
-maintenance
---- request
-GET /api/items
---- more_headers
-Accept: application/json, text/plain, */*
---- error_code: 503
---- response_headers
-Content-Type: application/problem+json
---- response_body_like
-^\{"type":"urn:upkeep:maintenance",
-
-
-
-=== TEST 7: maintenance, JSON preferred by q: JSON
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: text/html;q=0.5, application/json;q=0.9
---- error_code: 503
---- response_headers
-Content-Type: application/problem+json
-
-
-
-=== TEST 8: maintenance, HTML preferred by q over JSON: HTML
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: application/json;q=0.2, text/html
---- error_code: 503
---- response_headers
-Content-Type: text/html; charset=utf-8
-
-
-
-=== TEST 9: maintenance, nothing we offer is acceptable: plain text, not 406
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: image/png
---- error_code: 503
---- response_headers
-Content-Type: text/plain; charset=utf-8
---- response_body_like
-^Down for maintenance\n
-
-
-
-=== TEST 10: maintenance, JSON refused with q=0 and text named: plain text
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: application/json;q=0, text/plain;q=0.5, text/html;q=0
---- error_code: 503
---- response_headers
-Content-Type: text/plain; charset=utf-8
-
-
-
-=== TEST 10b: maintenance, HTML refused with q=0 beside */*: JSON, not HTML under another name
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: text/html;q=0, */*
---- error_code: 503
---- response_headers
-Content-Type: application/problem+json
-
-
-
-=== TEST 10c: maintenance, Accept: application/*: JSON
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: application/*
---- error_code: 503
---- response_headers
-Content-Type: application/problem+json
-
-
-
-=== TEST 10d: maintenance, Accept: application/xhtml+xml alone: plain text (the page is sent only as text/html)
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept: application/xhtml+xml
---- error_code: 503
---- response_headers
-Content-Type: text/plain; charset=utf-8
-
-
-
-=== TEST 11: maintenance, a reason with quotes and a backslash stays valid JSON
+=== TEST 5: maintenance, a reason with quotes and a backslash stays valid JSON
 --- ctl
 maintenance --reason "Moving to \"db2\" \\ back soon"
 --- request
@@ -209,9 +134,8 @@ Accept: application/json
 
 
 
-=== TEST 12: maintenance, HEAD with a JSON Accept: the JSON type and no body
---- ctl
-maintenance
+=== TEST 6: maintenance, HEAD with a JSON Accept: the JSON type and no body
+--- use: maintenance
 --- request
 HEAD /
 --- more_headers
@@ -225,7 +149,7 @@ Retry-After: 60
 
 
 
-=== TEST 13: readonly POST with a JSON Accept: read-only problem details
+=== TEST 7: readonly POST with a JSON Accept: read-only problem details
 --- ctl
 readonly --reason "Upgrading the database"
 --- request
@@ -242,9 +166,8 @@ Retry-After: 60
 
 
 
-=== TEST 14: readonly POST as plain text
---- ctl
-readonly
+=== TEST 8: readonly POST as plain text
+--- use: readonly
 --- request
 POST /
 a=b
@@ -258,11 +181,10 @@ Try again in 60 seconds.
 
 
 
-=== TEST 15: UpkeepReadOnlyStatus 405: 405 with Allow listing the safe methods
+=== TEST 9: UpkeepReadOnlyStatus 405: 405 with Allow listing the safe methods
+--- use: readonly
 --- config
 UpkeepReadOnlyStatus 405
---- ctl
-readonly
 --- request
 POST /
 a=b
@@ -278,12 +200,11 @@ UPK0100: refused POST /: scope 'default' is in readonly mode (405)
 
 
 
-=== TEST 16: UpkeepReadOnlyStatus 405 with UpkeepSafeMethods: Allow is that list
+=== TEST 10: UpkeepReadOnlyStatus 405 with UpkeepSafeMethods: Allow is that list
+--- use: readonly
 --- config
 UpkeepReadOnlyStatus 405
 UpkeepSafeMethods GET HEAD PROPFIND
---- ctl
-readonly
 --- request
 DELETE /index.html
 --- error_code: 405
@@ -292,11 +213,10 @@ Allow: GET,HEAD,PROPFIND
 
 
 
-=== TEST 17: UpkeepReadOnlyStatus 409, JSON: the status is in the problem details
+=== TEST 11: UpkeepReadOnlyStatus 409, JSON: the status is in the problem details
+--- use: readonly
 --- config
 UpkeepReadOnlyStatus 409
---- ctl
-readonly
 --- request
 PUT /x
 data
@@ -312,39 +232,23 @@ Retry-After: 60
 
 
 
-=== TEST 18: UpkeepReadOnlyStatus 423 in a <Location>
+=== TEST 12: UpkeepReadOnlyStatus 423 in a <Location>: 423 there, 503 outside it
+--- use: readonly
 --- config
 <Location /api>
     UpkeepReadOnlyStatus 423
 </Location>
---- ctl
-readonly
---- request
-POST /api/x
-q=1
---- error_code: 423
+--- rows
+request            | error_code
+POST /api/x\nq=1   | 423
+POST /other\nq=1   | 503
 
 
 
-=== TEST 18b: UpkeepReadOnlyStatus 423 in a <Location>, 503 outside it
---- config
-<Location /api>
-    UpkeepReadOnlyStatus 423
-</Location>
---- ctl
-readonly
---- request
-POST /other
-q=1
---- error_code: 503
-
-
-
-=== TEST 19: UpkeepReadOnlyStatus does not change maintenance refusals
+=== TEST 13: UpkeepReadOnlyStatus does not change maintenance refusals
+--- use: maintenance
 --- config
 UpkeepReadOnlyStatus 409
---- ctl
-maintenance
 --- request
 POST /
 a=b
@@ -352,11 +256,10 @@ a=b
 
 
 
-=== TEST 20: a read-only 409 keeps the connection open for the next request
+=== TEST 14: a read-only 409 keeps the connection open for the next request
+--- use: readonly
 --- config
 UpkeepReadOnlyStatus 409
---- ctl
-readonly
 --- raw_request eval
 "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\na=b"
 . "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -365,125 +268,28 @@ readonly
 
 
 
-=== TEST 21: UpkeepReadOnlyStatus with another status is a config error
+=== TEST 15: config errors: UpkeepReadOnlyStatus with another status, UpkeepAllowWrites with anything but a plain path prefix
 --- must_die
---- config
-UpkeepReadOnlyStatus 404
---- startup_error_like
-UpkeepReadOnlyStatus: '404' is not one of 503, 405, 409, 423
+--- rows
+config                   | startup_error_like
+UpkeepReadOnlyStatus 404 | UpkeepReadOnlyStatus: '404' is not one of 503, 405, 409, 423
+UpkeepAllowWrites login  | UpkeepAllowWrites: 'login' is not a plain URL path prefix
 
 
 
-=== TEST 22a: UpkeepAllowWrites: a log-in form stays open in read-only mode
---- config
-UpkeepAllowWrites /cgi-bin/login /cgi-bin/search
---- user_files
->>> cgi-bin/login
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
->>> cgi-bin/other
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nwrote\n";
---- ctl
-readonly
---- request
-POST /cgi-bin/login
-user=a
---- error_code: 200
---- response_body
-logged in (user=a) mode=readonly
+=== TEST 16: readonly, UpkeepAllowWrites: a log-in form stays open, other writes are still refused; /login covers /login/... but not /loginx, nor a path that normalises out of it
+--- use: writes_cgi readonly
+--- rows
+request                       | config                                           | error_code | response_body                       | response_body_like
+POST /cgi-bin/login\nuser=a   | UpkeepAllowWrites /cgi-bin/login /cgi-bin/search | 200        | logged in (user=a) mode=readonly\n
+POST /cgi-bin/other\nx=1      | UpkeepAllowWrites /cgi-bin/login /cgi-bin/search | 503        |                                     | Read-only mode
+POST /login/form\nx=1         | UpkeepAllowWrites /login                         | 404
+POST /loginx\nx=1             | UpkeepAllowWrites /login                         | 503
+POST /login/%2e%2e/admin\nx=1 | UpkeepAllowWrites /login                         | 503
 
 
 
-=== TEST 22b: UpkeepAllowWrites: other writes are still refused
---- config
-UpkeepAllowWrites /cgi-bin/login /cgi-bin/search
---- user_files
->>> cgi-bin/login
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
->>> cgi-bin/other
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nwrote\n";
---- ctl
-readonly
---- request
-POST /cgi-bin/other
-x=1
---- error_code: 503
---- response_body_like
-Read-only mode
-
-
-
-=== TEST 22c: UpkeepAllowWrites /login covers /login/...
---- config
-UpkeepAllowWrites /login
---- user_files
->>> cgi-bin/login
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
->>> cgi-bin/other
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nwrote\n";
---- ctl
-readonly
---- request
-POST /login/form
-x=1
---- error_code: 404
-
-
-
-=== TEST 22d: UpkeepAllowWrites /login does not cover /loginx
---- config
-UpkeepAllowWrites /login
---- user_files
->>> cgi-bin/login
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
->>> cgi-bin/other
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nwrote\n";
---- ctl
-readonly
---- request
-POST /loginx
-x=1
---- error_code: 503
-
-
-
-=== TEST 22e: UpkeepAllowWrites /login does not cover a path that normalises out of it
---- config
-UpkeepAllowWrites /login
---- user_files
->>> cgi-bin/login
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nlogged in ($body) mode=$ENV{UPKEEP_MODE}\n";
->>> cgi-bin/other
-#!/usr/bin/perl
-read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);
-print "Content-Type: text/plain\r\n\r\nwrote\n";
---- ctl
-readonly
---- request
-POST /login/%2e%2e/admin
-x=1
---- error_code: 503
-
-
-
-=== TEST 24: UpkeepAllowWrites passes writes in hold mode without holding them
+=== TEST 17: UpkeepAllowWrites passes writes in hold mode without holding them
 --- config
 UpkeepAllowWrites /cgi-bin/login
 --- user_files
@@ -503,11 +309,10 @@ logged in mode=hold
 
 
 
-=== TEST 25: UpkeepAllowWrites does not open anything in maintenance mode
+=== TEST 18: UpkeepAllowWrites does not open anything in maintenance mode
+--- use: maintenance
 --- config
 UpkeepAllowWrites /cgi-bin/login
---- ctl
-maintenance
 --- request
 POST /cgi-bin/login
 u=1
@@ -515,21 +320,11 @@ u=1
 
 
 
-=== TEST 26: UpkeepAllowWrites takes only plain path prefixes
---- must_die
---- config
-UpkeepAllowWrites login
---- startup_error_like
-UpkeepAllowWrites: 'login' is not a plain URL path prefix
-
-
-
-=== TEST 27: CORS: "Header always" on the vhost reaches a maintenance 503
+=== TEST 19: CORS: "Header always" on the vhost reaches a maintenance 503
+--- use: maintenance
 --- config
 Header always set Access-Control-Allow-Origin "*"
 Header always set Access-Control-Expose-Headers "Retry-After"
---- ctl
-maintenance
 --- request
 GET /api/items
 --- more_headers
@@ -544,13 +339,12 @@ Retry-After: 60
 
 
 
-=== TEST 28: CORS: the request's Origin echoed by "Header always" on a read-only refusal
+=== TEST 20: CORS: the request's Origin echoed by "Header always" on a read-only refusal
+--- use: readonly
 --- config
 SetEnvIf Origin "^(https://app\.example)$" CORS_ORIGIN=$1
 Header always set Access-Control-Allow-Origin "%{CORS_ORIGIN}e" env=CORS_ORIGIN
 Header always merge Vary Origin
---- ctl
-readonly
 --- request
 POST /api/items
 {}
@@ -566,42 +360,18 @@ Content-Type: application/problem+json
 
 
 
-=== TEST 29: the app sees Upkeep-Mode and Upkeep-Until as request headers in read-only mode
---- user_files
->>> cgi-bin/hdr.cgi
-#!/usr/bin/perl
-print "Content-Type: text/plain\r\n\r\n";
-print "mode=", ($ENV{HTTP_UPKEEP_MODE} // "none"), " until=", ($ENV{HTTP_UPKEEP_UNTIL} // "none"), "\n";
---- ctl
-readonly --for 1h
---- request
-GET /cgi-bin/hdr.cgi
+=== TEST 21: readonly: the app sees Upkeep-Mode and Upkeep-Until as request headers, and a client cannot spoof them
+--- use: hdr_cgi
+--- request: GET /cgi-bin/hdr.cgi
 --- error_code: 200
---- response_body_like
-^mode=readonly until=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$
+--- rows
+ctl                | more_headers                                           | response_body              | response_body_like
+readonly --for 1h  |                                                        |                            | ^mode=readonly until=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$
+readonly           | Upkeep-Mode: normal\nupkeep-until: 2000-01-01T00:00:00Z | mode=readonly until=none\n
 
 
 
-=== TEST 30: a client cannot spoof Upkeep-Mode or Upkeep-Until in read-only mode
---- user_files
->>> cgi-bin/hdr.cgi
-#!/usr/bin/perl
-print "Content-Type: text/plain\r\n\r\n";
-print "mode=", ($ENV{HTTP_UPKEEP_MODE} // "none"), " until=", ($ENV{HTTP_UPKEEP_UNTIL} // "none"), "\n";
---- ctl
-readonly
---- request
-GET /cgi-bin/hdr.cgi
---- more_headers
-Upkeep-Mode: normal
-upkeep-until: 2000-01-01T00:00:00Z
---- error_code: 200
---- response_body
-mode=readonly until=none
-
-
-
-=== TEST 31: in normal mode the app gets no Upkeep-Mode, even when a client sends one
+=== TEST 22: in normal mode the app gets no Upkeep-Mode, even when a client sends one
 --- user_files
 >>> cgi-bin/hdr.cgi
 #!/usr/bin/perl
@@ -618,7 +388,7 @@ mode=none until=none env=normal
 
 
 
-=== TEST 32: a per-<Location> scope in force replaces the virtual host's mode in the header
+=== TEST 23: a per-<Location> scope in force replaces the virtual host's mode in the header
 --- config
 <Location /cgi-bin/>
     UpkeepScope shop

@@ -8,9 +8,7 @@ use lib 't/lib';
 use Test::Upkeep;
 use Test::UpkeepOps;
 use Test::More;
-use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
-use POSIX ();
 
 my $Mpm = $ENV{TEST_UPKEEP_MPM} || 'event';
 my $Dir = scratch_dir('hold');
@@ -304,19 +302,9 @@ start_server({ config => $Conf, server_config => "UpkeepHoldLimit 2\n" });
 }
 
 # ------------------------------------------------------------------ --cluster hold
-our $MemcachedPid;
-END { if ($MemcachedPid) { kill 'TERM', $MemcachedPid; waitpid $MemcachedPid, 0 } }
 SKIP: {
-    my $mc = -x '/usr/bin/memcached' ? '/usr/bin/memcached' : undef;
-    skip 'no memcached', 8 unless $mc;
-    my $mport = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
-    my $mpid = $MemcachedPid = fork // die;
-    if (!$mpid) {
-        open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null';
-        { no warnings 'exec'; exec $mc, '-u', 'nobody', '-l', '127.0.0.1', '-p', $mport, '-U', '0'; }
-        POSIX::_exit(127);
-    }
-    wait_until(sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $mport) }, 5);
+    skip 'no memcached', 8 unless -x '/usr/bin/memcached';
+    my $mport = start_memcached();    # the harness's child, stopped at END
     start_server({ config => $Conf, main_config => "UpkeepMemcached 127.0.0.1:$mport\nUpkeepSyncInterval 200ms\n" });
     my ($rc, $out, $err) = ctl('--cluster', 'hold');
     is($rc, 0, 'upkeepctl --cluster hold exits 0') or diag("$out$err");
@@ -328,9 +316,7 @@ SKIP: {
     is_deeply([map { $seen->{ $_->{id} } // 0 } @r], [1, 1], 'each ran once');
     cmp_ok((sort { $b <=> $a } @lat)[0], '<', 1, 'within 1 s');
     stop_server();
-    kill 'TERM', $mpid;
-    waitpid $mpid, 0;
-    undef $MemcachedPid;
+    stop_memcached($mport);
 }
 
 # ------------------------------------------------------------------ a graceful restart during a hold

@@ -6,9 +6,7 @@ use lib 't/lib';
 use Test::Upkeep;
 use Test::UpkeepOps;
 use Test::More;
-use IO::Socket::INET;
 use JSON::PP ();
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 my $Mpm = $ENV{TEST_UPKEEP_MPM} || 'event';
@@ -347,19 +345,9 @@ for my $mode (@Modes) {
 }
 
 # ------------------------------------------------------------------ with UpkeepMemcached
-our $MemcachedPid;
-END { if ($MemcachedPid) { kill 'TERM', $MemcachedPid; waitpid $MemcachedPid, 0 } }
 SKIP: {
-    my $mc = -x '/usr/bin/memcached' ? '/usr/bin/memcached' : undef;
-    skip 'no memcached', 29 unless $mc;
-    my $mport = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
-    my $mpid = $MemcachedPid = fork // die;
-    if (!$mpid) {
-        open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null';
-        { no warnings 'exec'; exec $mc, '-u', 'nobody', '-l', '127.0.0.1', '-p', $mport, '-U', '0'; }
-        POSIX::_exit(127);
-    }
-    wait_until(sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $mport) }, 5);
+    skip 'no memcached', 29 unless -x '/usr/bin/memcached';
+    my $mport = start_memcached();    # the harness's child, stopped at END
     start_server({ config => $Conf, main_config => "UpkeepMemcached 127.0.0.1:$mport\nUpkeepSyncInterval 200ms\n",
                    server_config => "UpkeepHoldLimit 3\n" });
     my $j;
@@ -388,9 +376,7 @@ SKIP: {
     is(scope_of($j, 'default')->{local}{mode}, 'normal', 'cluster: JSON local.mode');
     ctl('--cluster', 'normal');
 
-    kill 'TERM', $mpid;
-    waitpid $mpid, 0;
-    undef $MemcachedPid;
+    stop_memcached($mport);
     ok(wait_until(sub { my ($v) = metrics(); ($v->{$failing} // 0) == 1 }, 5), "cluster: memcached gone: $failing 1");
     ok(wait_until(sub { my ($v) = metrics(); ($v->{upkeep_sync_lost} // 0) == 1 }, 5), 'cluster: memcached gone: upkeep_sync_lost 1');
     $j = json_page();
