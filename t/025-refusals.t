@@ -67,7 +67,7 @@ Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/w
 --- error_code: 503
 --- response_headers
 Content-Type: text/html; charset=utf-8
-Vary: Accept
+Vary: Accept,Accept-Language
 --- response_body_like
 <title>Down for maintenance</title>
 
