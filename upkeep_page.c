@@ -310,6 +310,13 @@ static const char *readonly_page(apr_pool_t *p, const upkeep_lang_t *l)
         "</html>\n", NULL);
 }
 
+const char *upkeep_default_page_text(apr_pool_t *p, int mode,
+                                     const upkeep_lang_t *lang)
+{
+    return mode == UPKEEP_MODE_MAINTENANCE ? maintenance_page(p, lang)
+                                           : readonly_page(p, lang);
+}
+
 /* [language][0]: read-only and hold, [1]: maintenance */
 static const upkeep_template_t *default_pages[UPKEEP_LANG_COUNT][2];
 

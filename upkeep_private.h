@@ -333,6 +333,10 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
 void upkeep_default_pages_init(apr_pool_t *pconf);
 const upkeep_template_t *upkeep_default_page(int mode,
                                              const upkeep_lang_t *lang);
+/* The text of a built-in page, as a template (conf/make-maintenance-html
+ * writes the English maintenance page to conf/maintenance.html). */
+const char *upkeep_default_page_text(apr_pool_t *p, int mode,
+                                     const upkeep_lang_t *lang);
 /* What a page is filled with: the renderer takes values, never a
  * request or its configuration. */
 typedef struct {
