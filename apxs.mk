@@ -16,7 +16,7 @@ STATE_DIR ?= /var/lib/apache2/upkeep
 
 MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_status.c \
             upkeep_live.c upkeep_sync.c upkeep_track.c upkeep_bypass.c \
-            upkeep_banner.c upkeep_html.c upkeep_release.c \
+            upkeep_banner.c upkeep_html.c upkeep_release.c upkeep_i18n.c \
             upkeep_state.c upkeep_cluster.c upkeep_view.c
 CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c
 HEADERS   = include/upkeep_state.h include/upkeep_cluster.h \

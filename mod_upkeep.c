@@ -289,9 +289,11 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     int retry_after = upkeep_retry_after(r, dc, rec);
     int status = mode == UPKEEP_MODE_READONLY
                  ? upkeep_conf_readonly_status(dc) : HTTP_SERVICE_UNAVAILABLE;
-    const upkeep_template_t *page = upkeep_default_page(mode);
     const char *scope = upkeep_scope_name(scope_index);
     upkeep_body_e format = upkeep_negotiate(r);
+    int varies;
+    const upkeep_lang_t *lang = upkeep_conf_lang(r, dc, &varies);
+    const upkeep_template_t *page = upkeep_default_page(mode, lang);
 
     count(scope_index, UPKEEP_COUNT_REFUSED, mode);
     if (mode == UPKEEP_MODE_MAINTENANCE && dc->page) {
@@ -301,6 +303,12 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
                    apr_itoa(r->pool, retry_after));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+    /* The page speaks the visitor's language; the JSON and text bodies
+     * are for programs and stay English (README). */
+    if (format == UPKEEP_BODY_HTML) {
+        apr_table_setn(r->err_headers_out, "Content-Language", lang->code);
+        upkeep_vary_language(r, varies);
+    }
     apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");
     apr_table_setn(r->notes, UPKEEP_TYPE_NOTE,
                    upkeep_body_content_types[format]);
@@ -315,7 +323,8 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
      * ErrorDocument, which may be the very app the refusal protects. */
     {
         upkeep_page_values_t v = { scope, mode, rec, retry_after,
-                                   upkeep_conf_refresh(dc, retry_after) };
+                                   upkeep_conf_refresh(dc, retry_after),
+                                   lang, upkeep_conf_site(r, dc) };
         const char *body = upkeep_refusal_body(r->pool, format, page, status,
                                                &v);
 

@@ -35,58 +35,46 @@ const upkeep_template_t upkeep_banner_off;
 static ap_filter_rec_t *banner_filter_handle;
 
 /* Short, self-contained (inline style, no assets, no script), announced
- * politely to screen readers.  [0]: no reason given, [1]: with one. */
+ * politely to screen readers, in the visitor's language (upkeep_i18n.c),
+ * which it declares: the page around it may speak another. */
 #define BANNER_OPEN \
-    "<div id=\"upkeep-banner\" role=\"status\" style=\"box-sizing:" \
-    "border-box;margin:0;padding:.6em 1em;border-bottom:1px solid " \
-    "#d4a72c;background:#fff8c5;color:#1f2328;font:15px/1.4 " \
-    "system-ui,sans-serif;text-align:center\">"
-#define BANNER_UNTIL(what) \
-    "{{#until}} " what " <time datetime=\"{{until}}\">{{until_http}}" \
-    "</time>{{/until}}"
+    "<div id=\"upkeep-banner\" role=\"status\" lang=\"{{lang}}\" " \
+    "dir=\"{{dir}}\" style=\"box-sizing:border-box;margin:0;" \
+    "padding:.6em 1em;border-block-end:1px solid #d4a72c;" \
+    "background:#fff8c5;color:#1f2328;font:15px/1.4 system-ui,sans-serif;" \
+    "text-align:center\">"
+#define BANNER_CLOSE "</div>\n"
 
-/* [0] read-only: writes are refused; [1] hold: writes wait, then go
- * through.  The reason and the end when set. */
-static const char *const default_banner_text[2] = {
-    BANNER_OPEN "<strong>Changes are paused</strong>{{#reason}} "
-    "({{reason}}){{/reason}}. You can keep browsing; saving is back"
-    BANNER_UNTIL("at") "{{^until}} soon{{/until}}.</div>\n",
-    BANNER_OPEN "<strong>Saving may take a few seconds</strong>"
-    "{{#reason}} ({{reason}}){{/reason}}: changes wait a moment, then go "
-    "through." BANNER_UNTIL("Until") "{{#until}}.{{/until}}</div>\n",
-};
-static const upkeep_template_t *default_banner[2];
-
-/* Ahead of a scheduled window (UpkeepAnnounce): [0] maintenance, [1]
- * writes paused (read-only, hold).  The times are HTTP-dates, which read
- * without a script; the reason when one was given. */
-#define ANNOUNCE_WHEN \
-    " from <time datetime=\"{{starts}}\">{{starts_http}}</time>" \
-    "{{#until}} until <time datetime=\"{{until}}\">{{until_http}}</time>" \
-    "{{/until}}.{{#reason}} ({{reason}}){{/reason}}</div>\n"
-
-static const char *const default_announce_text[2] = {
-    BANNER_OPEN "<strong>Scheduled maintenance:</strong> this site will be "
-    "unavailable" ANNOUNCE_WHEN,
-    BANNER_OPEN "<strong>Scheduled maintenance:</strong> changes will be "
-    "paused" ANNOUNCE_WHEN,
-};
-static const upkeep_template_t *default_announce[2];
+/* [language][0] read-only: writes are refused; [1] hold: writes wait,
+ * then go through.  The reason and the end when set. */
+static const upkeep_template_t *default_banner[UPKEEP_LANG_COUNT][2];
+/* Ahead of a scheduled window (UpkeepAnnounce): [language][0]
+ * maintenance, [1] writes paused (read-only, hold).  The times are
+ * HTTP-dates, which read without a script; the reason when one was
+ * given. */
+static const upkeep_template_t *default_announce[UPKEEP_LANG_COUNT][2];
 
 static int banner_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
-    int i;
+    int l, i;
 
     (void)plog;
     (void)ptemp;
     /* Constant text: the parse cannot fail. */
-    for (i = 0; i < 2; i++) {
-        upkeep_template_parse(pconf, "built-in banner",
-                              default_banner_text[i], &default_banner[i]);
-        upkeep_template_parse(pconf, "built-in banner",
-                              default_announce_text[i],
-                              &default_announce[i]);
+    for (l = 0; l < UPKEEP_LANG_COUNT; l++) {
+        for (i = 0; i < 2; i++) {
+            upkeep_template_parse(
+                pconf, "built-in banner",
+                apr_pstrcat(pconf, BANNER_OPEN, upkeep_langs[l].banner[i],
+                            BANNER_CLOSE, NULL),
+                &default_banner[l][i]);
+            upkeep_template_parse(
+                pconf, "built-in banner",
+                apr_pstrcat(pconf, BANNER_OPEN, upkeep_langs[l].announce[i],
+                            BANNER_CLOSE, NULL),
+                &default_announce[l][i]);
+        }
     }
     return OK;
 }
@@ -127,16 +115,22 @@ const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     upkeep_banner_t *b;
+    const upkeep_lang_t *lang;
+    int varies, l;
 
     if (dc->banner == &upkeep_banner_off) {
         return NULL;
     }
     if (mode == UPKEEP_MODE_READONLY || mode == UPKEEP_MODE_HOLD) {
+        lang = upkeep_conf_lang(r, dc, &varies);
         b = apr_palloc(r->pool, sizeof(*b));
         b->tmpl = dc->banner ? dc->banner
-                             : default_banner[mode == UPKEEP_MODE_HOLD];
+                             : default_banner[lang - upkeep_langs]
+                                             [mode == UPKEEP_MODE_HOLD];
         b->mode = mode;
         b->window = NULL;
+        b->lang = lang;
+        b->varies = varies;
         return b;
     }
     /* A window ahead: the built-in announcement, whatever UpkeepBanner
@@ -146,10 +140,15 @@ const upkeep_banner_t *upkeep_banner_wanted(request_rec *r, int mode)
         upkeep_record_t *rec = apr_palloc(r->pool, sizeof(*rec));
 
         if (window_announced(r, rec)) {
+            lang = upkeep_conf_lang(r, dc, &varies);
+            l = (int)(lang - upkeep_langs);
             b = apr_palloc(r->pool, sizeof(*b));
-            b->tmpl = default_announce[rec->mode != UPKEEP_MODE_MAINTENANCE];
+            b->tmpl = default_announce[l][rec->mode
+                                          != UPKEEP_MODE_MAINTENANCE];
             b->mode = rec->mode;
             b->window = rec;
+            b->lang = lang;
+            b->varies = varies;
             return b;
         }
     }
@@ -271,6 +270,8 @@ static const char *render(request_rec *r, const banner_ctx *ctx)
     v.rec = &rec;
     v.retry_after = upkeep_retry_after(r, dc, &rec);
     v.refresh = upkeep_conf_refresh(dc, v.retry_after);
+    v.lang = ctx->banner->lang;
+    v.site = upkeep_conf_site(r, dc);
     /* the page's charset is unknown: ASCII reads right in any */
     return upkeep_html_ascii(r->pool, upkeep_template_render(r->pool, t, &v));
 }
@@ -316,6 +317,9 @@ static apr_status_t banner_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
         if (!why) {
             fix_headers(r);
+            /* the page stays in its own language (no Content-Language);
+             * the banner speaks the visitor's */
+            upkeep_vary_language(r, ctx->banner->varies);
             /* a HEAD whose handler made no body: its headers now say what
              * a GET's would, and there is nothing to scan */
             if (APR_BUCKET_IS_EOS(APR_BRIGADE_FIRST(bb))) {

@@ -136,6 +136,8 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->announce = -1;
     dc->refresh = -1;
     dc->banner = NULL;
+    dc->languages = NULL;
+    dc->site_name = NULL;
     return dc;
 }
 
@@ -174,6 +176,8 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->announce = add->announce != -1 ? add->announce : base->announce;
     dc->refresh = add->refresh != -1 ? add->refresh : base->refresh;
     dc->banner = add->banner ? add->banner : base->banner;
+    dc->languages = add->languages ? add->languages : base->languages;
+    dc->site_name = add->site_name ? add->site_name : base->site_name;
     return dc;
 }
 
@@ -259,7 +263,9 @@ const char *upkeep_conf_safe_methods(apr_pool_t *p,
                             : "GET,HEAD,OPTIONS";
 }
 
-/* Default: when the client is told to retry, but never faster than
+/* Default: when the client is told to retry, but at least every
+ * UPKEEP_MAX_DEFAULT_REFRESH (a window of 30 minutes that ends early must
+ * not leave open tabs on the page for half an hour) and never faster than
  * UPKEEP_MIN_REFRESH: a window about to end (Retry-After: 1) must not make
  * every open tab reload every second. */
 int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after)
@@ -268,7 +274,38 @@ int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after)
         return dc->refresh;
     }
     return retry_after < UPKEEP_MIN_REFRESH ? UPKEEP_MIN_REFRESH
-                                            : retry_after;
+           : retry_after > UPKEEP_MAX_DEFAULT_REFRESH
+             ? UPKEEP_MAX_DEFAULT_REFRESH : retry_after;
+}
+
+const upkeep_lang_t *upkeep_conf_lang(const request_rec *r,
+                                      const upkeep_dir_conf *dc,
+                                      int *varies)
+{
+    const apr_array_header_t *l = dc->languages;
+    int n = l ? l->nelts : 0;
+
+    *varies = n != 1;
+    if (n == 1) {
+        return &upkeep_langs[APR_ARRAY_IDX(l, 0, int)];
+    }
+    return &upkeep_langs[upkeep_lang_negotiate(
+        apr_table_get(r->headers_in, "Accept-Language"),
+        n ? (const int *)l->elts : NULL, n)];
+}
+
+const char *upkeep_conf_site(const request_rec *r,
+                             const upkeep_dir_conf *dc)
+{
+    return dc->site_name ? dc->site_name : r->server->server_hostname;
+}
+
+/* httpd's Vary fixup (http_filters.c) drops repeated names. */
+void upkeep_vary_language(request_rec *r, int varies)
+{
+    if (varies) {
+        apr_table_mergen(r->err_headers_out, "Vary", "Accept-Language");
+    }
 }
 
 /* Default: a quarter of the worker slots, so reads keep being served. */
@@ -473,6 +510,45 @@ static const char *set_refresh(cmd_parms *cmd, void *dcv, const char *arg)
     return seconds_or_off(cmd, arg, apr_time_from_sec(UPKEEP_MIN_REFRESH),
                           apr_time_from_sec(UPKEEP_RETRY_AFTER_MAX),
                           "off or between 5s and 1d", &dc->refresh);
+}
+
+/* UpkeepLanguage auto | LANG ...: the first listed is the fallback. */
+static const char *set_language(cmd_parms *cmd, void *dcv, const char *args)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_array_header_t *langs = apr_array_make(cmd->pool, 4, sizeof(int));
+    const char *word;
+    int autos = 0, i;
+
+    while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
+        if (ap_cstr_casecmp(word, "auto") == 0) {
+            autos++;
+            continue;
+        }
+        if ((i = upkeep_lang_find(word)) < 0) {
+            return apr_psprintf(cmd->pool, "UpkeepLanguage: unknown "
+                                "language '%s' (known: %s; or auto)", word,
+                                upkeep_lang_known(cmd->temp_pool));
+        }
+        APR_ARRAY_PUSH(langs, int) = i;
+    }
+    if (autos && (autos > 1 || langs->nelts)) {
+        return "UpkeepLanguage: auto stands alone (or list languages)";
+    }
+    if (!autos && !langs->nelts) {
+        return "UpkeepLanguage takes auto or one or more languages";
+    }
+    dc->languages = langs;
+    return NULL;
+}
+
+static const char *set_site_name(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    (void)cmd;
+    dc->site_name = arg;
+    return NULL;
 }
 
 static const char *set_announce(cmd_parms *cmd, void *dcv, const char *arg)
@@ -753,7 +829,14 @@ const command_rec upkeep_cmds[] = {
                   "Template file of the maintenance page"),
     AP_INIT_TAKE1("UpkeepRefresh", set_refresh, NULL, DIR_CTX,
                   "Seconds after which the maintenance page reloads itself, "
-                  "or off (default: the Retry-After, at least 5s)"),
+                  "or off (default: the Retry-After, from 5s to 60s)"),
+    AP_INIT_RAW_ARGS("UpkeepLanguage", set_language, NULL, DIR_CTX,
+                     "Languages of the built-in pages: auto (default: "
+                     "every one, from Accept-Language) or a list (the "
+                     "first is the fallback; one pins it)"),
+    AP_INIT_TAKE1("UpkeepSiteName", set_site_name, NULL, DIR_CTX,
+                  "Name of the site on its pages ({{site}}; default: the "
+                  "ServerName)"),
     AP_INIT_TAKE1("UpkeepBanner", set_banner, NULL, DIR_CTX,
                   "Banner inserted after <body> of HTML pages while writes "
                   "are paused: HTML text (starting with '<'), a template "

@@ -26,6 +26,9 @@ static const struct {
     { "refresh",     UPKEEP_FIELD_REFRESH },
     { "starts",      UPKEEP_FIELD_STARTS },
     { "starts_http", UPKEEP_FIELD_STARTS_HTTP },
+    { "lang",        UPKEEP_FIELD_LANG },
+    { "dir",         UPKEEP_FIELD_DIR },
+    { "site",        UPKEEP_FIELD_SITE },
 };
 
 #define NPLACEHOLDERS (sizeof(placeholders) / sizeof(placeholders[0]))
@@ -159,15 +162,18 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
 /*
  * The built-in pages: self-contained (no external fonts, images or
  * scripts, so they work when everything behind httpd is down and leak no
- * visitor to a third party), readable without CSS or JS, light and dark.
- * The script only adds a countdown, the end in the visitor's time zone,
- * and on the maintenance page a reload when the countdown reaches zero.
- * The read-only page never reloads itself: it answers a write, and the
- * visitor's form would be lost.
+ * visitor to a third party), readable without CSS or JS, light and dark,
+ * right-to-left ready (dir from the language, logical CSS properties).
+ * One skeleton; the words come from upkeep_i18n.c, one page per language
+ * and mode, put together and parsed at startup.  The script only adds a
+ * countdown, the end in the visitor's time zone, and on the maintenance
+ * page a reload when the countdown reaches zero.  The read-only page
+ * never reloads itself: it answers a write, and the visitor's form would
+ * be lost.
  */
 #define PAGE_HEAD \
     "<!DOCTYPE html>\n" \
-    "<html lang=\"en\">\n" \
+    "<html lang=\"{{lang}}\" dir=\"{{dir}}\">\n" \
     "<head>\n" \
     "<meta charset=\"utf-8\">\n" \
     "<meta name=\"viewport\" content=\"width=device-width, " \
@@ -182,20 +188,22 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
     "--card:#1b1f25;--fg:#eceff3;--muted:#b6bfca;--accent:#80b4ff;" \
     "--line:#2f353e}}\n" \
     "*{box-sizing:border-box}\n" \
-    "body{margin:0;min-height:100vh;display:grid;place-items:center;" \
+    "body{margin:0;min-block-size:100vh;display:grid;place-items:center;" \
     "padding:1rem;background:var(--bg);color:var(--fg);" \
     "font:1.0625rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto," \
     "\"Helvetica Neue\",Arial,sans-serif}\n" \
-    "main{width:100%;max-width:36rem;background:var(--card);" \
+    "main{inline-size:100%;max-inline-size:36rem;background:var(--card);" \
     "border:1px solid var(--line);border-radius:12px;" \
-    "box-shadow:0 10px 30px rgba(0,0,0,.08);" \
+    "box-shadow:0 10px 30px rgba(0,0,0,.08);text-align:start;" \
     "padding:clamp(1.25rem,6vw,2.75rem)}\n" \
-    "svg{display:block;width:3rem;height:3rem;color:var(--accent);" \
-    "margin-bottom:1rem}\n" \
-    "h1{margin:0 0 .75rem;font-size:clamp(1.6rem,5vw,2.1rem);" \
+    "svg{display:block;inline-size:3rem;block-size:3rem;" \
+    "color:var(--accent);margin-block-end:1rem}\n" \
+    ".site{margin-block:0 .25rem;color:var(--muted);font-weight:600;" \
+    "overflow-wrap:anywhere}\n" \
+    "h1{margin-block:0 .75rem;font-size:clamp(1.6rem,5vw,2.1rem);" \
     "line-height:1.2}\n" \
-    "p{margin:.75rem 0}\n" \
-    "main>:last-child{margin-bottom:0}\n" \
+    "p{margin-block:.75rem}\n" \
+    "main>:last-child{margin-block-end:0}\n" \
     ".reason{font-size:1.2rem}\n" \
     ".when{color:var(--muted)}\n" \
     "time,#countdown{color:var(--fg);font-weight:600}\n" \
@@ -204,22 +212,30 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
 
 /* Counts down from the server's figure (data-left), not from the
  * visitor's clock, which may be wrong; Retry-After stops at a day, so a
- * longer window falls back to the clock. */
-#define PAGE_SCRIPT \
+ * longer window falls back to the clock.  The times read in the page's
+ * language and the visitor's time zone; the HTTP-date stays as the
+ * title (and is all there is without a script).  The units come from
+ * the language, between PAGE_SCRIPT_A and PAGE_SCRIPT_B. */
+#define PAGE_SCRIPT_A \
     "<script>\n" \
     "(function(){\n" \
+    "var U='"
+#define PAGE_SCRIPT_B \
+    "'.split('|'),L=document.documentElement.lang||[];\n" \
+    "document.querySelectorAll('time').forEach(function(t){" \
+    "var u=Date.parse(t.getAttribute('datetime'));if(isNaN(u))return;\n" \
+    "t.title=t.textContent;try{t.textContent=new Date(u).toLocaleString(L," \
+    "{weekday:'long',month:'long',day:'numeric',hour:'numeric'," \
+    "minute:'2-digit',timeZoneName:'short'});}catch(e){}});\n" \
     "var c=document.getElementById('countdown');if(!c)return;\n" \
     "var t=document.querySelector('time'),left=+c.getAttribute('data-left')," \
     "t0=Date.now(),re=document.querySelector('meta[http-equiv=refresh]');\n" \
     "if(t){var u=Date.parse(t.getAttribute('datetime'));\n" \
-    "if(left>=86400&&u>t0)left=Math.round((u-t0)/1000);\n" \
-    "t.title=t.textContent;t.textContent=new Date(u).toLocaleString([]," \
-    "{weekday:'long',month:'long',day:'numeric',hour:'numeric'," \
-    "minute:'2-digit',timeZoneName:'short'});}\n" \
+    "if(left>=86400&&u>t0)left=Math.round((u-t0)/1000);}\n" \
     "function fmt(s){var d=Math.floor(s/86400),h=Math.floor(s%86400/3600)," \
     "m=Math.floor(s%3600/60);s%=60;\n" \
-    "return d?d+' d '+h+' h':h?h+' h '+m+' min':m?m+' min '+s+' s'" \
-    ":s+(s==1?' second':' seconds');}\n" \
+    "return d?d+' '+U[0]+' '+h+' '+U[1]:h?h+' '+U[1]+' '+m+' '+U[2]" \
+    ":m?m+' '+U[2]+' '+s+' '+U[3]:s+' '+(s==1?U[4]:U[5]);}\n" \
     "function tick(){var s=Math.max(0,Math.ceil((t0+left*1000-Date.now())" \
     "/1000));c.textContent=fmt(s);\n" \
     "if(s>0)return setTimeout(tick,1000);\n" \
@@ -229,89 +245,117 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
     "})();\n" \
     "</script>\n"
 
-static const char default_maintenance_page[] =
-    PAGE_HEAD
-    "{{#refresh}}<meta http-equiv=\"refresh\" content=\"{{refresh}}\">\n"
-    "{{/refresh}}"
-    "<title>Down for maintenance</title>\n"
-    PAGE_STYLE
-    "</head>\n"
-    "<body>\n"
-    "<main>\n"
-    "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" fill=\"none\" "
-    "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\">"
-    "<circle cx=\"12\" cy=\"12\" r=\"10\"/><path d=\"M12 6.5V12l3.5 2\"/>"
-    "</svg>\n"
-    "<h1>We&#39;ll be back soon</h1>\n"
-    "<p class=\"reason\">{{reason}}</p>\n"
-    "{{#until}}"
-    "<p class=\"when\">Expected back by <time datetime=\"{{until}}\">"
-    "{{until_http}}</time>.</p>\n"
-    "<p class=\"when\" hidden>Time left: <span id=\"countdown\" "
-    "data-left=\"{{retry_after}}\"></span></p>\n"
-    "{{/until}}"
-    "{{^until}}"
-    "<p class=\"when\">We&#39;ll be back shortly. "
-    "{{#refresh}}This page will try again in <span id=\"countdown\" "
-    "data-left=\"{{refresh}}\">{{refresh}} seconds</span>.{{/refresh}}"
-    "{{^refresh}}Please try again in {{retry_after}} seconds.{{/refresh}}"
-    "</p>\n"
-    "{{/until}}"
-    "</main>\n"
-    PAGE_SCRIPT
-    "</body>\n"
-    "</html>\n";
+#define PAGE_ICON(path) \
+    "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" fill=\"none\" " \
+    "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\">" \
+    "<circle cx=\"12\" cy=\"12\" r=\"10\"/><path d=\"" path "\"/></svg>\n" \
+    "{{#site}}<p class=\"site\">{{site}}</p>\n{{/site}}"
 
-static const char default_readonly_page[] =
-    PAGE_HEAD
-    "<title>Read-only mode</title>\n"
-    PAGE_STYLE
-    "</head>\n"
-    "<body>\n"
-    "<main>\n"
-    "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" fill=\"none\" "
-    "stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\">"
-    "<circle cx=\"12\" cy=\"12\" r=\"10\"/><path d=\"M10 8.5v7M14 8.5v7\"/>"
-    "</svg>\n"
-    "<h1>Changes are paused</h1>\n"
-    "<p>The site is read-only for a short while, so this change was not "
-    "saved. Please try again in {{retry_after}} seconds.</p>\n"
-    "<p class=\"reason\">{{reason}}</p>\n"
-    "{{#until}}"
-    "<p class=\"when\">Changes are expected to work again by "
-    "<time datetime=\"{{until}}\">{{until_http}}</time>.</p>\n"
-    "<p class=\"when\" hidden>Time left: <span id=\"countdown\" "
-    "data-left=\"{{retry_after}}\"></span></p>\n"
-    "{{/until}}"
-    "</main>\n"
-    PAGE_SCRIPT
-    "</body>\n"
-    "</html>\n";
+/* Each says a thing once: the site, what is going on (the heading), why
+ * (the operator's reason, or a default), and when it is over. */
+static const char *maintenance_page(apr_pool_t *p, const upkeep_lang_t *l)
+{
+    return apr_pstrcat(
+        p, PAGE_HEAD,
+        "{{#refresh}}<meta http-equiv=\"refresh\" content=\"{{refresh}}\">\n"
+        "{{/refresh}}"
+        "<title>", l->maint_title, "</title>\n",
+        PAGE_STYLE
+        "</head>\n"
+        "<body>\n"
+        "<main>\n"
+        PAGE_ICON("M12 6.5V12l3.5 2"),
+        "<h1>", l->maint_h1, "</h1>\n"
+        "<p class=\"reason\">{{reason}}</p>\n"
+        "{{#until}}"
+        "<p class=\"when\">", l->maint_until, "</p>\n"
+        "<p class=\"when\" hidden>", l->time_left, " <span id=\"countdown\" "
+        "data-left=\"{{retry_after}}\"></span></p>\n"
+        "{{/until}}"
+        "{{^until}}"
+        "<p class=\"when\">"
+        "{{#refresh}}", l->maint_refresh, "{{/refresh}}"
+        "{{^refresh}}", l->maint_later, "{{/refresh}}"
+        "</p>\n"
+        "{{/until}}"
+        "</main>\n"
+        PAGE_SCRIPT_A, l->units, PAGE_SCRIPT_B
+        "</body>\n"
+        "</html>\n", NULL);
+}
 
-static const upkeep_template_t *default_pages[UPKEEP_MODE_COUNT];
+/* The default reason would repeat the heading: only the operator's is
+ * shown. */
+static const char *readonly_page(apr_pool_t *p, const upkeep_lang_t *l)
+{
+    return apr_pstrcat(
+        p, PAGE_HEAD
+        "<title>", l->ro_title, "</title>\n",
+        PAGE_STYLE
+        "</head>\n"
+        "<body>\n"
+        "<main>\n"
+        PAGE_ICON("M10 8.5v7M14 8.5v7"),
+        "<h1>", l->ro_h1, "</h1>\n"
+        "<p>", l->ro_text, "</p>\n"
+        "{{#reason}}<p class=\"reason\">{{reason}}</p>\n{{/reason}}"
+        "{{#until}}"
+        "<p class=\"when\">", l->ro_until, "</p>\n"
+        "<p class=\"when\" hidden>", l->time_left, " <span id=\"countdown\" "
+        "data-left=\"{{retry_after}}\"></span></p>\n"
+        "{{/until}}"
+        "</main>\n"
+        PAGE_SCRIPT_A, l->units, PAGE_SCRIPT_B
+        "</body>\n"
+        "</html>\n", NULL);
+}
+
+const char *upkeep_default_page_text(apr_pool_t *p, int mode,
+                                     const upkeep_lang_t *lang)
+{
+    return mode == UPKEEP_MODE_MAINTENANCE ? maintenance_page(p, lang)
+                                           : readonly_page(p, lang);
+}
+
+/* [language][0]: read-only and hold, [1]: maintenance */
+static const upkeep_template_t *default_pages[UPKEEP_LANG_COUNT][2];
 
 void upkeep_default_pages_init(apr_pool_t *pconf)
 {
+    int i;
+
     /* Constant text: the parse cannot fail. */
-    upkeep_template_parse(pconf, "built-in page", default_readonly_page,
-                          &default_pages[UPKEEP_MODE_READONLY]);
-    upkeep_template_parse(pconf, "built-in page", default_maintenance_page,
-                          &default_pages[UPKEEP_MODE_MAINTENANCE]);
+    for (i = 0; i < UPKEEP_LANG_COUNT; i++) {
+        upkeep_template_parse(pconf, "built-in page",
+                              readonly_page(pconf, &upkeep_langs[i]),
+                              &default_pages[i][0]);
+        upkeep_template_parse(pconf, "built-in page",
+                              maintenance_page(pconf, &upkeep_langs[i]),
+                              &default_pages[i][1]);
+    }
 }
 
-const upkeep_template_t *upkeep_default_page(int mode)
+const upkeep_template_t *upkeep_default_page(int mode,
+                                             const upkeep_lang_t *lang)
 {
+    int i = lang ? (int)(lang - upkeep_langs) : 0;
+
     /* hold refuses writes like read-only mode does */
-    return default_pages[mode == UPKEEP_MODE_MAINTENANCE
-                         ? UPKEEP_MODE_MAINTENANCE : UPKEEP_MODE_READONLY];
+    return default_pages[i][mode == UPKEEP_MODE_MAINTENANCE];
 }
 
-static const char *reason_of(const upkeep_record_t *rec, int mode)
+static const upkeep_lang_t *lang_of(const upkeep_page_values_t *pv)
+{
+    return pv->lang ? pv->lang : &upkeep_langs[0];
+}
+
+/* The operator's reason as written, else the language's default. */
+static const char *reason_of(const upkeep_record_t *rec, int mode,
+                             const upkeep_lang_t *l)
 {
     return rec->reason[0] ? rec->reason
-           : mode == UPKEEP_MODE_MAINTENANCE
-             ? "Scheduled maintenance is in progress."
-             : "Changes are paused while we upgrade.";
+           : mode == UPKEEP_MODE_MAINTENANCE ? l->maint_reason
+                                             : l->ro_reason;
 }
 
 static const char *escape_html(apr_pool_t *p, const char *s)
@@ -352,6 +396,8 @@ static int field_is_set(const upkeep_page_values_t *pv, upkeep_field_e field)
         return pv->rec->starts != 0;
     case UPKEEP_FIELD_REFRESH:
         return pv->refresh > 0;
+    case UPKEEP_FIELD_SITE:
+        return pv->site && pv->site[0];
     default:
         return 1;
     }
@@ -379,7 +425,9 @@ static const char *field_value(apr_pool_t *p, const upkeep_page_values_t *pv,
     case UPKEEP_FIELD_LITERAL:
         break;
     case UPKEEP_FIELD_REASON:
-        return escape_html(p, reason_of(rec, pv->mode));
+        /* the defaults are HTML already (&#39;, &#160;) */
+        return rec->reason[0] ? escape_html(p, rec->reason)
+                              : reason_of(rec, pv->mode, lang_of(pv));
     case UPKEEP_FIELD_RETRY_AFTER:
         return apr_itoa(p, pv->retry_after);
     case UPKEEP_FIELD_UNTIL:
@@ -398,6 +446,12 @@ static const char *field_value(apr_pool_t *p, const upkeep_page_values_t *pv,
         return upkeep_mode_name(pv->mode);
     case UPKEEP_FIELD_REFRESH:
         return pv->refresh > 0 ? apr_itoa(p, pv->refresh) : "";
+    case UPKEEP_FIELD_LANG:
+        return lang_of(pv)->code;
+    case UPKEEP_FIELD_DIR:
+        return lang_of(pv)->dir;
+    case UPKEEP_FIELD_SITE:
+        return pv->site ? escape_html(p, pv->site) : "";
     }
     return "";
 }
@@ -576,7 +630,8 @@ const char *upkeep_refusal_body(apr_pool_t *p, upkeep_body_e format,
 {
     const upkeep_record_t *rec = v->rec;
     const char *title = refusal_titles[v->mode];
-    const char *reason = reason_of(rec, v->mode);
+    /* machine-facing: English, whatever the page's language */
+    const char *reason = reason_of(rec, v->mode, &upkeep_langs[0]);
 
     switch (format) {
     case UPKEEP_BODY_JSON:

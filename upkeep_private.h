@@ -30,6 +30,39 @@ extern module AP_MODULE_DECLARE_DATA upkeep_module;
 #define UPKEEP_DEFAULT_ANNOUNCE    3600   /* seconds ahead of a window */
 /* A refusal page never reloads itself more often than this. */
 #define UPKEEP_MIN_REFRESH 5
+/* ...and by default (no UpkeepRefresh) at least this often, so that an
+ * early `normal` brings open tabs back quickly. */
+#define UPKEEP_MAX_DEFAULT_REFRESH 60
+
+/* upkeep_i18n.c (a leaf: APR only): the words of the built-in pages and
+ * banners in each language, HTML fragments that may hold placeholders. */
+#define UPKEEP_LANG_COUNT 10
+typedef struct {
+    const char *code;           /* BCP 47 tag: Content-Language, {{lang}} */
+    const char *aliases;        /* other tags naming it, space-separated */
+    const char *dir;            /* "ltr" or "rtl": {{dir}} */
+    const char *units;          /* the countdown's "d|h|min|s|second|seconds" */
+    const char *maint_title, *maint_h1, *maint_reason, *maint_until,
+               *maint_refresh, *maint_later, *time_left;
+    const char *ro_title, *ro_h1, *ro_text, *ro_reason, *ro_until;
+    const char *banner[2];      /* writes paused: [0] read-only, [1] hold */
+    const char *announce[2];    /* a window ahead: [0] maintenance, [1]
+                                   writes paused */
+} upkeep_lang_t;
+/* [0] is English, the fallback of "auto". */
+extern const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT];
+/* The index of a tag (case-insensitive; aliases and bare "zh" too), or
+ * -1. */
+int upkeep_lang_find(const char *code);
+/* "en, de, ...": for messages. */
+const char *upkeep_lang_known(apr_pool_t *p);
+/* The language to speak to a visitor who sent Accept-Language `accept`
+ * (NULL: none), among allowed[0..n-1] (n == 0: all, in table order):
+ * q-values honoured, ranges matched as RFC 4647 lookup ("de-DE" -> de)
+ * and basic filtering ("zh" -> zh-Hans), "*"; ties go to the range
+ * named first, then to the order of `allowed`; nothing acceptable: the
+ * first allowed.  Returns an index into upkeep_langs. */
+int upkeep_lang_negotiate(const char *accept, const int *allowed, int n);
 
 /* A parsed page template: literal text and placeholders, in order. */
 typedef enum {
@@ -43,7 +76,10 @@ typedef enum {
     UPKEEP_FIELD_MODE,
     UPKEEP_FIELD_REFRESH,
     UPKEEP_FIELD_STARTS,
-    UPKEEP_FIELD_STARTS_HTTP
+    UPKEEP_FIELD_STARTS_HTTP,
+    UPKEEP_FIELD_LANG,
+    UPKEEP_FIELD_DIR,
+    UPKEEP_FIELD_SITE
 } upkeep_field_e;
 
 typedef struct {
@@ -112,6 +148,10 @@ typedef struct {
                                            -1: unset */
     const upkeep_template_t *banner;    /* UpkeepBanner; NULL: unset,
                                            &upkeep_banner_off: off */
+    apr_array_header_t *languages;      /* UpkeepLanguage: int indexes into
+                                           upkeep_langs; NULL: unset,
+                                           empty: auto */
+    const char *site_name;              /* UpkeepSiteName; NULL: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -150,6 +190,16 @@ const char *upkeep_conf_safe_methods(apr_pool_t *p,
                                      const upkeep_dir_conf *dc);
 /* Seconds after which a refusal page reloads itself; 0: never. */
 int upkeep_conf_refresh(const upkeep_dir_conf *dc, int retry_after);
+/* The language of r's pages (UpkeepLanguage, Accept-Language); *varies
+ * set when another Accept-Language could get another one. */
+const upkeep_lang_t *upkeep_conf_lang(const request_rec *r,
+                                      const upkeep_dir_conf *dc,
+                                      int *varies);
+/* The site's name: UpkeepSiteName, else the ServerName of r's host. */
+const char *upkeep_conf_site(const request_rec *r,
+                             const upkeep_dir_conf *dc);
+/* Sets Vary: Accept-Language (merged) when `varies`. */
+void upkeep_vary_language(request_rec *r, int varies);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
@@ -222,6 +272,8 @@ typedef struct {
     const upkeep_template_t *tmpl;
     int mode;
     const upkeep_record_t *window;      /* NULL: writes are paused now */
+    const upkeep_lang_t *lang;          /* the visitor's language */
+    int varies;                         /* on Accept-Language */
 } upkeep_banner_t;
 /* The one place that decides whether r, let through in `mode`, gets a
  * banner: NULL for none. */
@@ -299,7 +351,12 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
                                   const upkeep_template_t **out);
 /* Parses the built-in pages into pconf; called from pre_config. */
 void upkeep_default_pages_init(apr_pool_t *pconf);
-const upkeep_template_t *upkeep_default_page(int mode);
+const upkeep_template_t *upkeep_default_page(int mode,
+                                             const upkeep_lang_t *lang);
+/* The text of a built-in page, as a template (conf/make-maintenance-html
+ * writes the English maintenance page to conf/maintenance.html). */
+const char *upkeep_default_page_text(apr_pool_t *p, int mode,
+                                     const upkeep_lang_t *lang);
 /* What a page is filled with: the renderer takes values, never a
  * request or its configuration. */
 typedef struct {
@@ -308,6 +365,10 @@ typedef struct {
     const upkeep_record_t *rec;
     int retry_after;
     int refresh;                /* seconds; 0: the page does not reload */
+    const upkeep_lang_t *lang;  /* the visitor's language: {{lang}},
+                                   {{dir}}, the default reason; NULL:
+                                   English */
+    const char *site;           /* {{site}}; NULL: empty */
 } upkeep_page_values_t;
 const char *upkeep_template_render(apr_pool_t *p, const upkeep_template_t *t,
                                    const upkeep_page_values_t *v);

@@ -9,7 +9,8 @@
  *   REASON    the record's reason (any bytes up to 511: the page must
  *             escape whatever it is given);
  *   PARAMS    optional bytes: mode, retry-after, since, until, scope,
- *             UpkeepRefresh (unset, off or 5..86400 s), starts.
+ *             UpkeepRefresh (unset, off or 5..86400 s), starts, language,
+ *             site.
  * Properties, against a reference written from the documented rules
  * (README "The maintenance page" and UpkeepRefresh): {{identifier}} with
  * a known name is replaced by its value, {{#name}}...{{/name}} keeps its
@@ -18,9 +19,12 @@
  * identifier, a {{/name}} that closes nothing or another section, and a
  * section left open are errors naming the file and line(s); values are
  * HTML-escaped (& < > " and '); {{refresh}} is UpkeepRefresh, by default
- * the Retry-After but never under 5, empty when off.  The built-in pages
- * are rendered with the same record too: the reason, the end as <time>,
- * and a <meta> refresh on the maintenance page exactly when it reloads.
+ * the Retry-After but never under 5 nor over 60, empty when off; {{lang}}
+ * and {{dir}} are the language's tag and direction, {{site}} the site's
+ * name (set when not empty); the default reason is the language's.  The
+ * built-in pages are rendered with the same record too, in every
+ * language: <html lang dir>, the site, the reason, the end as <time>, and
+ * a <meta> refresh on the maintenance page exactly when it reloads.
  *
  * upkeep_page.c is module code, built here alone without httpd: the
  * httpd symbols it links against, ap_escape_html2 and ap_cstr_casecmpn,
@@ -149,22 +153,40 @@ typedef struct {
     int refresh;                /* UpkeepRefresh: -1 unset, 0 off, else s */
     const char *scope;
     const upkeep_record_t *rec;
+    int lang;                   /* index into upkeep_langs */
+    const char *site;           /* "" or a name (any bytes) */
 } ref_values_t;
 
 /* README: UpkeepRefresh's seconds; by default the Retry-After, but never
- * under 5; 0 when off. */
+ * under 5 nor over 60; 0 when off. */
 static int ref_refresh(const ref_values_t *v)
 {
     if (v->refresh != -1) {
         return v->refresh;
     }
-    return v->retry_after < 5 ? 5 : v->retry_after;
+    return v->retry_after < 5 ? 5 : v->retry_after > 60 ? 60
+                                                         : v->retry_after;
 }
+
+/* The languages, as the README lists them: tag, direction, and the
+ * default reasons (HTML: shown as they are). */
+static const struct {
+    const char *tag, *dir;
+} ref_langs[] = {
+    { "en", "ltr" }, { "de", "ltr" }, { "fr", "ltr" }, { "es", "ltr" },
+    { "it", "ltr" }, { "pt", "ltr" }, { "nl", "ltr" }, { "pl", "ltr" },
+    { "ja", "ltr" }, { "zh-Hans", "ltr" },
+};
+
+#define NREF_LANGS (sizeof(ref_langs) / sizeof(ref_langs[0]))
+
+static const char *const sites[] = { "", "localhost", "shop & <co>",
+                                     "it's \"x\"" };
 
 /* The README's table of placeholders. */
 static const char *const ref_names[] = {
     "reason", "retry_after", "until", "until_http", "since", "scope",
-    "mode", "starts", "starts_http", "refresh",
+    "mode", "starts", "starts_http", "refresh", "lang", "dir", "site",
 };
 
 #define NREF_NAMES (sizeof(ref_names) / sizeof(ref_names[0]))
@@ -190,10 +212,24 @@ static void ref_value(sbuf_t *b, const char *name, size_t len,
     char num[32];
 
     if (IS("reason")) {
-        ref_escape(b, v->rec->reason[0] ? v->rec->reason
-                      : v->mode == UPKEEP_MODE_MAINTENANCE
-                        ? "Scheduled maintenance is in progress."
-                        : "Changes are paused while we upgrade.");
+        if (v->rec->reason[0]) {
+            ref_escape(b, v->rec->reason);
+        }
+        else {
+            /* the language's default, HTML as it is */
+            sb_str(b, v->mode == UPKEEP_MODE_MAINTENANCE
+                      ? upkeep_langs[v->lang].maint_reason
+                      : upkeep_langs[v->lang].ro_reason);
+        }
+    }
+    else if (IS("lang")) {
+        sb_str(b, ref_langs[v->lang].tag);
+    }
+    else if (IS("dir")) {
+        sb_str(b, ref_langs[v->lang].dir);
+    }
+    else if (IS("site")) {
+        ref_escape(b, v->site);
     }
     else if (IS("retry_after")) {
         snprintf(num, sizeof(num), "%d", v->retry_after);
@@ -253,6 +289,9 @@ static int ref_is_set(const char *name, size_t len, const ref_values_t *v)
     }
     if (IS("refresh")) {
         return ref_refresh(v) > 0;
+    }
+    if (IS("site")) {
+        return v->site[0] != '\0';
     }
     return 1;
 }
@@ -441,17 +480,46 @@ static void want_in(const char *page, const char *what, const char *s)
 static void check_builtin(apr_pool_t *p, int m, const ref_values_t *v)
 {
     int refresh = ref_refresh(v);
+    const upkeep_lang_t *lang = &upkeep_langs[v->lang];
     upkeep_page_values_t pv = { v->scope, m, v->rec, v->retry_after,
-                                refresh };
-    const char *got = upkeep_template_render(p, upkeep_default_page(m), &pv);
+                                refresh, lang, v->site };
+    const char *got = upkeep_template_render(
+        p, upkeep_default_page(m, lang), &pv);
     ref_values_t vm = *v;
     sbuf_t want = { NULL, 0, 0 };
 
     vm.mode = m;
-    sb_str(&want, "<p class=\"reason\">");
-    ref_value(&want, "reason", 6, &vm);
-    sb_str(&want, "</p>");
-    want_in(got, "its reason", want.buf);
+    if (strcmp(ref_langs[v->lang].tag, lang->code) != 0) {
+        fuzz_fail("language %d is %s, the README says %s", v->lang,
+                  lang->code, ref_langs[v->lang].tag);
+    }
+    sb_str(&want, apr_psprintf(p, "<html lang=\"%s\" dir=\"%s\">",
+                               ref_langs[v->lang].tag,
+                               ref_langs[v->lang].dir));
+    want_in(got, "its language", want.buf);
+    want.len = 0;
+    if (v->site[0]) {
+        sb_str(&want, "<p class=\"site\">");
+        ref_escape(&want, v->site);
+        sb_str(&want, "</p>");
+        want_in(got, "the site", want.buf);
+    }
+    else if (strstr(got, "class=\"site\"")) {
+        fuzz_fail("built-in page names an empty site:\n%s", got);
+    }
+    /* README: the read-only page shows only the operator's reason (the
+     * default would repeat its heading) */
+    if (m == UPKEEP_MODE_MAINTENANCE || v->rec->reason[0]) {
+        want.len = 0;
+        sb_str(&want, "<p class=\"reason\">");
+        ref_value(&want, "reason", 6, &vm);
+        sb_str(&want, "</p>");
+        want_in(got, "its reason", want.buf);
+    }
+    else if (strstr(got, "class=\"reason\"")) {
+        fuzz_fail("built-in %s page shows the default reason:\n%s",
+                  upkeep_mode_name(m), got);
+    }
     if (v->rec->until) {
         want.len = 0;
         sb_str(&want, "<time datetime=\"");
@@ -516,6 +584,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     v.refresh = refresh == 0 ? -1 : refresh == 1 ? 0
                 : (int)(5 + (refresh - 2) % (UPKEEP_RETRY_AFTER_MAX - 4));
     rec.starts = (int64_t)(take(&pp, end, 5) % 253402300800ULL);
+    v.lang = (int)(take(&pp, end, 1) % NREF_LANGS);
+    v.site = sites[take(&pp, end, 1) % 4];
     rec.mode = v.mode;
     v.rec = &rec;
 
@@ -526,6 +596,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv.rec = &rec;
     pv.retry_after = v.retry_after;
     pv.refresh = ref_refresh(&v);
+    pv.lang = &upkeep_langs[v.lang];
+    pv.site = v.site;
 
     err = upkeep_template_parse(p, "fuzz.html", text, &t);
     memset(&ref, 0, sizeof(ref));

@@ -107,7 +107,7 @@ Try again in 60 seconds.
 --- error_code: 503
 --- rows
 more_headers                                                                                   | response_headers                                          | response_body_like                    | request
-Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8 | Content-Type: text/html; charset=utf-8\nVary: Accept      | <title>Down for maintenance</title>
+Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8 | Content-Type: text/html; charset=utf-8\nVary: Accept,Accept-Language | <title>Down for maintenance</title>
 Accept: */*                                                                                    | Content-Type: text/html; charset=utf-8                    | <title>Down for maintenance</title>
 Accept: application/json, text/plain, */*                                                      | Content-Type: application/problem+json                    | ^\{"type":"urn:upkeep:maintenance",  | GET /api/items
 Accept: text/html;q=0.5, application/json;q=0.9                                                | Content-Type: application/problem+json

@@ -56,7 +56,7 @@ readonly --reason "Database <upgrade>"
 GET /page.html
 --- error_code: 200
 --- response_body_like
-^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>\n</body></html>\n$
+^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>\n</body></html>\n$
 
 
 
@@ -69,7 +69,7 @@ readonly
 GET /page.html
 --- error_code: 200
 --- response_body_like
-<body class="x"><div id="upkeep-banner" role="status" style="[^"<>]+"><strong>Changes are paused</strong>\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>
+<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong>\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>
 --- response_body_unlike
 \(
 

@@ -127,21 +127,24 @@ sub make_page {
     system('cp', "$Root/upkeep_private.h", $tree) == 0 or die 'cp';
     system('cp', glob("$Root/include/*.h"), "$tree/include/") == 0 or die 'cp';
     system('cp', "$Root/conf/make-maintenance-html", "$tree/conf/") == 0 or die 'cp';
-    my $c = slurp("$Root/upkeep_page.c");
-    $c =~ s/"<h1>We&#39;ll be back soon<\/h1>\\n"/"<h1>Back \\"soon\\"\\tnow<\/h1>\\n"/ or die 'no <h1> in upkeep_page.c';
-    spew("$tree/upkeep_page.c", $c);
+    system('cp', "$Root/upkeep_page.c", "$Root/upkeep_state.c", $tree) == 0 or die 'cp';
+    # the page's words are upkeep_i18n.c's (English: the first language)
+    my $c = slurp("$Root/upkeep_i18n.c");
+    $c =~ s/"We&#39;ll be back soon",/"Back \\"soon\\"\\tnow",/ or die 'no English heading in upkeep_i18n.c';
+    spew("$tree/upkeep_i18n.c", $c);
     ($rc, my $changed) = make_page("$tree/conf/make-maintenance-html");
     is($rc, 0, 'the script runs on a changed built-in page') or diag($changed);
-    like($changed, qr{\n<h1>Back "soon"\tnow</h1>\n}, '... whose change (and its C escapes) it copies');
+    like($changed, qr{<h1>Back "soon"\tnow</h1>\n}, '... whose change (and its C escapes) it copies');
     isnt($changed, $file, '... so it no longer matches conf/maintenance.html');
 
     # Without the page in upkeep_page.c, it says so and writes nothing.
-    $c =~ s/default_maintenance_page/default_page/g;
-    spew("$tree/upkeep_page.c", $c);
+    my $p = slurp("$Root/upkeep_page.c");
+    $p =~ s/upkeep_default_page_text/upkeep_default_page_words/g;
+    spew("$tree/upkeep_page.c", $p);
     spew("$tree/conf/maintenance.html", "old\n");
     my $err = `'$tree/conf/make-maintenance-html' 2>&1`;
-    isnt($?, 0, 'the script fails when upkeep_page.c has no default_maintenance_page');
-    like($err // '', qr/no default_maintenance_page initializer/, '... saying so');
+    isnt($?, 0, 'the script fails when upkeep_page.c has no upkeep_default_page_text');
+    like($err // '', qr/could not build the page printer/, '... saying so');
     is(slurp("$tree/conf/maintenance.html"), "old\n", '... and leaves the old file alone');
 }
 
@@ -193,7 +196,7 @@ flip('maintenance', '--reason', 'Back at 10:30 <UTC> & later', '--for', '10m');
     like($r->{body}, qr/^<!DOCTYPE html>\n<!--\n  mod_upkeep maintenance page: the built-in page, as a file/,
          'the page is conf/maintenance.html (UpkeepPage of the example)');
     like($r->{body}, qr{<p class="reason">Back at 10:30 &lt;UTC&gt; &amp; later</p>}, '... with the reason, HTML-escaped');
-    like($r->{body}, qr{<meta http-equiv="refresh" content="$ra">}, '... refreshing after Retry-After');
+    like($r->{body}, qr{<meta http-equiv="refresh" content="60">}, '... refreshing every 60 s (the Retry-After is longer)');
     like($r->{body}, qr{Expected back by <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">}, '... and saying when');
     like($r->{body}, qr{data-left="$ra"}, '... counting down from Retry-After');
     unlike($r->{body}, qr/\{\{/, '... every placeholder filled in');
