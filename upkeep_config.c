@@ -333,20 +333,6 @@ const char *upkeep_health_path(server_rec *s)
     return sc->health_path;
 }
 
-int upkeep_conf_method_listed(const upkeep_dir_conf *dc,
-                              const request_rec *r)
-{
-    int i;
-
-    for (i = 0; i < dc->safe_methods->nelts; i++) {
-        if (strcmp(r->method, APR_ARRAY_IDX(dc->safe_methods, i,
-                                            const char *)) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* --- directive handlers ---------------------------------------------- */
 
 static const char *set_enabled(cmd_parms *cmd, void *dcv, int on)

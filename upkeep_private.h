@@ -7,6 +7,8 @@
 #ifndef UPKEEP_PRIVATE_H
 #define UPKEEP_PRIVATE_H
 
+#include <string.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -204,18 +206,25 @@ int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
 extern int upkeep_health_configured;
-/* Whether r's method is in UpkeepSafeMethods (given). */
-int upkeep_conf_method_listed(const upkeep_dir_conf *dc,
-                              const request_rec *r);
 /* Whether r's method is safe; inline: every request of a healthy site
  * asks.  The default GET HEAD OPTIONS: httpd has numbered them already
- * (HEAD is M_GET), and only for exactly these names. */
+ * (HEAD is M_GET), and only for exactly these names; else the names of
+ * UpkeepSafeMethods. */
 static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                              const request_rec *r)
 {
-    return dc->safe_methods ? upkeep_conf_method_listed(dc, r)
-                            : r->method_number == M_GET
-                              || r->method_number == M_OPTIONS;
+    int i;
+
+    if (!dc->safe_methods) {
+        return r->method_number == M_GET || r->method_number == M_OPTIONS;
+    }
+    for (i = 0; i < dc->safe_methods->nelts; i++) {
+        if (strcmp(r->method, APR_ARRAY_IDX(dc->safe_methods, i,
+                                            const char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* upkeep_sync.c: a callback on a singleton child watchdog of our own */
