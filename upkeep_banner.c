@@ -43,7 +43,19 @@ static ap_filter_rec_t *banner_filter_handle;
     "padding:.6em 1em;border-block-end:1px solid #d4a72c;" \
     "background:#fff8c5;color:#1f2328;font:15px/1.4 system-ui,sans-serif;" \
     "text-align:center\">"
-#define BANNER_CLOSE "</div>\n"
+/* Edge to edge whatever the page's body margin and padding, and the end
+ * in the visitor's own time and words; without script (or where the
+ * page's CSP refuses it) it stays inside the body, with the HTTP-date. */
+#define BANNER_CLOSE "</div>\n<script>(function(){" \
+    "var b=document.getElementById('upkeep-banner');if(!b)return;" \
+    "var s=getComputedStyle(document.body),n=function(p){" \
+    "return -(parseFloat(s['margin'+p])+parseFloat(s['padding'+p]))+'px'};" \
+    "b.style.marginLeft=n('Left');b.style.marginRight=n('Right');" \
+    "b.style.marginTop=n('Top');" \
+    "b.querySelectorAll('time').forEach(function(t){" \
+    "var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))" \
+    "t.textContent=d.toLocaleString(b.lang,{dateStyle:'full'," \
+    "timeStyle:'short'})})})()</script>\n"
 
 /* [language][0] read-only: writes are refused; [1] hold: writes wait,
  * then go through.  The reason and the end when set. */

@@ -15,6 +15,7 @@ use Test::Upkeep;
 use Test::More;
 use File::Temp qw(tempdir);
 use Test::Upkeep::Chromium;
+use JSON::PP ();
 
 my $Tmp = chromium_tmp();
 my $Shots = $ENV{UPKEEP_SCREENSHOT_DIR};
@@ -47,28 +48,32 @@ my $Frame = <<'EOF';
 <style>body{margin:0}iframe{display:block;border:0;height:100vh}</style>
 </head><body><iframe id="f"></iframe>
 <script>
-/* the status page in a frame as wide as #WIDTH (chromium's windows are
- * at least 500 px wide) */
-var f = document.getElementById('f');
-f.style.width = (location.hash.slice(1) || '1280') + 'px';
-f.src = '/upkeep-status?refresh=0';
+/* #WIDTH,PATH: the page at PATH in a frame WIDTH px wide (chromium's
+ * windows are at least 500 px wide); what it looks like, as JSON */
+var arg = location.hash.slice(1).split(','), f = document.getElementById('f');
+f.style.width = (arg[0] || '1280') + 'px';
+f.src = decodeURIComponent(arg[1] || '/upkeep-status?refresh=0');
 f.onload = function () {
     var d = this.contentDocument, w = this.contentWindow, split = 0;
     d.querySelectorAll('time').forEach(function (t) {
         if (t.getClientRects().length > 1) split++;
     });
+    var h1 = d.querySelector('h1'), banner = d.getElementById('upkeep-banner');
     var p = document.createElement('pre');
     p.id = 'result';
-    p.textContent = 'scrollWidth=' + d.documentElement.scrollWidth
-        + ' innerWidth=' + w.innerWidth + ' split=' + split
-        + ' cards=' + d.querySelectorAll('section').length
-        + ' alerts=' + d.querySelectorAll('.alert').length;
+    p.textContent = JSON.stringify({
+        scrollWidth: d.documentElement.scrollWidth, innerWidth: w.innerWidth,
+        split: split, cards: d.querySelectorAll('section').length,
+        alerts: d.querySelectorAll('.alert').length,
+        lang: d.documentElement.lang, h1: h1 ? h1.textContent : '',
+        banner: banner ? banner.getAttribute('lang') || '?' : '',
+        bannerWidth: banner ? banner.getBoundingClientRect().width : 0 });
     document.body.appendChild(p);
 };
 </script></body></html>
 EOF
 mkdir servroot() . "/htdocs/$_" for qw(free probe);
-for ([ 'free/index.html', "free\n" ], [ 'probe/frame.html', $Frame ]) {
+for ([ 'free/index.html', "<!DOCTYPE html>\n<html><head><title>free</title></head><body><p>free</p></body></html>\n" ], [ 'probe/frame.html', $Frame ]) {
     open my $fh, '>', servroot() . "/htdocs/$_->[0]" or die "$_->[0]: $!";
     print $fh $_->[1];
     close $fh;
@@ -102,22 +107,51 @@ SKIP: {
 }
 
 # ------------------------------------------------------------------ browser
-for my $w (390, 1280) {
-    my $dom = chromium("/probe/frame.html#$w", "--window-size=" . ($w < 500 ? 500 : $w) . ",1000", '--dump-dom');
-    my ($sw, $iw, $split, $cards, $alerts) = $dom =~ /scrollWidth=(\d+) innerWidth=(\d+) split=(\d+) cards=(\d+) alerts=(\d+)/
-        or do { fail("$w px: the probe ran") for 1 .. 4; diag($dom); next };
-    is($iw, $w, "$w px: the page is $w px wide");
-    cmp_ok($sw, '<=', $iw, "$w px: no sideways scrolling (scrollWidth $sw <= innerWidth $iw)");
-    is($split, 0, "$w px: no time is split across lines");
-    is("$cards $alerts", '3 3', "$w px: three scope cards; the drain and both non-normal scopes stand out");
-    my $name = "status-page-$w.png";
-    chromium("/probe/frame.html#$w", "--window-size=$w,900", "--screenshot=$Tmp/$name");
-    ok(-s "$Tmp/$name" > 1000, "$w px: a screenshot");
+# What the frame saw of PATH at WIDTH px (and a screenshot, NAME.png).
+sub look {
+    my ($w, $path, $name, @flags) = @_;
+    my $hash = "$w," . ($path =~ s/([^\w\/.-])/sprintf '%%%02X', ord $1/ger);
+    my $dom = chromium("/probe/frame.html#$hash", "--window-size=" . ($w < 500 ? 500 : $w) . ",1000", '--dump-dom', @flags);
+    my ($json) = $dom =~ m{<pre id="result">(.*?)</pre>}s;
+    my $v = eval { JSON::PP->new->utf8->decode(($json // '') =~ s/&quot;/"/gr =~ s/&lt;/</gr =~ s/&gt;/>/gr =~ s/&amp;/&/gr) };
+    if (!$v) {
+        fail("$name: the probe ran");
+        diag($dom);
+        return {};
+    }
+    is($v->{innerWidth}, $w, "$name: the page is $w px wide");
+    cmp_ok($v->{scrollWidth}, '<=', $v->{innerWidth}, "$name: no sideways scrolling (scrollWidth $v->{scrollWidth} <= innerWidth $v->{innerWidth})");
+    # the status page's times are tokens; the pages' are prose
+    is($v->{split}, 0, "$name: no time is split across lines") if $name =~ /^status-page/;
+    chromium("/probe/frame.html#$hash", "--window-size=$w,900", "--screenshot=$Tmp/$name.png", @flags);
+    ok(-s "$Tmp/$name.png" > 1000, "$name: a screenshot");
     if ($Shots) {
-        open my $fh, '>:raw', "$Shots/$name" or die "$Shots/$name: $!";
-        print $fh slurp_file("$Tmp/$name");
+        open my $fh, '>:raw', "$Shots/$name.png" or die "$Shots/$name.png: $!";
+        print $fh slurp_file("$Tmp/$name.png");
         close $fh;
     }
+    return $v;
+}
+
+for my $w (390, 1280) {
+    my $v = look($w, '/upkeep-status?refresh=0', "status-page-$w");
+    is(($v->{cards} // '') . ' ' . ($v->{alerts} // ''), '3 3', "$w px: three scope cards; the drain and both non-normal scopes stand out");
+    is($v->{banner}, '', "$w px: no banner on the status page");
+}
+# the maintenance page (scope shop) in two languages, as a browser asks
+for my $l (['en', 'en-US,en', "We\x{2019}ll be back soon|We'll be back soon"], ['de', 'de-DE,de', 'Wir sind gleich wieder da']) {
+    my ($lang, $accept, $h1) = @$l;
+    for my $w (390, 1280) {
+        my $v = look($w, '/shop/', "maintenance-page-$lang-$w", "--accept-lang=$accept");
+        is($v->{lang}, $lang, "maintenance page, $lang, $w px: <html lang=\"$lang\">");
+        like($v->{h1} // '', qr/^(?:$h1)$/, "maintenance page, $lang, $w px: the heading is in that language");
+    }
+}
+# the banner of a page in read-only mode (scope default), in German
+{
+    my $v = look(390, '/free/', 'banner-de-390', '--accept-lang=de-DE,de');
+    is($v->{banner}, 'de', 'banner, 390 px: there, in German');
+    cmp_ok($v->{bannerWidth}, '>=', 390, "banner, 390 px: edge to edge, whatever the body's margin ($v->{bannerWidth} px)");
 }
 
 ok_ctl('undrain');

@@ -56,7 +56,7 @@ readonly --reason "Database <upgrade>"
 GET /page.html
 --- error_code: 200
 --- response_body_like
-^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>\n</body></html>\n$
+^<!DOCTYPE html>\n<html><head><title>t</title></head>\n<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong> \(Database &lt;upgrade&gt;\)\. You can keep browsing; saving is back soon\.</div>\n<script>[^<]*</script>\n\n<p>content</p>\n</body></html>\n$
 
 
 
@@ -69,9 +69,9 @@ readonly
 GET /page.html
 --- error_code: 200
 --- response_body_like
-<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong>\. You can keep browsing; saving is back soon\.</div>\n\n<p>content</p>
+<body class="x"><div id="upkeep-banner" role="status" lang="en" dir="ltr" style="[^"<>]+"><strong>Changes are paused</strong>\. You can keep browsing; saving is back soon\.</div>\n<script>[^<]*</script>\n\n<p>content</p>
 --- response_body_unlike
-\(
+</strong> \(
 
 
 
@@ -747,7 +747,7 @@ readonly
 GET /dir/
 --- error_code: 200
 --- response_body_like
-\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n\n<p>index</p>\n</body></html>\n\z
+\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n<script>[^<]*</script>\n\n<p>index</p>\n</body></html>\n\z
 
 
 
@@ -769,7 +769,7 @@ readonly
 GET /old/page.html
 --- error_code: 200
 --- response_body_like
-\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n\n<p>new</p>\n</body></html>\n\z
+\A<html><head><title>t</title></head><body><div id="upkeep-banner"[^>]*>(?:(?!upkeep-banner).)*</div>\n<script>[^<]*</script>\n\n<p>new</p>\n</body></html>\n\z
 
 
 
@@ -888,4 +888,4 @@ readonly --reason "Mise à jour 😀"
 GET /latin1.html
 --- error_code: 200
 --- response_body_like
-<body><div id="upkeep-banner"[^>]*>[^\x80-\xff]*Mise &#xE0; jour &#x1F600;[^\x80-\xff]*</div>\n?<p>x</p>
+<body><div id="upkeep-banner"[^>]*>[^\x80-\xff]*Mise &#xE0; jour &#x1F600;[^\x80-\xff]*</div>\n<script>[^<]*</script>\n\n?<p>x</p>

@@ -135,7 +135,7 @@ ctl('normal');
     ok_ctl('maintenance', '--at', '+30m', '--for', '1h', '--reason', 'Database <move>');
     my $r = http_get('GET', '/page.html');
     is($r->{status}, 200, 'a window ahead: the page is served');
-    like($r->{body}, qr{<body><div id="upkeep-banner" role="status"[^>]*><strong>Scheduled maintenance:</strong> this site will be unavailable from <time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)">\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT</time> until <time datetime="\d{4}-[^"]+">[^<]+</time>\. \(Database &lt;move&gt;\)</div>\n\n<p>content</p>},
+    like($r->{body}, qr{<body><div id="upkeep-banner" role="status"[^>]*><strong>Scheduled maintenance:</strong> this site will be unavailable from <time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)">\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT</time> until <time datetime="\d{4}-[^"]+">[^<]+</time>\. \(Database &lt;move&gt;\)</div>\n<script>[^<]*</script>\n\n<p>content</p>},
          'within UpkeepAnnounce (1h) the banner announces the window: start, end, reason');
     my ($starts) = $r->{body} =~ /<time datetime="([^"]+)"/;
     is($starts, scope_json(status_json(), 'default')->{local}{starts}, 'the announced start is the window\'s');
