@@ -504,7 +504,7 @@ static const char *set_language(cmd_parms *cmd, void *dcv, const char *args)
     upkeep_dir_conf *dc = dcv;
     apr_array_header_t *langs = apr_array_make(cmd->pool, 4, sizeof(int));
     const char *word;
-    int autos = 0, i;
+    int autos = 0, i, j;
 
     while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
         if (ap_cstr_casecmp(word, "auto") == 0) {
@@ -515,6 +515,13 @@ static const char *set_language(cmd_parms *cmd, void *dcv, const char *args)
             return apr_psprintf(cmd->pool, "UpkeepLanguage: unknown "
                                 "language '%s' (known: %s; or auto)", word,
                                 upkeep_lang_known(cmd->temp_pool));
+        }
+        for (j = 0; j < langs->nelts; j++) {
+            if (APR_ARRAY_IDX(langs, j, int) == i) {
+                return apr_psprintf(cmd->pool, "UpkeepLanguage: '%s' is "
+                                    "listed twice (or under two names)",
+                                    word);
+            }
         }
         APR_ARRAY_PUSH(langs, int) = i;
     }

@@ -502,8 +502,8 @@ int upkeep_lang_negotiate(const char *accept, const int *allowed, int n)
     int i, best = -1, position = 0;
     const char *c = accept;
 
-    if (n <= 0) {
-        n = UPKEEP_LANG_COUNT;
+    if (n <= 0 || n > UPKEEP_LANG_COUNT) {
+        n = UPKEEP_LANG_COUNT;      /* the arrays hold one of each */
         allowed = NULL;
     }
     for (i = 0; i < n; i++) {

@@ -282,6 +282,24 @@ UpkeepLanguage: unknown language 'xx-YY' \(known: en, de, fr, es, it, pt, nl, pl
 
 
 
+=== TEST 27a: UpkeepLanguage with a language twice (or under two names) refuses to start
+--- must_die
+--- config
+UpkeepLanguage de en zh zh-CN
+--- startup_error_like
+UpkeepLanguage: 'zh-CN' is listed twice \(or under two names\)
+
+
+
+=== TEST 27b: UpkeepLanguage with every language and more names than there are languages: refused, never past the table
+--- must_die
+--- config
+UpkeepLanguage en de fr es it pt nl pl ja zh-Hans en
+--- startup_error_like
+UpkeepLanguage: 'en' is listed twice
+
+
+
 === TEST 28: UpkeepLanguage auto with a language refuses to start
 --- must_die
 --- config
