@@ -257,7 +257,7 @@ UpkeepPage: cannot read /\S+/t/servroot[^/]*/conf/nothere\.html
 --- config
 UpkeepPage $ServRoot/conf/bad.html
 --- startup_error_like
-UpkeepPage: /\S+/conf/bad\.html line 3: unknown placeholder \{\{foo\}\} \(known: reason, retry_after, until, until_http, since, scope, mode, refresh, starts, starts_http\)
+UpkeepPage: /\S+/conf/bad\.html line 3: unknown placeholder \{\{foo\}\} \(known: reason, retry_after, until, until_http, since, scope, mode, refresh, starts, starts_http, lang, dir, site\)
 
 
 

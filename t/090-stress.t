@@ -284,8 +284,11 @@ for my $key (keys %seen) {
     }
     push @torn, "$method $kind page: reason '" . substr($reason, 0, 60) . "' came with Retry-After $retry, "
         . "which its flip did not set (set: " . join(',', sort keys %$retries) . ")" unless $retries->{$retry};
+    # a page with an end counts down to it (Retry-After); one without
+    # reloads itself after Retry-After, at most 60 s and at least 5 s
+    my $reload = $retry =~ /^\d+$/ ? ($retry > 60 ? 60 : $retry < 5 ? 5 : $retry) : $retry;
     push @retry_mismatch, "$method $kind page says 'try again in $body_retry' but Retry-After is $retry"
-        if $body_retry ne $retry;
+        if $body_retry ne $retry && $body_retry ne $reload;
 }
 note('statuses: ' . join(', ', map { "$_ x$by_status{$_}" } sort keys %by_status)
      . '; pages: ' . join(', ', map { "$_ x$pages{$_}" } sort keys %pages));
