@@ -214,6 +214,83 @@ POST /static/..%5cstaticx/secret.html\na=b       | STATICX SECRET
 
 
 
+=== SHARED: an encoded slash is refused by httpd itself (404), never served (encoded slash get)
+--- define: encoded_slash_get
+--- rows
+request
+GET /static/..%2fadmin/
+GET /static%2f..%2fadmin/
+
+
+
+=== SHARED: what stays exempt (still exempt get)
+--- define: still_exempt_get
+--- rows
+request                 | response_body
+GET /static/x.html      | static x\n
+GET /static/            | static index\n
+GET /static/sub/y.html  | static sub y\n
+GET /static//x.html     | static x\n
+GET /static/./x.html    | static x\n
+GET /static/a/../x.html | static x\n
+GET /static/%78.html    | static x\n
+
+
+
+=== SHARED: an encoded slash is refused by httpd itself (404), never served (encoded slash post)
+--- define: encoded_slash_post
+--- rows
+request
+POST /static/..%2fadmin/\na=b
+POST /static%2f..%2fadmin/\na=b
+
+
+
+=== SHARED: what stays exempt (still exempt post)
+--- define: still_exempt_post
+--- rows
+request                       | response_body
+POST /static/x.html\na=b      | static x\n
+POST /static/\na=b            | static index\n
+POST /static/sub/y.html\na=b  | static sub y\n
+POST /static//x.html\na=b     | static x\n
+POST /static/./x.html\na=b    | static x\n
+POST /static/a/../x.html\na=b | static x\n
+POST /static/%78.html\na=b    | static x\n
+
+
+
+=== SHARED: an encoded slash reaches the module and is refused (503) (encoded slash nodecode get)
+--- define: encoded_slash_nodecode_get
+--- rows
+request                               | response_body_unlike
+GET /static/..%2fadmin/               | ADMIN PAGE
+GET /static%2f..%2fadmin/             | ADMIN PAGE
+GET /static/%2e%2e%2fadmin/           | ADMIN PAGE
+GET /static/..%2fstaticx/secret.html  | STATICX SECRET
+
+
+
+=== SHARED: what stays exempt (still exempt nodecode get)
+--- define: still_exempt_nodecode_get
+--- rows
+request              | response_body
+GET /static/x.html   | static x\n
+GET /static/%78.html | static x\n
+
+
+
+=== SHARED: an encoded slash reaches the module and is refused (503) (encoded slash nodecode post)
+--- define: encoded_slash_nodecode_post
+--- rows
+request                                    | response_body_unlike
+POST /static/..%2fadmin/\na=b              | ADMIN PAGE
+POST /static%2f..%2fadmin/\na=b            | ADMIN PAGE
+POST /static/%2e%2e%2fadmin/\na=b          | ADMIN PAGE
+POST /static/..%2fstaticx/secret.html\na=b | STATICX SECRET
+
+
+
 === TEST 1: maintenance: <Location /static> with Upkeep off serves /static/x.html
 --- use: location_off maintenance
 --- request
@@ -521,29 +598,16 @@ X-Forwarded-For: 198.51.100.9
 
 
 === TEST 27: maintenance, <Location /static> Upkeep off: an encoded slash is refused by httpd itself (404), never served
---- use: location_off maintenance
+--- use: location_off maintenance encoded_slash_get
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
---- rows
-request
-GET /static/..%2fadmin/
-GET /static%2f..%2fadmin/
 
 
 
 === TEST 28: maintenance, <Location /static> Upkeep off: what stays exempt
---- use: location_off maintenance
+--- use: location_off maintenance still_exempt_get
 --- error_code: 200
---- rows
-request                 | response_body
-GET /static/x.html      | static x\n
-GET /static/            | static index\n
-GET /static/sub/y.html  | static sub y\n
-GET /static//x.html     | static x\n
-GET /static/./x.html    | static x\n
-GET /static/a/../x.html | static x\n
-GET /static/%78.html    | static x\n
 
 
 
@@ -556,29 +620,16 @@ GET /static/%78.html    | static x\n
 
 
 === TEST 30: readonly, <Location /static> Upkeep off: an encoded slash is refused by httpd itself (404), never served
---- use: location_off readonly
+--- use: location_off readonly encoded_slash_post
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
---- rows
-request
-POST /static/..%2fadmin/\na=b
-POST /static%2f..%2fadmin/\na=b
 
 
 
 === TEST 31: readonly, <Location /static> Upkeep off: what stays exempt
---- use: location_off readonly
+--- use: location_off readonly still_exempt_post
 --- error_code: 200
---- rows
-request                       | response_body
-POST /static/x.html\na=b      | static x\n
-POST /static/\na=b            | static index\n
-POST /static/sub/y.html\na=b  | static sub y\n
-POST /static//x.html\na=b     | static x\n
-POST /static/./x.html\na=b    | static x\n
-POST /static/a/../x.html\na=b | static x\n
-POST /static/%78.html\na=b    | static x\n
 
 
 
@@ -591,29 +642,16 @@ POST /static/%78.html\na=b    | static x\n
 
 
 === TEST 33: maintenance, UpkeepExempt /static: an encoded slash is refused by httpd itself (404), never served
---- use: exempt maintenance
+--- use: exempt maintenance encoded_slash_get
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
---- rows
-request
-GET /static/..%2fadmin/
-GET /static%2f..%2fadmin/
 
 
 
 === TEST 34: maintenance, UpkeepExempt /static: what stays exempt
---- use: exempt maintenance
+--- use: exempt maintenance still_exempt_get
 --- error_code: 200
---- rows
-request                 | response_body
-GET /static/x.html      | static x\n
-GET /static/            | static index\n
-GET /static/sub/y.html  | static sub y\n
-GET /static//x.html     | static x\n
-GET /static/./x.html    | static x\n
-GET /static/a/../x.html | static x\n
-GET /static/%78.html    | static x\n
 
 
 
@@ -626,105 +664,60 @@ GET /static/%78.html    | static x\n
 
 
 === TEST 36: readonly, UpkeepExempt /static: an encoded slash is refused by httpd itself (404), never served
---- use: exempt readonly
+--- use: exempt readonly encoded_slash_post
 --- error_code: 404
 --- response_body_unlike
 ADMIN PAGE
---- rows
-request
-POST /static/..%2fadmin/\na=b
-POST /static%2f..%2fadmin/\na=b
 
 
 
 === TEST 37: readonly, UpkeepExempt /static: what stays exempt
---- use: exempt readonly
+--- use: exempt readonly still_exempt_post
 --- error_code: 200
---- rows
-request                       | response_body
-POST /static/x.html\na=b      | static x\n
-POST /static/\na=b            | static index\n
-POST /static/sub/y.html\na=b  | static sub y\n
-POST /static//x.html\na=b     | static x\n
-POST /static/./x.html\na=b    | static x\n
-POST /static/a/../x.html\na=b | static x\n
-POST /static/%78.html\na=b    | static x\n
 
 
 
 === TEST 38: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
---- use: nodecode location_off maintenance
+--- use: nodecode location_off maintenance encoded_slash_nodecode_get
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
---- rows
-request                               | response_body_unlike
-GET /static/..%2fadmin/               | ADMIN PAGE
-GET /static%2f..%2fadmin/             | ADMIN PAGE
-GET /static/%2e%2e%2fadmin/           | ADMIN PAGE
-GET /static/..%2fstaticx/secret.html  | STATICX SECRET
 
 
 
 === TEST 39: maintenance, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: what stays exempt
---- use: nodecode location_off maintenance
+--- use: nodecode location_off maintenance still_exempt_nodecode_get
 --- error_code: 200
---- rows
-request              | response_body
-GET /static/x.html   | static x\n
-GET /static/%78.html | static x\n
 
 
 
 === TEST 40: readonly, <Location /static> Upkeep off, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
---- use: nodecode location_off readonly
+--- use: nodecode location_off readonly encoded_slash_nodecode_post
 --- error_code: 503
 --- response_body_like
 <title>Read-only mode</title>
---- rows
-request                                    | response_body_unlike
-POST /static/..%2fadmin/\na=b              | ADMIN PAGE
-POST /static%2f..%2fadmin/\na=b            | ADMIN PAGE
-POST /static/%2e%2e%2fadmin/\na=b          | ADMIN PAGE
-POST /static/..%2fstaticx/secret.html\na=b | STATICX SECRET
 
 
 
 === TEST 41: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
---- use: nodecode exempt maintenance
+--- use: nodecode exempt maintenance encoded_slash_nodecode_get
 --- error_code: 503
 --- response_body_like
 <title>Down for maintenance</title>
---- rows
-request                               | response_body_unlike
-GET /static/..%2fadmin/               | ADMIN PAGE
-GET /static%2f..%2fadmin/             | ADMIN PAGE
-GET /static/%2e%2e%2fadmin/           | ADMIN PAGE
-GET /static/..%2fstaticx/secret.html  | STATICX SECRET
 
 
 
 === TEST 42: maintenance, UpkeepExempt /static, AllowEncodedSlashes NoDecode: what stays exempt
---- use: nodecode exempt maintenance
+--- use: nodecode exempt maintenance still_exempt_nodecode_get
 --- error_code: 200
---- rows
-request              | response_body
-GET /static/x.html   | static x\n
-GET /static/%78.html | static x\n
 
 
 
 === TEST 43: readonly, UpkeepExempt /static, AllowEncodedSlashes NoDecode: an encoded slash reaches the module and is refused (503)
---- use: nodecode exempt readonly
+--- use: nodecode exempt readonly encoded_slash_nodecode_post
 --- error_code: 503
 --- response_body_like
 <title>Read-only mode</title>
---- rows
-request                                    | response_body_unlike
-POST /static/..%2fadmin/\na=b              | ADMIN PAGE
-POST /static%2f..%2fadmin/\na=b            | ADMIN PAGE
-POST /static/%2e%2e%2fadmin/\na=b          | ADMIN PAGE
-POST /static/..%2fstaticx/secret.html\na=b | STATICX SECRET
 
 
 

@@ -56,13 +56,20 @@ sub run_hold {
     return ($most, \@order);
 }
 
-start_server(<<'EOF');
-<Location /cgi-bin/work.cgi>
-    UpkeepHoldRelease 2
-</Location>
+# the server, with the given <Location>s and the status page
+sub serve {
+    my ($conf) = @_;
+    start_server($conf . <<'EOF');
 <Location /upkeep-status>
     SetHandler upkeep-status
     Upkeep off
+</Location>
+EOF
+}
+
+serve(<<'EOF');
+<Location /cgi-bin/work.cgi>
+    UpkeepHoldRelease 2
 </Location>
 EOF
 write_cgi('work.cgi', $Cgi);
@@ -95,17 +102,13 @@ ctl('normal');
 
 # a write that timed out in the hold leaves its ticket: the others go on
 {
-    start_server(<<'EOF');
+    serve(<<'EOF');
 <Location /cgi-bin/work.cgi>
     UpkeepHoldRelease 1
 </Location>
 <Location /cgi-bin/quick.cgi>
     UpkeepHoldRelease 1
     UpkeepHoldMax 200ms
-</Location>
-<Location /upkeep-status>
-    SetHandler upkeep-status
-    Upkeep off
 </Location>
 EOF
     write_cgi('quick.cgi', $Cgi);
@@ -127,13 +130,9 @@ EOF
 
 # all: today's behaviour
 {
-    start_server(<<'EOF');
+    serve(<<'EOF');
 <Location /cgi-bin/work.cgi>
     UpkeepHoldRelease all
-</Location>
-<Location /upkeep-status>
-    SetHandler upkeep-status
-    Upkeep off
 </Location>
 EOF
     my ($most) = run_hold('UpkeepHoldRelease all');
