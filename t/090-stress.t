@@ -33,9 +33,9 @@ my $ClientMaxSecs = 120;        # a client stops by itself after this
 my $ClientMaxReqs = 500_000;    # ... or after this many requests
 my $DefaultRetry  = 77;         # UpkeepRetryAfter below
 my $SlowSecs      = 5;          # no request may take this long (UpkeepHoldMax is 10s)
+# (the read-only page shows no default reason: its heading says it)
 my %DefaultReason = (maintenance => 'Scheduled maintenance is in progress.',
-                     readonly    => 'Changes are paused while we upgrade.',
-                     hold        => 'Changes are paused while we upgrade.');
+                     readonly    => '', hold => '');
 # the page each refusing mode shows (hold refuses, when it must, as read-only)
 my %PageOf = (maintenance => 'maintenance', readonly => 'readonly', hold => 'readonly');
 srand($Seed);
@@ -155,7 +155,9 @@ sub client {
             $kind = $body =~ m{<title>Down for maintenance</title>} ? 'maintenance'
                   : $body =~ m{<title>Read-only mode</title>} ? 'readonly' : 'other';
             ($reason) = $body =~ m{<p class="reason">(.*?)</p>}s;
-            $reason = defined $reason ? html_unescape($reason) : "\0(no reason element)";
+            # (no \0 in it: the fields below are joined with \0)
+            $reason = defined $reason ? html_unescape($reason)
+                    : $kind eq 'readonly' ? '' : '(no reason element)';
             # the wait the page shows: its countdown, else its text
             ($body_retry) = $body =~ /data-left="(\d+)"/;
             ($body_retry) = $body =~ /try again in (\d+) seconds/ unless defined $body_retry;
