@@ -563,7 +563,8 @@ static void wait_turn(request_rec *r, int scope, upkeep_slot_t *slot,
     apr_table_setn(r->notes, UPKEEP_COUNTED_NOTE, "1");
     rp->slot = slot;
     rp->place = upkeep_release_wait(slot, ticket, limit,
-                                    start + apr_time_from_msec(max_ms));
+                                    start + apr_time_from_msec(max_ms),
+                                    &stopping_hard);
     if (rp->place >= 0) {
         apr_pool_cleanup_register(r->pool, rp, run_place_done,
                                   apr_pool_cleanup_null);
@@ -628,7 +629,7 @@ static int hold_write(request_rec *r, const upkeep_dir_conf *dc, int scope,
                         wait < UPKEEP_HOLD_RECHECK ? wait
                                                    : UPKEEP_HOLD_RECHECK);
     }
-    if (limit && mode == UPKEEP_MODE_NORMAL) {
+    if (limit && mode == UPKEEP_MODE_NORMAL && !stopping_hard) {
         wait_turn(r, scope, slot, ticket, limit, max_ms);
     }
     else if (limit) {

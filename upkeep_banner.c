@@ -43,15 +43,20 @@ static ap_filter_rec_t *banner_filter_handle;
     "padding:.6em 1em;border-block-end:1px solid #d4a72c;" \
     "background:#fff8c5;color:#1f2328;font:15px/1.4 system-ui,sans-serif;" \
     "text-align:center\">"
-/* Edge to edge whatever the page's body margin and padding, and the end
+/* Edge to edge whatever the page's body margin and padding (measured
+ * again once the page's styles have loaded, and on resize), and the end
  * in the visitor's own time and words; without script (or where the
- * page's CSP refuses it) it stays inside the body, with the HTTP-date. */
+ * page's CSP refuses it) it stays inside the body, with the HTTP-date.
+ * No '<' or '&' in it: an XHTML page must still parse. */
 #define BANNER_CLOSE "</div>\n<script>(function(){" \
-    "var b=document.getElementById('upkeep-banner');if(!b)return;" \
-    "var s=getComputedStyle(document.body),n=function(p){" \
-    "return -(parseFloat(s['margin'+p])+parseFloat(s['padding'+p]))+'px'};" \
+    "var c=document.currentScript,b=c?c.previousElementSibling:null;" \
+    "if(!b)return;if(b.id!=='upkeep-banner')return;" \
+    "var f=function(){var s=getComputedStyle(document.body)," \
+    "n=function(p){return -(parseFloat(s['margin'+p])" \
+    "+parseFloat(s['padding'+p]))+'px'};" \
     "b.style.marginLeft=n('Left');b.style.marginRight=n('Right');" \
-    "b.style.marginTop=n('Top');" \
+    "b.style.marginTop=n('Top')};f();" \
+    "addEventListener('load',f);addEventListener('resize',f);" \
     "b.querySelectorAll('time').forEach(function(t){" \
     "var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))" \
     "t.textContent=d.toLocaleString(b.lang,{dateStyle:'full'," \

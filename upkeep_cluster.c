@@ -377,7 +377,7 @@ typedef enum {
  * worker's to read while JOB_RUNNING. */
 typedef struct mc_worker_t {
     struct mc_worker_t *next;
-    const char *name;                       /* "host:port" */
+    const char *name;                       /* "host:port", malloc'd */
     int timeout_ms;
     memcached_st *h;                        /* the worker's alone */
     apr_thread_mutex_t *lock;
@@ -397,6 +397,10 @@ typedef struct mc_worker_t {
  * worker may be inside libmemcached until the process exits. */
 static apr_pool_t *workers_pool;
 static mc_worker_t *workers;
+
+/* Most bytes of a value copied into the caller's pool (node lists are
+ * the longest legitimate values). */
+#define UPKEEP_MC_COPY_MAX (64 * 1024)
 
 struct upkeep_mc_t {
     int n;
@@ -419,6 +423,12 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
 
         while (w->state != JOB_QUEUED) {
             apr_thread_cond_wait(w->wake, w->lock);
+        }
+        if (w->abandoned) {
+            /* its caller gave up before it ran: a late SET could roll a
+             * newer value back */
+            w->state = JOB_IDLE;
+            continue;
         }
         w->state = JOB_RUNNING;
         apr_thread_mutex_unlock(w->lock);
@@ -474,6 +484,7 @@ static mc_worker_t *worker_for(apr_pool_t *p,
     int timeout_ms = cc->timeout_ms;
     apr_threadattr_t *attr;
     apr_thread_t *thread;
+    apr_pool_t *wp;
     mc_worker_t *w;
     memcached_st *h;
 
@@ -511,20 +522,36 @@ static mc_worker_t *worker_for(apr_pool_t *p,
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot add server %s", name);
         return NULL;
     }
-    w = apr_pcalloc(workers_pool, sizeof(*w));
-    w->name = apr_pstrdup(workers_pool, name);
+    /* each worker in a pool of its own: one that cannot start leaves
+     * nothing behind (a poller asks again every interval) */
+    if (apr_pool_create(&wp, workers_pool) != APR_SUCCESS) {
+        memcached_free(h);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
+        return NULL;
+    }
+    /* the worker itself on the heap, not in a pool: leak checkers (LSan)
+     * do not scan APR's mmap'ed pool memory for the pointers it holds */
+    if (!(w = calloc(1, sizeof(*w))) || !(w->name = strdup(name))) {
+        free(w);
+        apr_pool_destroy(wp);
+        memcached_free(h);
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
+        return NULL;
+    }
     w->timeout_ms = timeout_ms;
     w->h = h;
-    if (apr_thread_mutex_create(&w->lock, APR_THREAD_MUTEX_DEFAULT,
-                                workers_pool) != APR_SUCCESS
-        || apr_thread_cond_create(&w->wake, workers_pool) != APR_SUCCESS
-        || apr_thread_cond_create(&w->done, workers_pool) != APR_SUCCESS
-        || apr_threadattr_create(&attr, workers_pool) != APR_SUCCESS
+    if (apr_thread_mutex_create(&w->lock, APR_THREAD_MUTEX_DEFAULT, wp)
+            != APR_SUCCESS
+        || apr_thread_cond_create(&w->wake, wp) != APR_SUCCESS
+        || apr_thread_cond_create(&w->done, wp) != APR_SUCCESS
+        || apr_threadattr_create(&attr, wp) != APR_SUCCESS
         || apr_threadattr_detach_set(attr, 1) != APR_SUCCESS
-        || apr_thread_create(&thread, attr, worker_main, w, workers_pool)
+        || apr_thread_create(&thread, attr, worker_main, w, wp)
            != APR_SUCCESS) {
-        /* what was made stays in workers_pool, unused */
+        apr_pool_destroy(wp);
         memcached_free(h);
+        free((char *)w->name);
+        free(w);
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot start a thread for "
                      "memcached server %s", name);
         return NULL;
@@ -628,7 +655,12 @@ static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
     else {
         r = UPKEEP_GET_FOUND;
         if (value) {
-            *value = apr_pstrmemdup(p, w->got ? w->got : "", w->got_len);
+            /* whoever can write to memcached chooses the size: the length
+             * is told as it is (a value is refused for it), the copy
+             * capped */
+            *value = apr_pstrmemdup(p, w->got ? w->got : "",
+                                    w->got_len < UPKEEP_MC_COPY_MAX
+                                    ? w->got_len : UPKEEP_MC_COPY_MAX);
             *len = w->got_len;
         }
     }

@@ -401,6 +401,11 @@ apr_status_t upkeep_live_publish(apr_pool_t *ptemp, const char *dir,
                          "upkeepctl)", name, err);
             return APR_EGENERAL;
         }
+        /* paced release: what dead processes left in the queue goes, if
+         * no write waits (a graceful restart keeps them waiting) */
+        if (atomic_load(&upkeep_slots[i]->held_now) <= 0) {
+            upkeep_release_reset(upkeep_slots[i]);
+        }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             upkeep_slot_publish(upkeep_slots[i], l, &rec[l]);
             seen_version[i][l] = rec[l].version;

@@ -258,9 +258,11 @@ void upkeep_release_leave(upkeep_slot_t *slot, uint32_t t);
 /* After the release: waits for t's turn and one of `limit` run places
  * until deadline.  The place taken (give it back with
  * upkeep_release_done() when the write is over), or -1 at the deadline
- * (the ticket left: the write goes on unpaced). */
+ * or once *stop is set (the ticket left: the write goes on unpaced). */
 int upkeep_release_wait(upkeep_slot_t *slot, uint32_t t, int limit,
-                        apr_time_t deadline);
+                        apr_time_t deadline, const volatile int *stop);
+/* Forgets every ticket and run place (no write is held: start-up). */
+void upkeep_release_reset(upkeep_slot_t *slot);
 void upkeep_release_done(upkeep_slot_t *slot, int place);
 
 /* upkeep_status.c: the health check and the status handler */

@@ -20,8 +20,15 @@
 
 #include "upkeep_private.h"
 
-/* How often a waiting write looks for a dead holder ahead of it. */
+/* How often a waiting write looks for a dead holder ahead of it, and how
+ * long a turn may rest on a ticket whose holder never wrote its pid (it
+ * died in between) before the next write takes it. */
 #define RELEASE_RECHECK apr_time_from_msec(50)
+#define RELEASE_STALL apr_time_from_sec(1)
+
+/* Tickets waiting at most: half the ring, so an entry is cleared (its
+ * turn long passed) well before a new ticket reuses it. */
+#define RELEASE_WAITING (UPKEEP_RELEASE_RING / 2)
 
 static int alive(int32_t pid)
 {
@@ -39,23 +46,40 @@ static _Atomic int32_t *queue_entry(upkeep_slot_t *slot, uint32_t t)
     return &slot->release_queue[t % UPKEEP_RELEASE_RING];
 }
 
-/* Ticket t has had its turn (run, or left): the next one's comes.  Its
- * entry is cleared first, so a reused entry never shows an old state. */
+/* Ticket t has had its turn (run, or left): the next one's comes.  The
+ * turn moves first, so a death in between leaves no turn resting on a
+ * cleared entry; then the entry is cleared for its next ticket. */
 static void pass_turn(upkeep_slot_t *slot, uint32_t t)
 {
     uint32_t expected = t;
 
-    atomic_store(queue_entry(slot, t), 0);
     atomic_compare_exchange_strong(&slot->release_turn, &expected, t + 1);
+    atomic_store(queue_entry(slot, t), 0);
     wake(slot);
+}
+
+void upkeep_release_reset(upkeep_slot_t *slot)
+{
+    int i;
+
+    atomic_store(&slot->release_turn, atomic_load(&slot->release_ticket));
+    for (i = 0; i < UPKEEP_RELEASE_RING; i++) {
+        atomic_store(&slot->release_queue[i], 0);
+    }
+    for (i = 0; i < UPKEEP_RELEASE_MAX; i++) {
+        atomic_store(&slot->release_run[i], 0);
+    }
 }
 
 int upkeep_release_ticket(upkeep_slot_t *slot, uint32_t *ticket)
 {
-    uint32_t t = atomic_load(&slot->release_ticket);
+    uint32_t t;
 
     do {
-        if (t - atomic_load(&slot->release_turn) >= UPKEEP_RELEASE_RING) {
+        /* the turn read after the ticket: never behind it */
+        t = atomic_load(&slot->release_ticket);
+        if ((int32_t)(t - atomic_load(&slot->release_turn))
+            >= RELEASE_WAITING) {
             return 0;       /* too many waiting already: not paced */
         }
     } while (!atomic_compare_exchange_weak(&slot->release_ticket, &t, t + 1));
@@ -105,8 +129,11 @@ static int take_run_place(upkeep_slot_t *slot, int limit)
 }
 
 int upkeep_release_wait(upkeep_slot_t *slot, uint32_t t, int limit,
-                        apr_time_t deadline)
+                        apr_time_t deadline, const volatile int *stop)
 {
+    uint32_t resting = t;           /* a turn seen on an unwritten entry */
+    apr_time_t since = 0;
+
     if (limit > UPKEEP_RELEASE_MAX) {
         limit = UPKEEP_RELEASE_MAX;
     }
@@ -132,17 +159,29 @@ int upkeep_release_wait(upkeep_slot_t *slot, uint32_t t, int limit,
             _Atomic int32_t *e = queue_entry(slot, turn);
             int32_t h = atomic_load(e);
 
-            if ((h == UPKEEP_RELEASE_LEFT || (h > 0 && !alive(h)))
-                && atomic_compare_exchange_strong(e, &h, 0)) {
+            int gone = h == UPKEEP_RELEASE_LEFT || (h > 0 && !alive(h));
+
+            /* 0: its holder is between taking the ticket and writing its
+             * pid, or died there: wait a moment, then take it */
+            if (h == 0) {
+                if (resting != turn) {
+                    resting = turn;
+                    since = now;
+                }
+                gone = now - since > RELEASE_STALL;
+            }
+            if (gone) {
                 uint32_t expected = turn;
 
-                atomic_compare_exchange_strong(&slot->release_turn,
-                                               &expected, turn + 1);
+                if (atomic_compare_exchange_strong(&slot->release_turn,
+                                                   &expected, turn + 1)) {
+                    atomic_compare_exchange_strong(e, &h, 0);
+                }
                 wake(slot);
                 continue;
             }
         }
-        if (wait <= 0) {
+        if (wait <= 0 || (stop && *stop)) {
             upkeep_release_leave(slot, t);
             return -1;
         }

@@ -190,6 +190,22 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
     ap_rputs("]}\n", r);
 }
 
+/* A Prometheus label value: backslash, double quote and newline escaped
+ * (scope names cannot hold them; UpkeepMemcached host names might). */
+static const char *label_value(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, 2 * strlen(s) + 1), *o = out;
+
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"' || *s == '\n') {
+            *o++ = '\\';
+        }
+        *o++ = *s == '\n' ? 'n' : *s;
+    }
+    *o = '\0';
+    return out;
+}
+
 static void metrics_status(request_rec *r, scope_view_t *views, int n,
                            int64_t now)
 {
@@ -302,7 +318,8 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
                    (unsigned)atomic_load(&live->sync.failing));
         for (i = 0; i < cc->nservers; i++) {
             ap_rprintf(r, "upkeep_sync_failing{server=\"%s\"} %d\n",
-                       upkeep_cluster_server_name(r->pool, cc, i),
+                       label_value(r->pool,
+                                   upkeep_cluster_server_name(r->pool, cc, i)),
                        (failing >> i) & 1);
         }
     }

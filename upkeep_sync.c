@@ -109,11 +109,12 @@ static upkeep_mc_reply_t *pl_each(upkeep_poller_t *pl, apr_pool_t *p,
     return r;
 }
 
-/* A failing server is skipped until this long after its last failure:
- * two intervals (the next poll goes without it), doubling with each
- * failure in a row, up to BACKOFF_MAX (or the interval, when that is
- * longer).  So a dead server costs a poll at most one timeout now and
- * then, and one that is back is used again within seconds. */
+/* A failing server is skipped until this long after the poll that found
+ * it failing: two intervals (the next poll goes without it), doubling
+ * with each failure in a row, up to BACKOFF_MAX; never less than one
+ * interval (with an interval of a second or more, every other poll).  So
+ * a dead server costs a poll at most one timeout now and then, and one
+ * that is back is used again within seconds. */
 #define BACKOFF_MAX apr_time_from_sec(2)
 
 static apr_interval_time_t backoff(const upkeep_poller_t *pl, int failures)
@@ -131,10 +132,10 @@ static apr_interval_time_t backoff(const upkeep_poller_t *pl, int failures)
 
 /* Logs a server that starts failing and one that answers again, once
  * each, and publishes which ones fail (upkeep_sync_failing). */
-static void server_health(upkeep_poller_t *pl, const int *tried,
-                          const int *ok, const char *const *why)
+static void server_health(upkeep_poller_t *pl, apr_time_t now,
+                          const int *tried, const int *ok,
+                          const char *const *why)
 {
-    apr_time_t now = apr_time_now();
     uint32_t mask = 0;
     int j;
 
@@ -321,7 +322,7 @@ static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
     const char *why[UPKEEP_MAX_SERVERS] = { NULL };
     apr_time_t t = apr_time_now();
     int64_t now = apr_time_sec(t);
-    int i, j, answered = 0;
+    int i, j, answered = 0, any_tried = 0;
     char err[UPKEEP_ERRMSG_MAX];
 
     if (!pl->mc) {
@@ -338,6 +339,7 @@ static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
     for (j = 0; j < pl->cc->nservers; j++) {
         /* backed off, or its worker still busy with a late operation */
         tried[j] = t >= pl->health[j].retry_at;
+        any_tried |= tried[j];
         server_ok[j] = tried[j];
     }
     for (i = 0; i < upkeep_scope_count() && !atomic_load(&pl->stopping);
@@ -350,12 +352,14 @@ static void poll_once(upkeep_poller_t *pl, apr_pool_t *p)
     if (answered) {
         register_node(pl, p, server_ok, why);
     }
-    server_health(pl, tried, server_ok, why);
+    server_health(pl, t, tried, server_ok, why);
     atomic_store(&pl->live->sync.last_try, now);
     if (answered) {
         atomic_store(&pl->live->sync.last_ok, now);
     }
-    if ((answered == 0) != pl->lost) {
+    /* lost or back is decided by the servers asked: when all are backed
+     * off, this poll says nothing new */
+    if (any_tried && (answered == 0) != pl->lost) {
         pl->lost = answered == 0;
         atomic_store(&pl->live->sync.failing, (uint32_t)pl->lost);
         if (pl->lost) {
