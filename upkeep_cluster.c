@@ -6,6 +6,8 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,9 +20,6 @@
 #include "apr_escape.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
-#include "apr_thread_cond.h"
-#include "apr_thread_mutex.h"
-#include "apr_thread_proc.h"
 
 #include "upkeep_cluster.h"
 
@@ -380,8 +379,9 @@ typedef struct mc_worker_t {
     const char *name;                       /* "host:port", malloc'd */
     int timeout_ms;
     memcached_st *h;                        /* the worker's alone */
-    apr_thread_mutex_t *lock;
-    apr_thread_cond_t *wake, *done;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_cond_t done;                    /* on CLOCK_MONOTONIC */
     job_state_e state;
     int abandoned;                          /* its caller gave up on it */
     int is_set, ttl;
@@ -393,9 +393,11 @@ typedef struct mc_worker_t {
     char why[UPKEEP_ERRMSG_MAX / 2];
 } mc_worker_t;
 
-/* Every worker of the process, in a pool that is never destroyed: a late
- * worker may be inside libmemcached until the process exits. */
-static apr_pool_t *workers_pool;
+/* Every worker of the process, on the heap and never freed: a late worker
+ * may be inside libmemcached until the process exits.  POSIX threads, not
+ * APR's: a deadline must not move when the wall clock is set (APR's
+ * condition waits on CLOCK_REALTIME), and no pool holds what leak
+ * checkers must see. */
 static mc_worker_t *workers;
 
 /* Most bytes of a value copied into the caller's pool (node lists are
@@ -409,12 +411,20 @@ struct upkeep_mc_t {
     int late[UPKEEP_MAX_SERVERS];
 };
 
-static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
+/* Microseconds on a clock that only moves forward. */
+static apr_time_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static void *worker_main(void *data)
 {
     mc_worker_t *w = data;
 
-    (void)t;
-    apr_thread_mutex_lock(w->lock);
+    pthread_mutex_lock(&w->lock);
     for (;;) {
         memcached_return_t rc;
         uint32_t flags;
@@ -422,7 +432,7 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
         char *got = NULL;
 
         while (w->state != JOB_QUEUED) {
-            apr_thread_cond_wait(w->wake, w->lock);
+            pthread_cond_wait(&w->wake, &w->lock);
         }
         if (w->abandoned) {
             /* its caller gave up before it ran: a late SET could roll a
@@ -431,7 +441,7 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
             continue;
         }
         w->state = JOB_RUNNING;
-        apr_thread_mutex_unlock(w->lock);
+        pthread_mutex_unlock(&w->lock);
         if (w->is_set) {
             rc = memcached_set(w->h, w->key, w->key_len, w->value,
                                w->value_len, (time_t)w->ttl, 0);
@@ -439,7 +449,7 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
         else {
             got = memcached_get(w->h, w->key, w->key_len, &n, &flags, &rc);
         }
-        apr_thread_mutex_lock(w->lock);
+        pthread_mutex_lock(&w->lock);
         w->rc = rc;
         apr_cpystrn(w->why, memcached_strerror(w->h, rc), sizeof(w->why));
         if (w->abandoned) {
@@ -450,7 +460,7 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
             w->got = got;
             w->got_len = n;
             w->state = JOB_DONE;
-            apr_thread_cond_signal(w->done);
+            pthread_cond_signal(&w->done);
         }
     }
     return NULL;
@@ -482,22 +492,18 @@ static mc_worker_t *worker_for(apr_pool_t *p,
     const char *host = cc->host[i], *name;
     apr_port_t port = cc->port[i];
     int timeout_ms = cc->timeout_ms;
-    apr_threadattr_t *attr;
-    apr_thread_t *thread;
-    apr_pool_t *wp;
+    pthread_condattr_t ca;
+    pthread_attr_t ta;
+    pthread_t thread;
     mc_worker_t *w;
     memcached_st *h;
+    int ok;
 
     name = upkeep_cluster_server_name(p, cc, i);
     for (w = workers; w; w = w->next) {
         if (w->timeout_ms == timeout_ms && strcmp(w->name, name) == 0) {
             return w;
         }
-    }
-    if (!workers_pool
-        && apr_pool_create_unmanaged(&workers_pool) != APR_SUCCESS) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
-        return NULL;
     }
     if (!(h = memcached_create(NULL))) {
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
@@ -522,33 +528,26 @@ static mc_worker_t *worker_for(apr_pool_t *p,
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "cannot add server %s", name);
         return NULL;
     }
-    /* each worker in a pool of its own: one that cannot start leaves
-     * nothing behind (a poller asks again every interval) */
-    if (apr_pool_create(&wp, workers_pool) != APR_SUCCESS) {
-        memcached_free(h);
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
-        return NULL;
-    }
-    /* the worker itself on the heap, not in a pool: leak checkers (LSan)
-     * do not scan APR's mmap'ed pool memory for the pointers it holds */
+    /* on the heap: one that cannot start leaves nothing behind (a poller
+     * asks again every interval) */
     if (!(w = calloc(1, sizeof(*w))) || !(w->name = strdup(name))) {
         free(w);
-        apr_pool_destroy(wp);
         memcached_free(h);
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "out of memory");
         return NULL;
     }
     w->timeout_ms = timeout_ms;
     w->h = h;
-    if (apr_thread_mutex_create(&w->lock, APR_THREAD_MUTEX_DEFAULT, wp)
-            != APR_SUCCESS
-        || apr_thread_cond_create(&w->wake, wp) != APR_SUCCESS
-        || apr_thread_cond_create(&w->done, wp) != APR_SUCCESS
-        || apr_threadattr_create(&attr, wp) != APR_SUCCESS
-        || apr_threadattr_detach_set(attr, 1) != APR_SUCCESS
-        || apr_thread_create(&thread, attr, worker_main, w, wp)
-           != APR_SUCCESS) {
-        apr_pool_destroy(wp);
+    ok = pthread_mutex_init(&w->lock, NULL) == 0;
+    ok = ok && pthread_cond_init(&w->wake, NULL) == 0;
+    ok = ok && pthread_condattr_init(&ca) == 0;
+    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0
+         && pthread_cond_init(&w->done, &ca) == 0;
+    ok = ok && pthread_attr_init(&ta) == 0;
+    ok = ok && pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED) == 0
+         && pthread_create(&thread, &ta, worker_main, w) == 0;
+    if (!ok) {
+        /* the few objects made may stay: this happens once a process */
         memcached_free(h);
         free((char *)w->name);
         free(w);
@@ -587,9 +586,9 @@ static int job_start(upkeep_mc_t *mc, int i, const char *key,
     int ok;
 
     mc->started[i] = 0;
-    apr_thread_mutex_lock(w->lock);
+    pthread_mutex_lock(&w->lock);
     if (w->state != JOB_IDLE) {
-        apr_thread_mutex_unlock(w->lock);
+        pthread_mutex_unlock(&w->lock);
         mc->late[i] = 1;
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: still busy with an "
                      "operation that got no answer within %d ms", w->name,
@@ -606,9 +605,9 @@ static int job_start(upkeep_mc_t *mc, int i, const char *key,
         w->ttl = ttl;
         w->abandoned = 0;
         w->state = JOB_QUEUED;
-        apr_thread_cond_signal(w->wake);
+        pthread_cond_signal(&w->wake);
     }
-    apr_thread_mutex_unlock(w->lock);
+    pthread_mutex_unlock(&w->lock);
     if (!ok) {
         apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: out of memory", w->name);
         return 0;
@@ -630,19 +629,22 @@ static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
         return UPKEEP_GET_ERROR;    /* job_start() said why */
     }
     mc->started[i] = 0;
-    apr_thread_mutex_lock(w->lock);
+    pthread_mutex_lock(&w->lock);
     while (w->state != JOB_DONE) {
-        apr_time_t now = apr_time_now();
+        apr_time_t now = mono_now();
+        struct timespec until;
 
         if (now >= deadline) {
             w->abandoned = 1;
-            apr_thread_mutex_unlock(w->lock);
+            pthread_mutex_unlock(&w->lock);
             mc->late[i] = 1;
             apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: no answer within "
                          "%d ms", w->name, w->timeout_ms);
             return UPKEEP_GET_ERROR;
         }
-        apr_thread_cond_timedwait(w->done, w->lock, deadline - now);
+        until.tv_sec = (time_t)(deadline / APR_USEC_PER_SEC);
+        until.tv_nsec = (long)(deadline % APR_USEC_PER_SEC) * 1000;
+        pthread_cond_timedwait(&w->done, &w->lock, &until);
     }
     mc->late[i] = 0;
     if (w->rc == MEMCACHED_NOTFOUND) {
@@ -667,13 +669,14 @@ static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
     free(w->got);
     w->got = NULL;
     w->state = JOB_IDLE;
-    apr_thread_mutex_unlock(w->lock);
+    pthread_mutex_unlock(&w->lock);
     return r;
 }
 
+/* On the monotonic clock (mono_now()). */
 static apr_time_t deadline_of(const upkeep_mc_t *mc)
 {
-    return apr_time_now()
+    return mono_now()
            + apr_time_from_msec(mc->n ? mc->w[0]->timeout_ms : 0);
 }
 
