@@ -657,13 +657,12 @@ static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
     else {
         r = UPKEEP_GET_FOUND;
         if (value) {
-            /* whoever can write to memcached chooses the size: the length
-             * is told as it is (a value is refused for it), the copy
-             * capped */
-            *value = apr_pstrmemdup(p, w->got ? w->got : "",
-                                    w->got_len < UPKEEP_MC_COPY_MAX
-                                    ? w->got_len : UPKEEP_MC_COPY_MAX);
-            *len = w->got_len;
+            /* whoever can write to memcached chooses the size: the copy
+             * is capped (still far above what a valid value may hold, so
+             * a cut one is refused as too large) */
+            *len = w->got_len < UPKEEP_MC_COPY_MAX ? w->got_len
+                                                   : UPKEEP_MC_COPY_MAX;
+            *value = apr_pstrmemdup(p, w->got ? w->got : "", *len);
         }
     }
     free(w->got);
