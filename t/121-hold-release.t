@@ -26,6 +26,13 @@ sleep 0.3;
 say_('end');
 print "Content-Type: text/plain\\r\\n\\r\\ndone \$id\\n";
 EOF
+# waits until $n writes are held (so the next one arrives after them)
+sub held_at_least {
+    my ($n, $reqs) = @_;
+    wait_until(sub { ((scope_json(status_json()) // {})->{held} // 0) >= $n }, 10, $reqs)
+        or diag("only " . ((scope_json(status_json()) // {})->{held} // 0) . " of $n writes held");
+}
+
 sub run_hold {
     my ($n_label) = @_;
     unlink $Log;
@@ -34,7 +41,9 @@ sub run_hold {
     my @r;
     for my $i (1 .. $Writes) {
         push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=w$i", body => 'a=1');
-        sleep 0.05;     # an arrival order the server can tell apart
+        # the order they reach the gate in, whatever the load: each is
+        # held before the next is sent
+        held_at_least($i, \@r);
     }
     ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$n_label: $Writes writes held");
     ($rc, $out, $err) = ctl('normal');
@@ -87,7 +96,11 @@ ctl('normal');
 {
     unlink $Log;
     ctl('hold', '--max', '20s');
-    my @r = map { my $x = start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=q$_", body => 'a=1'); sleep 0.05; $x } 1 .. $Writes;
+    my @r;
+    for my $i (1 .. $Writes) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=q$i", body => 'a=1');
+        held_at_least($i, \@r);
+    }
     ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$Writes writes held");
     ctl('normal');
     my $seen;
@@ -105,19 +118,24 @@ ctl('normal');
     serve(<<'EOF');
 <Location /cgi-bin/work.cgi>
     UpkeepHoldRelease 1
+    UpkeepHoldMax 30s
 </Location>
 <Location /cgi-bin/quick.cgi>
     UpkeepHoldRelease 1
-    UpkeepHoldMax 200ms
+    UpkeepHoldMax 8s
 </Location>
 EOF
     write_cgi('quick.cgi', $Cgi);
     unlink $Log;
     ctl('hold');
     my $early = start_req(method => 'POST', path => '/cgi-bin/quick.cgi?id=gone', body => 'a=1');
-    sleep 0.05;
-    my @r = map { my $x = start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=k$_", body => 'a=1'); sleep 0.05; $x } 1 .. 3;
-    pump([$early], 3);
+    held_at_least(1, [$early]);
+    my @r;
+    for my $i (1 .. 3) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=k$i", body => 'a=1');
+        held_at_least(1 + $i, [$early, @r]);
+    }
+    pump([$early], 12);     # it leaves at its max, the others still held
     is(response_of($early)->{status}, 503, 'the first write timed out in the hold (503)');
     ctl('normal');
     my $t0 = time;
