@@ -210,6 +210,18 @@ like(metrics(), qr/^upkeep_journal_entries\{scope="default",state="dead"\} 1$/m,
 like(metrics(), qr/^upkeep_journal_replayed_total\{scope="default",result="retry"\} [1-9]/m, 'metrics: a retry');
 like(metrics(), qr/^upkeep_journal_replayed_total\{scope="default",result="client_error"\} 1$/m, 'metrics: a client error');
 
+# promtool check metrics, with every journal metric there
+SKIP: {
+    my ($promtool) = grep { -x } (map { "$_/promtool" } split /:/, $ENV{PATH}), 't/.promtool/promtool';
+    skip('no promtool (t/141-status-tools.t fetches one into t/.promtool)', 2) unless $promtool;
+    open my $fh, '>', "$Dir/metrics.txt" or die;
+    print $fh metrics();
+    close $fh;
+    my $out = `$promtool check metrics < $Dir/metrics.txt 2>&1`;
+    is($? >> 8, 0, 'promtool check metrics exits 0');
+    is($out, '', 'promtool check metrics has no findings');
+}
+
 # --- a 5xx past UpkeepJournalRetry (4s) is dead
 unlink $Log;
 ctl('maintenance');
