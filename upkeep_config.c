@@ -901,7 +901,7 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepJournalBodyMax", set_journal_size, (void *)1,
                   DIR_CTX, "Largest body a journaled request may carry "
                   "(default 1M)"),
-    AP_INIT_TAKE1("UpkeepJournalRetry", set_journal_retry, NULL, DIR_CTX,
+    AP_INIT_TAKE1("UpkeepJournalRetry", set_journal_retry, NULL, RSRC_CONF,
                   "How long a replay that fails with 5xx or no answer is "
                   "retried before it is kept as dead (default 1h)"),
     AP_INIT_TAKE1("UpkeepReadOnlyStatus", set_readonly_status, NULL, DIR_CTX,
