@@ -981,6 +981,12 @@ static int __attribute__((noinline)) before_cache(request_rec *r)
     if (!upkeep_slots[scope] || upkeep_slot_quiet(upkeep_slots[scope])) {
         return DECLINED;
     }
+    /* a write the gate may journal: mod_cache serves no write, so the
+     * gate decides it */
+    if (dc->journal && !upkeep_conf_method_is_safe(dc, r)
+        && path_listed(r->pool, dc->journal, r->uri)) {
+        return DECLINED;
+    }
     mode = read_mode(r, scope, &rec);
     if (mode != UPKEEP_MODE_MAINTENANCE
         || (exempt(r, dc, r->uri, scope, mode)

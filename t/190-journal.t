@@ -247,6 +247,25 @@ is($r->{status}, 202, 'readonly: a journaled POST gets 202');
 ctl('normal');
 ok(wait_until(sub { grep { $_->{uri} =~ /ro=1/ } got() }, 15), '... and is replayed');
 
+# --- a torn entry (a crash mid-append) is skipped; one at the end dropped
+unlink $Log;
+ctl('maintenance');
+my $before = post('/cgi-bin/hook.cgi?torn=before', 'b=1')->{headers}{'upkeep-journal-id'};
+my $jfile = state_dir() . '/journal/default.journal';
+my ($token) = (slurp_lines($jfile))[0] =~ /^upkeep-journal 1 (\w+)$/;
+ok($token, 'the journal starts with its header and token');
+sub append_raw { open my $f, '>>', $jfile or die "$jfile: $!"; print $f $_[0]; close $f }
+append_raw("\nUPKJ $token 0000000000000-dead 500 00000000\nM POST\nU /cgi-bin/hook.cgi?torn=torn\n");
+my $mid = post('/cgi-bin/hook.cgi?torn=after', 'a=1')->{headers}{'upkeep-journal-id'};
+append_raw("\nUPKJ $token 0000000000001-badc 10 00000000\nM POST\nU /\n");
+my $off = error_log_offset();
+ctl('normal');
+ok(wait_until(sub { got_for($mid) }, 15), 'the entry after a torn one is replayed');
+sleep 1;
+is_deeply([map { $_->{uri} } got()], ['/cgi-bin/hook.cgi?torn=before', '/cgi-bin/hook.cgi?torn=after'], '... the torn and the corrupt ones never are');
+like(error_log_since($off), qr/UPK0131: .* skipped \d+ bytes of a torn entry/, '... skipped inside the file (UPK0131)');
+like(error_log_since($off), qr/UPK0130: .* dropped \d+ bytes of a torn entry at its end/, '... dropped at its end (UPK0130)');
+
 # --- hold: a write that would time out is journaled instead
 unlink $Log;
 ctl('hold');
