@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -534,6 +535,12 @@ fail:
     return 0;
 }
 
+static apr_status_t close_fd(void *data)
+{
+    close((int)(intptr_t)data);
+    return APR_SUCCESS;
+}
+
 static int scope_normal(int scope)
 {
     upkeep_slot_t *slot = upkeep_scope_slot(scope);
@@ -570,7 +577,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     apr_size_t head_len = 0;
     apr_off_t size = 0;
     apr_pool_t *ep;
-    int fd = -1, rc, dirty = 0;
+    int fd = -1, rc, dirty = 0, lock;
     server_rec *v;
 
     /* UpkeepJournalRetry of the first virtual host whose scope it is */
@@ -583,6 +590,17 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             break;
         }
     }
+    /* one replayer a scope, even where several httpd instances share the
+     * state directory */
+    if ((lock = open_in(name, UPKEEP_JLOCK_SUFFIX, O_RDWR | O_CREAT)) < 0) {
+        return;
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        close(lock);
+        return;
+    }
+    apr_pool_cleanup_register(p, (void *)(intptr_t)lock, close_fd,
+                              apr_pool_cleanup_null);
     rc = journal_open(name, O_RDWR, &fd, &size, token, &head_len);
     if (rc < 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, "UPK0129: cannot read "

@@ -1721,8 +1721,32 @@ static int redacted(const char *line)
     return 0;
 }
 
+/* Writes n bytes of an entry; on a terminal, control characters (but
+ * newline and tab, with `lines`) as \xHH, so a request cannot drive the
+ * operator's terminal. */
+static void put_entry_text(const char *t, apr_size_t n, int lines, int tty)
+{
+    apr_size_t i;
+
+    if (!tty) {
+        fwrite(t, 1, n, stdout);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+
+        if ((c < 0x20 && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f) {
+            printf("\\x%02x", c);
+        }
+        else {
+            putchar(c);
+        }
+    }
+}
+
 static int journal(apr_pool_t *p, ctl_args_t *a)
 {
+    int tty = isatty(STDOUT_FILENO);
     const upkeep_served_t *sv;
     apr_array_header_t *scopes = apr_array_make(p, 8, sizeof(const char *));
     int i, found = 0;
@@ -1772,17 +1796,23 @@ static int journal(apr_pool_t *p, ctl_args_t *a)
             }
             found++;
             if (!a->journal_verb) {
-                printf("%-30s %-12s %-8s %-20s %8d %4d %s %s\n", e.id,
-                       j.scope, state,
-                       upkeep_iso_time(p, apr_time_sec(pl.received)),
-                       attempts, last, pl.method, pl.uri);
+                printf("%-30s %-12s %-8s %-20s %8d %4d ", e.id, j.scope,
+                       state, upkeep_iso_time(p, apr_time_sec(pl.received)),
+                       attempts, last);
+                put_entry_text(pl.method, strlen(pl.method), 0, tty);
+                putchar(' ');
+                put_entry_text(pl.uri, strlen(pl.uri), 0, tty);
+                putchar('\n');
                 continue;
             }
             printf("Id: %s\nScope: %s\nState: %s\nReceived: %s\n"
-                   "Attempts: %d\nLast: %d\n\n%s %s HTTP/1.1\n", e.id,
-                   j.scope, state,
+                   "Attempts: %d\nLast: %d\n\n", e.id, j.scope, state,
                    upkeep_iso_time(p, apr_time_sec(pl.received)), attempts,
-                   last, pl.method, pl.uri);
+                   last);
+            put_entry_text(pl.method, strlen(pl.method), 0, tty);
+            putchar(' ');
+            put_entry_text(pl.uri, strlen(pl.uri), 0, tty);
+            fputs(" HTTP/1.1\n", stdout);
             for (h = 0; h < pl.headers->nelts; h++) {
                 const char *line = APR_ARRAY_IDX(pl.headers, h,
                                                  const char *);
@@ -1792,11 +1822,12 @@ static int journal(apr_pool_t *p, ctl_args_t *a)
                     printf("%.*s [redacted]\n", name, line);
                 }
                 else {
-                    printf("%s\n", line);
+                    put_entry_text(line, strlen(line), 0, tty);
+                    putchar('\n');
                 }
             }
             putchar('\n');
-            fwrite(pl.body, 1, pl.body_len, stdout);
+            put_entry_text(pl.body, pl.body_len, 1, tty);
         }
         close(j.fd);
     }

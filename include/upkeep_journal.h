@@ -30,6 +30,8 @@
 #define UPKEEP_JOURNAL_SUBDIR  "journal"
 #define UPKEEP_JOURNAL_SUFFIX  ".journal"
 #define UPKEEP_JSTATE_SUFFIX   ".jstate"
+/* held by the node's replayer of the scope (flock) */
+#define UPKEEP_JLOCK_SUFFIX    ".jlock"
 #define UPKEEP_JOURNAL_MAGIC   "upkeep-journal 1 "
 #define UPKEEP_JOURNAL_TOKEN_LEN 32
 /* the longest entry header line */

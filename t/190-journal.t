@@ -142,6 +142,7 @@ like($out, qr/^Authorization: \[redacted\]$/m, '... Authorization redacted');
 like($out, qr/^Cookie: \[redacted\]$/m, '... Cookie redacted');
 like($out, qr/^Proxy-Authorization: \[redacted\]$/m, '... Proxy-Authorization redacted');
 unlike($out, qr/s3cret|session=abc|cHJveHk/, '... no secret shown');
+like($out, qr/\n\na=1&b=two\nline two \x00 end\z/, '... and the body, as it was sent (piped: raw bytes)');
 ($rc, $out, $err) = ctl('journal', 'show', $id, '--unredacted');
 like($out, qr/^Authorization: Bearer s3cret$/m, 'journal show --unredacted: the secrets');
 ($rc, $out, $err) = ctl('journal', 'show', 'nope');
