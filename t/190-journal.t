@@ -193,6 +193,24 @@ ok(wait_until(sub { got() >= 6 }, 15), 'all six replayed');
 is_deeply([map { $_->{uri} } got()], [map { "/cgi-bin/hook.cgi?seq=$_" } 1 .. 6], 'in arrival order');
 is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], \@order, '... each under its id');
 
+# --- concurrent clients: each journaled once; the replay follows the
+# journal's order (the id ends with the entry's offset in the file)
+unlink $Log;
+ctl('maintenance');
+my @conc = map { start_req(method => 'POST', path => "/cgi-bin/hook.cgi?c=$_", body => "c=$_",
+                           headers => [['Content-Type', 'application/x-www-form-urlencoded']]) } 1 .. 12;
+pump(\@conc, 15);
+my @cids = map { response_of($_)->{headers}{'upkeep-journal-id'} // 'none' } @conc;
+is_deeply([map { response_of($_)->{status} // 0 } @conc], [(202) x 12], '12 concurrent journaled POSTs: 202 each');
+ctl('normal');
+ok(wait_until(sub { got() >= 12 }, 20), 'all 12 replayed');
+sleep 0.5;
+my @rids = map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got();
+is_deeply([sort @rids], [sort @cids], '... each exactly once');
+my @offs = map { hex((split /-/)[1]) } @rids;
+is_deeply(\@offs, [sort { $a <=> $b } @offs], '... in the order they were journaled');
+is_deeply([map { $_->{body} } got()], [map { my $o = $_; my ($i) = grep { $cids[$_ - 1] eq $o } 1 .. 12; "c=$i" } @rids], '... each with its own body');
+
 # --- a 500 is retried, a 400 is dead
 unlink $Log;
 ctl('maintenance');
