@@ -647,6 +647,19 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             status = replay_send(ep, s, name, &e, &pl);
         }
         now = apr_time_now();
+        if ((status < 200 || status >= 400) && !scope_normal(scope)) {
+            /* the scope left normal while it was sent: that refusal (a
+             * read-only 405 too) is no answer of the app's; wait for the
+             * next normal, as if it had not been sent */
+            st.last = status;
+            st.retry++;
+            st.next = now + apr_time_from_sec(1);
+            if (save_state(ep, name, &st) != 0) {
+                close(fd);
+                return;
+            }
+            break;
+        }
         st.attempts++;
         st.last = status;
         if (status >= 200 && status < 400) {

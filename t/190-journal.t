@@ -258,6 +258,18 @@ $r = post('/cgi-bin/hook.cgi', 'x=1', ['Upkeep-Journal-Id', 'forged']);
 is($r->{status}, 503, 'a request that carries Upkeep-Journal-Id is refused, never journaled');
 ctl('normal');
 
+# --- the journal survives graceful and hard restarts
+unlink $Log;
+ctl('maintenance');
+my $kept = post('/cgi-bin/hook.cgi?restart=1', 'k=1')->{headers}{'upkeep-journal-id'};
+restart_server('graceful');
+restart_server('hard');
+restart_server('stop_start');
+ctl('normal');
+ok(wait_until(sub { got_for($kept) }, 15), 'an entry survives graceful, hard and stop/start restarts');
+sleep 1;
+is(scalar(got_for($kept)), 1, '... and is replayed once');
+
 # --- readonly journals too
 unlink $Log;
 ctl('readonly');
