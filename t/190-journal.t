@@ -33,6 +33,10 @@ my \$n = 0;
 if (open my \$c, '<', "$Dir/count-\$id") { \$n = <\$c>; close \$c }
 \$n++;
 { open my \$c, '>', "$Dir/count-\$id" or die; print \$c \$n; close \$c }
+if (\$q =~ /slow=1/) {
+    open my \$s, '>>', "$Dir/slow-started" or die; print \$s "\$id\\n"; close \$s;
+    sleep 2;
+}
 my \$status = 200;
 \$status = 500 if \$q =~ /fail=(\\d+)/ && \$n <= \$1;
 \$status = 400 if \$q =~ /bad=1/;
@@ -269,6 +273,20 @@ ctl('normal');
 ok(wait_until(sub { got_for($kept) }, 15), 'an entry survives graceful, hard and stop/start restarts');
 sleep 1;
 is(scalar(got_for($kept)), 1, '... and is replayed once');
+
+# --- kill -9 while an entry is being replayed: it is sent again (its
+# answer was lost), and the app applies it once
+unlink $Log;
+ctl('maintenance');
+my $slow = post('/cgi-bin/hook.cgi?slow=1', 's=1')->{headers}{'upkeep-journal-id'};
+my $next = post('/cgi-bin/hook.cgi?next=1', 'n=1')->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { -s "$Dir/slow-started" }, 15), 'the replay of a slow entry started');
+restart_server('kill9');
+ok(wait_until(sub { got_for($next) }, 20), 'after kill -9 mid-replay, the replay goes on');
+is_deeply([slurp_lines("$Dir/slow-started")], [$slow, $slow], '... the entry whose answer was lost is sent again, with the same id');
+is(scalar(got_for($slow)), 1, '... and the app finished it once');
+is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [$slow, $next], '... before the next one');
 
 # --- readonly journals too
 unlink $Log;
