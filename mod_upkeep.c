@@ -412,7 +412,9 @@ static void __attribute__((noinline)) tell_app_active(request_rec *r,
     tell_app(r, read_mode(r, scope, &rec), &rec, 1);
 }
 
-/* A client must not speak for the module: its own Upkeep-Mode and
+/* A client must not speak for the module: its own Upkeep-Journal-Id and
+ * Upkeep-Journal-Received (unless it is the journal's replay), and its
+ * own Upkeep-Mode and
  * Upkeep-Until (also spelt with '_', which some backends fold into the
  * same variable) are dropped.  One pass over the few request headers,
  * which also tells whether the client asks for an Upgrade; the removals
@@ -451,6 +453,17 @@ static int scan_client_headers(request_rec *r)
         for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
             apr_table_unset(r->headers_in, names[i]);
         }
+        /* the journal's headers only from its replay, which proves itself
+         * with the key; the key goes no further */
+        if (!upkeep_journal_is_replay(apr_table_get(r->headers_in,
+                                                    "Upkeep-Journal-Token"))) {
+            apr_table_unset(r->headers_in, "Upkeep-Journal-Id");
+            apr_table_unset(r->headers_in, "Upkeep-Journal-Received");
+        }
+        apr_table_unset(r->headers_in, "Upkeep-Journal-Token");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Id");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Received");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Token");
     }
     return upgrade;
 }

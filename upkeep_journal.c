@@ -41,6 +41,11 @@
 /* The journal directory, opened by the parent; -1: no journal. */
 static int jdir = -1;
 static int in_child;
+/* What replays carry in Upkeep-Journal-Token, so the gate tells them from
+ * a client that sends Upkeep-Journal-Id (STATE_DIR/journal/replay.key,
+ * made once, so replays of an old generation still pass). */
+static char replay_key[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+#define UPKEEP_REPLAY_KEY_FILE "replay.key"
 
 static apr_status_t close_jdir(void *data)
 {
@@ -424,6 +429,63 @@ void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out)
 
 /* --- replay ---------------------------------------------------------- */
 
+int upkeep_journal_is_replay(const char *token)
+{
+    unsigned char diff = 0;
+    apr_size_t i;
+
+    if (jdir < 0 || !token || strlen(token) != UPKEEP_JOURNAL_TOKEN_LEN) {
+        return 0;
+    }
+    for (i = 0; i < UPKEEP_JOURNAL_TOKEN_LEN; i++) {
+        diff |= (unsigned char)(token[i] ^ replay_key[i]);
+    }
+    return diff == 0;
+}
+
+/* Reads the replay key, or makes it (temp + fsync + rename). */
+static apr_status_t load_replay_key(apr_pool_t *ptemp)
+{
+    char buf[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+    const char *made;
+    ssize_t n = 0;
+    int fd = openat(jdir, UPKEEP_REPLAY_KEY_FILE,
+                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd >= 0) {
+        n = pread(fd, buf, UPKEEP_JOURNAL_TOKEN_LEN, 0);
+        close(fd);
+        if (n == UPKEEP_JOURNAL_TOKEN_LEN) {
+            memcpy(replay_key, buf, UPKEEP_JOURNAL_TOKEN_LEN);
+            replay_key[UPKEEP_JOURNAL_TOKEN_LEN] = '\0';
+            return APR_SUCCESS;
+        }
+    }
+    if (!(made = new_token(ptemp))) {
+        return APR_EGENERAL;
+    }
+    fd = openat(jdir, UPKEEP_REPLAY_KEY_FILE ".tmp",
+                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || write_all(fd, made, UPKEEP_JOURNAL_TOKEN_LEN) != 0
+        || fsync(fd) != 0
+        || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id,
+                                     ap_unixd_config.group_id) != 0)) {
+        apr_status_t rv = errno;
+
+        if (fd >= 0) {
+            close(fd);
+        }
+        return rv;
+    }
+    close(fd);
+    if (renameat(jdir, UPKEEP_REPLAY_KEY_FILE ".tmp", jdir,
+                 UPKEEP_REPLAY_KEY_FILE) != 0 || fsync(jdir) != 0) {
+        return errno;
+    }
+    apr_cpystrn(replay_key, made, sizeof(replay_key));
+    return APR_SUCCESS;
+}
+
 /* Where a replay goes: the address and port the request came in on; for
  * a request that came over TLS, the first plain HTTP listener
  * (loopback when it listens on every address). */
@@ -476,7 +538,8 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
     if (!host) {
         req = apr_pstrcat(p, req, "Host: ", pl->local_ip, "\r\n", NULL);
     }
-    req = apr_pstrcat(p, req, "Upkeep-Journal-Id: ", e->id,
+    req = apr_pstrcat(p, req, "Upkeep-Journal-Token: ", replay_key,
+                      "\r\nUpkeep-Journal-Id: ", e->id,
                       "\r\nUpkeep-Journal-Received: ", date,
                       "\r\nContent-Length: ",
                       apr_psprintf(p, "%" APR_SIZE_T_FMT, pl->body_len),
@@ -795,6 +858,12 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
         return rv;
     }
     apr_pool_cleanup_register(pconf, NULL, close_jdir, apr_pool_cleanup_null);
+    if ((rv = load_replay_key(ptemp)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0139: cannot read "
+                     "or make the journal's replay key %s/"
+                     UPKEEP_REPLAY_KEY_FILE, path);
+        return rv;
+    }
     rp = apr_pcalloc(pconf, sizeof(*rp));
     rp->s = s;
     rv = upkeep_watchdog_start(pconf, UPKEEP_JOURNAL_WATCHDOG,

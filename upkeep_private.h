@@ -252,6 +252,8 @@ void upkeep_journal_child_init(void);
  * logged): the caller refuses it. */
 int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
                           int scope, const char **id);
+/* Whether an Upkeep-Journal-Token value is this node's replay key. */
+int upkeep_journal_is_replay(const char *token);
 typedef struct {
     apr_int64_t pending, dead;
     apr_off_t bytes;

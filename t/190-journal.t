@@ -176,6 +176,7 @@ is($g->{headers}{CONTENT_TYPE}, 'application/x-www-form-urlencoded', '... Conten
 is($g->{headers}{HTTP_UPKEEP_JOURNAL_ID}, $id, '... with Upkeep-Journal-Id');
 like($g->{headers}{HTTP_UPKEEP_JOURNAL_RECEIVED} // '', qr/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, '... and Upkeep-Journal-Received (an HTTP-date)');
 ok(!exists $g->{headers}{HTTP_UPKEEP_MODE}, '... without the Upkeep-Mode of the time it came');
+ok(!exists $g->{headers}{HTTP_UPKEEP_JOURNAL_TOKEN}, '... nor the replay key');
 my @ids = map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got();
 is_deeply([@ids[0, 1]], [$id, $id2], 'replayed in arrival order');
 ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="pending"}') // 1) == 0 }, 10), 'metrics: nothing pending');
@@ -255,12 +256,28 @@ cmp_ok(scalar(got_for($never)), '>=', 2, '... after being retried');
 ($rc, $out) = ctl('journal');
 like($out, qr/^\Q$never\E\s+default\s+dead\s+\S+\s+\d+\s+500\s/m, 'upkeepctl journal: dead, last 500');
 
-# --- a request that carries Upkeep-Journal-Id (a replay that meets
-# maintenance again) is refused, to be retried, never journaled twice
+# --- Upkeep-Journal-Id and -Received come from the replay only: it proves
+# itself with the key in STATE_DIR/journal/replay.key
+my ($key) = slurp_lines(state_dir() . '/journal/replay.key');
+like($key // '', qr/^[0-9a-f]{32}$/, 'the replay key');
+is(sprintf('%o', (stat state_dir() . '/journal/replay.key')[2] & 07777), '600', '... 0600');
+unlink $Log;
+$r = post('/cgi-bin/other.cgi?forged=1', 'x=1', ['Upkeep-Journal-Id', 'forged'], ['Upkeep-Journal-Received', 'then'], ['Upkeep-Journal-Token', 'f' x 32]);
+is($r->{status}, 200, 'normal: a client that sends the journal headers is served');
+my ($fg) = got();
+ok($fg && !grep({ /^HTTP_UPKEEP_JOURNAL/ } keys %{ $fg->{headers} }), '... and they do not reach the app');
+$r = post('/cgi-bin/other.cgi?keyed=1', 'x=1', ['Upkeep-Journal-Id', 'mine'], ['Upkeep-Journal-Token', $key]);
+($fg) = grep { $_->{uri} =~ /keyed/ } got();
+is($fg->{headers}{HTTP_UPKEEP_JOURNAL_ID}, 'mine', 'with the key, Upkeep-Journal-Id reaches the app');
+ok(!exists $fg->{headers}{HTTP_UPKEEP_JOURNAL_TOKEN}, '... the key does not');
 ctl('maintenance');
-$r = post('/cgi-bin/hook.cgi', 'x=1', ['Upkeep-Journal-Id', 'forged']);
-is($r->{status}, 503, 'a request that carries Upkeep-Journal-Id is refused, never journaled');
+$r = post('/cgi-bin/hook.cgi', 'x=1', ['Upkeep-Journal-Id', 'replayed'], ['Upkeep-Journal-Token', $key]);
+is($r->{status}, 503, 'a replay that meets maintenance again is refused (to be retried), never journaled twice');
+$r = post('/cgi-bin/hook.cgi?forged=2', 'x=1', ['Upkeep-Journal-Id', 'forged']);
+is($r->{status}, 202, 'a client that sends Upkeep-Journal-Id without the key is journaled as any other');
+my $fid = $r->{headers}{'upkeep-journal-id'};
 ctl('normal');
+ok(wait_until(sub { got_for($fid) }, 15), '... and replayed under its own id');
 
 # --- the journal survives graceful and hard restarts
 unlink $Log;
