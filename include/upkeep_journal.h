@@ -17,6 +17,8 @@
  * is where the replay stands: "token T", "cursor OFF" (the next entry to
  * replay), "attempts N", "last STATUS", "first USEC", "next USEC", "ok N",
  * "client_error N", "retry N" and "dead OFF ATTEMPTS STATUS" lines.
+ * SCOPE.jlock is flocked by the one replayer of the scope; replay.key is
+ * what replays send as Upkeep-Journal-Token (mod_upkeep only).
  */
 
 #ifndef UPKEEP_JOURNAL_H
