@@ -17,10 +17,12 @@ STATE_DIR ?= /var/lib/apache2/upkeep
 MOD_SRC   = mod_upkeep.c upkeep_config.c upkeep_page.c upkeep_status.c \
             upkeep_live.c upkeep_sync.c upkeep_track.c upkeep_bypass.c \
             upkeep_banner.c upkeep_html.c upkeep_release.c upkeep_i18n.c \
-            upkeep_state.c upkeep_cluster.c upkeep_view.c
-CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c
+            upkeep_state.c upkeep_cluster.c upkeep_view.c \
+            upkeep_journal.c upkeep_journal_fmt.c
+CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c \
+            upkeep_journal_fmt.c
 HEADERS   = include/upkeep_state.h include/upkeep_cluster.h \
-            include/upkeep_view.h upkeep_private.h
+            include/upkeep_view.h include/upkeep_journal.h upkeep_private.h
 LIBS      = -lmemcached -lcrypto
 
 WARN      = -Wall -Wextra -Werror
@@ -59,7 +61,7 @@ mod_upkeep.la: $(MOD_SRC) $(HEADERS)
 	@rm -f .apxs.log
 
 upkeepctl: $(CTL_SRC) include/upkeep_state.h include/upkeep_cluster.h \
-           include/upkeep_view.h
+           include/upkeep_view.h include/upkeep_journal.h
 	@echo "  CC    $@ (CC=$(CC))"
 	@$(CC) $(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude \
 	    $(shell $(APR_CONFIG) --cppflags --includes) \

@@ -62,6 +62,9 @@ static int upkeep_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_file_close(lock);
     upkeep_reporter_start(pconf, s);
     upkeep_sync_start(pconf, s, dir, upkeep_live(), upkeep_slots);
+    if (upkeep_journal_start(pconf, ptemp, dir, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return OK;
 }
 
@@ -409,7 +412,9 @@ static void __attribute__((noinline)) tell_app_active(request_rec *r,
     tell_app(r, read_mode(r, scope, &rec), &rec, 1);
 }
 
-/* A client must not speak for the module: its own Upkeep-Mode and
+/* A client must not speak for the module: its own Upkeep-Journal-Id and
+ * Upkeep-Journal-Received (unless it is the journal's replay), and its
+ * own Upkeep-Mode and
  * Upkeep-Until (also spelt with '_', which some backends fold into the
  * same variable) are dropped.  One pass over the few request headers,
  * which also tells whether the client asks for an Upgrade; the removals
@@ -448,6 +453,17 @@ static int scan_client_headers(request_rec *r)
         for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
             apr_table_unset(r->headers_in, names[i]);
         }
+        /* the journal's headers only from its replay, which proves itself
+         * with the key; the key goes no further */
+        if (!upkeep_journal_is_replay(apr_table_get(r->headers_in,
+                                                    "Upkeep-Journal-Token"))) {
+            apr_table_unset(r->headers_in, "Upkeep-Journal-Id");
+            apr_table_unset(r->headers_in, "Upkeep-Journal-Received");
+        }
+        apr_table_unset(r->headers_in, "Upkeep-Journal-Token");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Id");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Received");
+        apr_table_unset(r->headers_in, "Upkeep_Journal_Token");
     }
     return upgrade;
 }
@@ -682,6 +698,70 @@ static void count_write(request_rec *r, int scope)
     }
 }
 
+/* The 202 of a journaled write, in the client's format (as refusals). */
+static int journal_accepted(request_rec *r, int scope, const char *id)
+{
+    upkeep_body_e format = upkeep_negotiate(r);
+    const char *scope_name = upkeep_scope_name(scope);
+    const char *body;
+
+    switch (format) {
+    case UPKEEP_BODY_JSON:
+        body = apr_psprintf(r->pool, "{\"type\":\"about:blank\","
+                            "\"title\":\"Accepted\",\"status\":202,"
+                            "\"detail\":\"The request was queued; it will "
+                            "be applied when the site is back.\","
+                            "\"journal_id\":\"%s\",\"scope\":%s}\n", id,
+                            upkeep_json_str(r->pool, scope_name));
+        break;
+    case UPKEEP_BODY_HTML:
+        body = apr_psprintf(r->pool, "<!DOCTYPE html>\n<html lang=\"en\">"
+                            "<head><meta charset=\"utf-8\"><title>Accepted"
+                            "</title></head>\n<body><h1>Accepted</h1>\n<p>"
+                            "Your request was queued; it will be applied "
+                            "when the site is back (%s).</p></body></html>\n",
+                            id);
+        break;
+    default:
+        body = apr_psprintf(r->pool, "Accepted: the request was queued; it "
+                            "will be applied when the site is back (%s).\n",
+                            id);
+        break;
+    }
+    r->status = HTTP_ACCEPTED;
+    apr_table_setn(r->headers_out, "Upkeep-Journal-Id", id);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    ap_set_content_type(r, upkeep_body_content_types[format]);
+    ap_set_content_length(r, (apr_off_t)strlen(body));
+    if (!r->header_only) {
+        ap_rputs(body, r);
+    }
+    return DONE;
+}
+
+/* refuse(), or for an unsafe request under an UpkeepJournal prefix: the
+ * journal and a 202.  Only the client's own request (not a sub-request,
+ * nor an internal redirect, whose body may be gone), never a tunnel, nor
+ * a replay that meets a mode that is not normal again (it is refused and
+ * retried: journaling it again would apply it twice). */
+static int refuse_or_journal(request_rec *r, const upkeep_dir_conf *dc,
+                             int scope, int mode, const upkeep_record_t *rec,
+                             int safe)
+{
+    const char *id;
+
+    if (dc->journal && !safe && !r->main && !r->prev
+        && r->method_number != M_TRACE && r->method_number != M_OPTIONS
+        && !opens_tunnel(r)
+        && !apr_table_get(r->headers_in, "Upkeep-Journal-Id")
+        && path_listed(r->pool, dc->journal, r->uri)
+        && upkeep_journal_append(r, dc, scope, &id) == 0) {
+        return journal_accepted(r, scope, id);
+    }
+    return refuse(r, dc, scope, mode, rec);
+}
+
 /* The decision for a request that is not quietly normal: pass, hold, or
  * refuse.  `script` is the target when it differs from r->uri (the
  * script that PATH_INFO follows), with its configuration `sdc`; both
@@ -726,7 +806,8 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
         int after = hold_write(r, dc, scope, rec, first);
 
         if (after < 0) {
-            return refuse(r, dc, scope, UPKEEP_MODE_HOLD, rec);
+            return refuse_or_journal(r, dc, scope, UPKEEP_MODE_HOLD, rec,
+                                     safe);
         }
         tell_app(r, after, rec, 0);
         if (after == UPKEEP_MODE_NORMAL) {
@@ -737,7 +818,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
         }
         mode = after;
     }
-    return refuse(r, dc, scope, mode, rec);
+    return refuse_or_journal(r, dc, scope, mode, rec, safe);
 }
 
 /* Every mode but a quiet normal: kept apart so that the common case in
@@ -913,6 +994,12 @@ static int __attribute__((noinline)) before_cache(request_rec *r)
     if (!upkeep_slots[scope] || upkeep_slot_quiet(upkeep_slots[scope])) {
         return DECLINED;
     }
+    /* a write the gate may journal: mod_cache serves no write, so the
+     * gate decides it */
+    if (dc->journal && !upkeep_conf_method_is_safe(dc, r)
+        && path_listed(r->pool, dc->journal, r->uri)) {
+        return DECLINED;
+    }
     mode = read_mode(r, scope, &rec);
     if (mode != UPKEEP_MODE_MAINTENANCE
         || (exempt(r, dc, r->uri, scope, mode)
@@ -954,6 +1041,7 @@ static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
     upkeep_sync_child_init(pchild);
+    upkeep_journal_child_init();
     upkeep_track_child_init();
 }
 

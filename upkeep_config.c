@@ -27,11 +27,13 @@ static int scope_count;
  * most requests of most servers then skip that work. */
 int upkeep_health_configured;
 int upkeep_bypass_configured;
+int upkeep_journal_configured;
 
 void upkeep_config_reset(void)
 {
     upkeep_health_configured = 0;
     upkeep_bypass_configured = 0;
+    upkeep_journal_configured = 0;
     scope_names[0] = UPKEEP_DEFAULT_SCOPE;
     scope_count = 1;
 }
@@ -138,6 +140,10 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->banner = NULL;
     dc->languages = NULL;
     dc->site_name = NULL;
+    dc->journal = NULL;
+    dc->journal_max = -1;
+    dc->journal_body_max = -1;
+    dc->journal_retry = -1;
     return dc;
 }
 
@@ -178,6 +184,13 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->banner = add->banner ? add->banner : base->banner;
     dc->languages = add->languages ? add->languages : base->languages;
     dc->site_name = add->site_name ? add->site_name : base->site_name;
+    dc->journal = merge_lists(p, base->journal, add->journal);
+    dc->journal_max = add->journal_max != -1 ? add->journal_max
+                                             : base->journal_max;
+    dc->journal_body_max = add->journal_body_max != -1
+                           ? add->journal_body_max : base->journal_body_max;
+    dc->journal_retry = add->journal_retry != -1 ? add->journal_retry
+                                                 : base->journal_retry;
     return dc;
 }
 
@@ -237,6 +250,24 @@ int upkeep_conf_hold_release(const upkeep_dir_conf *dc)
 {
     return dc->hold_release == -1 ? UPKEEP_DEFAULT_HOLD_RELEASE
                                   : dc->hold_release;
+}
+
+apr_off_t upkeep_conf_journal_max(const upkeep_dir_conf *dc)
+{
+    return dc->journal_max == -1 ? UPKEEP_DEFAULT_JOURNAL_MAX
+                                 : dc->journal_max;
+}
+
+apr_off_t upkeep_conf_journal_body_max(const upkeep_dir_conf *dc)
+{
+    return dc->journal_body_max == -1 ? UPKEEP_DEFAULT_JOURNAL_BODY_MAX
+                                      : dc->journal_body_max;
+}
+
+apr_interval_time_t upkeep_conf_journal_retry(const upkeep_dir_conf *dc)
+{
+    return dc->journal_retry == -1 ? UPKEEP_DEFAULT_JOURNAL_RETRY
+                                   : dc->journal_retry;
 }
 
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
@@ -363,7 +394,8 @@ static const char *set_scope(cmd_parms *cmd, void *dcv, const char *name)
 }
 
 /* cmd->info of the list directives */
-enum { LIST_EXEMPT, LIST_ALLOW_WRITES, LIST_ALLOW_FROM, LIST_SAFE_METHODS };
+enum { LIST_EXEMPT, LIST_ALLOW_WRITES, LIST_ALLOW_FROM, LIST_SAFE_METHODS,
+       LIST_JOURNAL };
 
 static apr_array_header_t *list_of(apr_pool_t *p, apr_array_header_t **l)
 {
@@ -405,6 +437,7 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
     switch ((int)(apr_uintptr_t)cmd->info) {
     case LIST_EXEMPT:
     case LIST_ALLOW_WRITES:
+    case LIST_JOURNAL:
         if (arg[0] != '/' || strpbrk(arg, "%;?#")) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a plain URL "
                                 "path prefix (it must start with '/' and "
@@ -413,12 +446,22 @@ static const char *add_to_list(cmd_parms *cmd, void *dcv, const char *arg)
         }
         /* "/" covers every path: the gate would be off without saying so */
         if (strcmp(arg, "/") == 0) {
+            if (cmd->info == (void *)LIST_JOURNAL) {
+                return "UpkeepJournal: '/' would journal every write; list "
+                       "the endpoints whose writes may be applied later";
+            }
             return cmd->info == (void *)LIST_EXEMPT
                    ? "UpkeepExempt: '/' would exempt every path; to turn "
                      "the gate off here, say 'Upkeep Off'"
                    : "UpkeepAllowWrites: '/' would let every write "
                      "through in readonly and hold modes; list the paths "
                      "that must stay writable";
+        }
+        if (cmd->info == (void *)LIST_JOURNAL) {
+            upkeep_journal_configured = 1;
+            APR_ARRAY_PUSH(list_of(cmd->pool, &dc->journal),
+                           const char *) = arg;
+            return NULL;
         }
         APR_ARRAY_PUSH(list_of(cmd->pool, cmd->info == (void *)LIST_EXEMPT
                                           ? &dc->exempt : &dc->allow_writes),
@@ -565,6 +608,52 @@ static const char *set_hold_max(cmd_parms *cmd, void *dcv, const char *arg)
         dc->hold_max_ms = (int)apr_time_as_msec(t);
     }
     return err;
+}
+
+/* "1M", "512K", "2G", "4096" -> bytes, within [1, max]. */
+static const char *set_journal_size(cmd_parms *cmd, void *dcv,
+                                    const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    apr_off_t max = (apr_off_t)1 << 40, n;
+    char *end;
+
+    n = (apr_off_t)apr_strtoi64(arg, &end, 10);
+    if (end != arg && *end && !end[1]) {
+        int shift = apr_toupper(*end) == 'K' ? 10
+                    : apr_toupper(*end) == 'M' ? 20
+                    : apr_toupper(*end) == 'G' ? 30 : -1;
+
+        if (shift < 0 || n > (max >> shift)) {
+            n = -1;
+        }
+        else {
+            n <<= shift;
+            end++;
+        }
+    }
+    if (end == arg || *end || n < 1 || n > max) {
+        return apr_psprintf(cmd->pool, "%s '%s': must be a size in bytes "
+                            "(4096, 512K, 1M, 2G) between 1 and 1T",
+                            cmd->cmd->name, arg);
+    }
+    if (cmd->info) {
+        dc->journal_body_max = n;
+    }
+    else {
+        dc->journal_max = n;
+    }
+    return NULL;
+}
+
+static const char *set_journal_retry(cmd_parms *cmd, void *dcv,
+                                     const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+
+    return duration_arg(cmd, arg, apr_time_from_sec(1),
+                        apr_time_from_sec(30 * 86400), "between 1s and 30d",
+                        &dc->journal_retry);
 }
 
 static const char *set_hold_release(cmd_parms *cmd, void *dcv,
@@ -803,6 +892,18 @@ const command_rec upkeep_cmds[] = {
                     (void *)LIST_ALLOW_WRITES, DIR_CTX,
                     "URL path prefixes whose writes pass in read-only and "
                     "hold modes"),
+    AP_INIT_ITERATE("UpkeepJournal", add_to_list, (void *)LIST_JOURNAL,
+                    DIR_CTX, "Path prefixes whose writes are journaled (202) "
+                    "in readonly and maintenance modes and replayed once "
+                    "the scope is normal"),
+    AP_INIT_TAKE1("UpkeepJournalMax", set_journal_size, NULL, DIR_CTX,
+                  "Largest size of a scope's journal (default 256M)"),
+    AP_INIT_TAKE1("UpkeepJournalBodyMax", set_journal_size, (void *)1,
+                  DIR_CTX, "Largest body a journaled request may carry "
+                  "(default 1M)"),
+    AP_INIT_TAKE1("UpkeepJournalRetry", set_journal_retry, NULL, RSRC_CONF,
+                  "How long a replay that fails with 5xx or no answer is "
+                  "retried before it is kept as dead (default 1h)"),
     AP_INIT_TAKE1("UpkeepReadOnlyStatus", set_readonly_status, NULL, DIR_CTX,
                   "Status of read-only refusals: 503 (default), 405, 409 "
                   "or 423"),

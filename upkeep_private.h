@@ -154,6 +154,11 @@ typedef struct {
                                            upkeep_langs; NULL: unset,
                                            empty: auto */
     const char *site_name;              /* UpkeepSiteName; NULL: unset */
+    apr_array_header_t *journal;        /* UpkeepJournal: const char *
+                                           path prefixes */
+    apr_off_t journal_max;              /* UpkeepJournalMax; -1: unset */
+    apr_off_t journal_body_max;         /* UpkeepJournalBodyMax; -1: unset */
+    apr_interval_time_t journal_retry;  /* UpkeepJournalRetry; -1: unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -226,6 +231,36 @@ static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
     }
     return 0;
 }
+
+/* UpkeepJournal defaults (README, "Journal") */
+#define UPKEEP_DEFAULT_JOURNAL_MAX      ((apr_off_t)256 << 20)
+#define UPKEEP_DEFAULT_JOURNAL_BODY_MAX ((apr_off_t)1 << 20)
+#define UPKEEP_DEFAULT_JOURNAL_RETRY    apr_time_from_sec(3600)
+apr_off_t upkeep_conf_journal_max(const upkeep_dir_conf *dc);
+apr_off_t upkeep_conf_journal_body_max(const upkeep_dir_conf *dc);
+apr_interval_time_t upkeep_conf_journal_retry(const upkeep_dir_conf *dc);
+/* Set while some context has UpkeepJournal (upkeep_config.c). */
+extern int upkeep_journal_configured;
+
+/* upkeep_journal.c: the journal of accepted writes */
+/* Opens STATE_DIR/journal and starts the replay (post_config). */
+apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                  const char *dir, server_rec *s);
+void upkeep_journal_child_init(void);
+/* Reads r's body and appends r to its scope's journal, durably: 0 and
+ * *id, or -1 when it cannot be journaled (too large, full, an error;
+ * logged): the caller refuses it. */
+int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
+                          int scope, const char **id);
+/* Whether an Upkeep-Journal-Token value is this node's replay key. */
+int upkeep_journal_is_replay(const char *token);
+typedef struct {
+    apr_int64_t pending, dead;
+    apr_off_t bytes;
+    apr_uint64_t ok, client_error, retry;
+} upkeep_jstats_t;
+/* What the status page shows of a scope's journal. */
+void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out);
 
 /* upkeep_sync.c: a callback on a singleton child watchdog of our own */
 apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,

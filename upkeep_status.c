@@ -206,6 +206,59 @@ static const char *label_value(apr_pool_t *p, const char *s)
     return out;
 }
 
+/* The journal of every scope (UpkeepJournal): read from its files. */
+static void metrics_journal(request_rec *r)
+{
+    static const char *const results[3] = { "ok", "client_error", "retry" };
+    int n = upkeep_scope_count(), i, k;
+    upkeep_jstats_t *st = apr_pcalloc(r->pool, sizeof(*st) * n);
+
+    for (i = 0; i < n; i++) {
+        if (upkeep_scope_slot(i)) {
+            upkeep_journal_stats(r->pool, i, &st[i]);
+        }
+    }
+    ap_rputs("# HELP upkeep_journal_entries Journaled writes not yet "
+             "applied (pending) or given up (dead).\n"
+             "# TYPE upkeep_journal_entries gauge\n", r);
+    for (i = 0; i < n; i++) {
+        if (upkeep_scope_slot(i)) {
+            ap_rprintf(r, "upkeep_journal_entries{scope=\"%s\",state="
+                       "\"pending\"} %" APR_INT64_T_FMT "\n"
+                       "upkeep_journal_entries{scope=\"%s\",state=\"dead\"} %"
+                       APR_INT64_T_FMT "\n", upkeep_scope_name(i),
+                       st[i].pending, upkeep_scope_name(i), st[i].dead);
+        }
+    }
+    ap_rputs("# HELP upkeep_journal_bytes Size of the journal file.\n"
+             "# TYPE upkeep_journal_bytes gauge\n", r);
+    for (i = 0; i < n; i++) {
+        if (upkeep_scope_slot(i)) {
+            ap_rprintf(r, "upkeep_journal_bytes{scope=\"%s\"} %"
+                       APR_OFF_T_FMT "\n", upkeep_scope_name(i),
+                       st[i].bytes);
+        }
+    }
+    ap_rputs("# HELP upkeep_journal_replayed_total Replays of journaled "
+             "writes, by outcome.\n"
+             "# TYPE upkeep_journal_replayed_total counter\n", r);
+    for (i = 0; i < n; i++) {
+        apr_uint64_t v[3];
+
+        if (!upkeep_scope_slot(i)) {
+            continue;
+        }
+        v[0] = st[i].ok;
+        v[1] = st[i].client_error;
+        v[2] = st[i].retry;
+        for (k = 0; k < 3; k++) {
+            ap_rprintf(r, "upkeep_journal_replayed_total{scope=\"%s\","
+                       "result=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                       upkeep_scope_name(i), results[k], v[k]);
+        }
+    }
+}
+
 static void metrics_status(request_rec *r, scope_view_t *views, int n,
                            int64_t now)
 {
@@ -284,6 +337,9 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
     for (i = 0; i < n; i++) {
         ap_rprintf(r, "upkeep_held_writes{scope=\"%s\"} %" APR_INT64_T_FMT
                    "\n", views[i].name, (apr_int64_t)views[i].held);
+    }
+    if (upkeep_journal_configured) {
+        metrics_journal(r);
     }
     ap_rprintf(r, "# HELP upkeep_hold_limit Most writes held at once on "
                "this node (UpkeepHoldLimit).\n"

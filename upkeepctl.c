@@ -10,11 +10,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@
 #include "upkeep_cluster.h"
 #include "upkeep_state.h"
 #include "upkeep_view.h"
+#include "upkeep_journal.h"
 
 /* Exit status (README, "upkeepctl"). */
 #define EXIT_USAGE       2
@@ -41,7 +45,7 @@ enum {
     O_CLUSTER = 1 << 6, O_MEMCACHED = 1 << 7, O_SECRET_FILE = 1 << 8,
     O_MAX = 1 << 9, O_WAIT = 1 << 10, O_TIMEOUT = 1 << 11, O_AT = 1 << 12,
     O_LOCAL = 1 << 13, O_UNTIL = 1 << 14, O_NO_END = 1 << 15,
-    O_HELP = 1 << 16, O_VERSION = 1 << 17
+    O_HELP = 1 << 16, O_VERSION = 1 << 17, O_UNREDACTED = 1 << 18
 };
 
 #define O_EVERYWHERE (O_STATE_DIR | O_HELP)
@@ -80,6 +84,8 @@ static const ctl_option_t ctl_options[] = {
     { "max", O_MAX, "DURATION", "hold: the longest a write waits (default: "
       "UpkeepHoldMax)" },
     { "json", O_JSON, NULL, "print JSON" },
+    { "unredacted", O_UNREDACTED, NULL, "journal show: print Authorization, "
+      "Cookie and Proxy-Authorization as they came" },
     { "cluster", O_CLUSTER, NULL, "act on every node (the default where "
       "httpd has UpkeepMemcached)" },
     { "local", O_LOCAL, NULL, "act on this node only" },
@@ -123,6 +129,8 @@ struct ctl_args_s {
     apr_interval_time_t timeout;        /* 0: not given */
     int64_t at;                 /* unix seconds; 0: not given */
     const char *help_topic;     /* help COMMAND */
+    const char *journal_verb;   /* journal show ID: "show" */
+    const char *journal_id;
     int cluster_default;        /* httpd has UpkeepMemcached */
 };
 
@@ -132,6 +140,7 @@ static int drain(apr_pool_t *p, ctl_args_t *a);
 static int bypass_url(apr_pool_t *p, ctl_args_t *a);
 static int forget(apr_pool_t *p, ctl_args_t *a);
 static int help(apr_pool_t *p, ctl_args_t *a);
+static int journal(apr_pool_t *p, ctl_args_t *a);
 
 static const ctl_command_t ctl_commands[] = {
     { "status", "[--scope NAME] [--json] [--cluster]",
@@ -161,6 +170,10 @@ static const ctl_command_t ctl_commands[] = {
     { "forget", "--scope NAME",
       "remove the state of a scope that httpd no longer names", O_SCOPE,
       forget },
+    { "journal", "[--scope NAME] | show ID [--unredacted]",
+      "list the journaled writes not yet applied (pending) and given up "
+      "(dead), or print one; needs root or httpd's user",
+      O_SCOPE | O_UNREDACTED, journal },
     { "help", "[COMMAND]", "this help, or a command's", 0, help },
     { NULL, NULL, NULL, 0, NULL }
 };
@@ -377,6 +390,31 @@ _Noreturn static void fail(const char *fmt, ...)
     vfail(EXIT_FAILURE, "\n", fmt, ap);
 }
 
+/* journal's words after the options: show ID, where --unredacted may
+ * still follow */
+static void journal_args(ctl_args_t *a, int argc, const char *const *argv)
+{
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--unredacted") == 0) {
+            a->given |= O_UNREDACTED;
+        }
+        else if (!a->journal_verb && strcmp(argv[i], "show") == 0) {
+            a->journal_verb = argv[i];
+        }
+        else if (a->journal_verb && !a->journal_id) {
+            a->journal_id = argv[i];
+        }
+        else {
+            fail_usage("unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (a->journal_verb && !a->journal_id) {
+        fail_usage("journal show needs an ID");
+    }
+}
+
 /* apr_getopt's own message ("invalid option: --x"), as a usage error. */
 static void getopt_error(void *arg, const char *fmt, ...)
 {
@@ -576,6 +614,9 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
         else if (os->ind < argc) {
             if (strcmp(a->command, "help") == 0 && os->ind == argc - 1) {
                 a->help_topic = argv[os->ind];
+            }
+            else if (strcmp(a->command, "journal") == 0) {
+                journal_args(a, argc - os->ind, argv + os->ind);
             }
             else {
                 fail_usage("unexpected argument '%s'", argv[os->ind]);
@@ -1573,6 +1614,225 @@ static int forget(apr_pool_t *p, ctl_args_t *a)
     else {
         printf("scope %s: forgotten (%d state file%s removed)\n", a->scope,
                removed, removed == 1 ? "" : "s");
+    }
+    return EXIT_SUCCESS;
+}
+
+/* --- journal ------------------------------------------------------- */
+
+/* One journal file opened for reading, with where its replay stands. */
+typedef struct {
+    const char *scope;
+    int fd;
+    apr_off_t size;
+    char token[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+    upkeep_jstate_t st;
+} ctl_journal_t;
+
+/* 0 when the scope has no journal (or an empty one). */
+static int journal_load(apr_pool_t *p, const char *dir, const char *scope,
+                        ctl_journal_t *j)
+{
+    const char *path = apr_pstrcat(p, dir, "/" UPKEEP_JOURNAL_SUBDIR "/",
+                                   scope, UPKEEP_JOURNAL_SUFFIX, NULL);
+    char head[UPKEEP_JOURNAL_HDR_MAX], *text = NULL;
+    char err[UPKEEP_ERRMSG_MAX];
+    apr_size_t head_len, len;
+    struct stat sb;
+    ssize_t n;
+
+    memset(j, 0, sizeof(*j));
+    j->scope = scope;
+    if ((j->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        fail("cannot read %s: %s (the journal is readable by httpd's user "
+             "and root only)", path, strerror(errno));
+    }
+    /* an entry being appended is whole once the writer lets go */
+    if (flock(j->fd, LOCK_SH) != 0 || fstat(j->fd, &sb) != 0) {
+        fail("cannot read %s: %s", path, strerror(errno));
+    }
+    flock(j->fd, LOCK_UN);
+    j->size = sb.st_size;
+    if (!j->size) {
+        close(j->fd);
+        return 0;
+    }
+    n = pread(j->fd, head, sizeof(head), 0);
+    if (n <= 0 || !(head_len = upkeep_journal_parse_head(
+                        head, (apr_size_t)n, j->token))) {
+        fail("%s is not a journal", path);
+    }
+    path = apr_pstrcat(p, dir, "/" UPKEEP_JOURNAL_SUBDIR "/", scope,
+                       UPKEEP_JSTATE_SUFFIX, NULL);
+    if (upkeep_file_read_all(p, path, 1 << 20, &text, &len, err)
+        != APR_SUCCESS) {
+        text = NULL;
+    }
+    upkeep_jstate_parse(p, text, &j->st);
+    if (strcmp(j->st.token, j->token) != 0) {
+        j->st.cursor = (int64_t)head_len;
+        j->st.attempts = j->st.last = 0;
+        apr_array_clear(j->st.dead);
+    }
+    return 1;
+}
+
+/* "pending", "dead" or NULL (done) for entry e, with its attempts and
+ * last answer. */
+static const char *journal_state(const ctl_journal_t *j,
+                                 const upkeep_jentry_t *e, int *attempts,
+                                 int *last)
+{
+    int i;
+
+    for (i = 0; i < j->st.dead->nelts; i++) {
+        const upkeep_jdead_t *d = &APR_ARRAY_IDX(j->st.dead, i,
+                                                 upkeep_jdead_t);
+
+        if (d->off == e->off) {
+            *attempts = d->attempts;
+            *last = d->last;
+            return "dead";
+        }
+    }
+    if (e->off < j->st.cursor) {
+        return NULL;
+    }
+    *attempts = e->off == j->st.cursor ? j->st.attempts : 0;
+    *last = e->off == j->st.cursor ? j->st.last : 0;
+    return "pending";
+}
+
+static int redacted(const char *line)
+{
+    static const char *const names[] = {
+        "Authorization:", "Proxy-Authorization:", "Cookie:"
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strncasecmp(line, names[i], strlen(names[i])) == 0) {
+            return (int)strlen(names[i]);
+        }
+    }
+    return 0;
+}
+
+/* Writes n bytes of an entry; on a terminal, control characters (but
+ * newline and tab, with `lines`) as \xHH, so a request cannot drive the
+ * operator's terminal. */
+static void put_entry_text(const char *t, apr_size_t n, int lines, int tty)
+{
+    apr_size_t i;
+
+    if (!tty) {
+        fwrite(t, 1, n, stdout);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+
+        if ((c < 0x20 && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f) {
+            printf("\\x%02x", c);
+        }
+        else {
+            putchar(c);
+        }
+    }
+}
+
+static int journal(apr_pool_t *p, ctl_args_t *a)
+{
+    int tty = isatty(STDOUT_FILENO);
+    const upkeep_served_t *sv;
+    apr_array_header_t *scopes = apr_array_make(p, 8, sizeof(const char *));
+    int i, found = 0;
+
+    check_access(a->state_dir, 0);
+    if (a->scope) {
+        APR_ARRAY_PUSH(scopes, const char *) = a->scope;
+    }
+    else if ((sv = served(p, a->state_dir)) != NULL) {
+        for (i = 0; i < sv->nscopes; i++) {
+            APR_ARRAY_PUSH(scopes, const char *) = sv->scopes[i].name;
+        }
+    }
+    else {
+        APR_ARRAY_PUSH(scopes, const char *) = UPKEEP_DEFAULT_SCOPE;
+    }
+    if (!a->journal_verb) {
+        printf("%-30s %-12s %-8s %-20s %8s %4s %s\n", "ID", "SCOPE", "STATE",
+               "RECEIVED", "ATTEMPTS", "LAST", "REQUEST");
+    }
+    for (i = 0; i < scopes->nelts; i++) {
+        ctl_journal_t j;
+        upkeep_jentry_t e;
+        apr_off_t at;
+        int skipped;
+
+        if (!journal_load(p, a->state_dir,
+                          APR_ARRAY_IDX(scopes, i, const char *), &j)) {
+            continue;
+        }
+        at = (apr_off_t)strlen(UPKEEP_JOURNAL_MAGIC)
+             + UPKEEP_JOURNAL_TOKEN_LEN + 1;
+        for (; at < j.size
+             && upkeep_journal_next(j.fd, j.size, j.token, at, 1, &e,
+                                    &skipped); at = e.end) {
+            upkeep_jpayload_t pl;
+            int attempts = 0, last = 0, h;
+            const char *state = journal_state(&j, &e, &attempts, &last);
+
+            if (!state || (a->journal_id && strcmp(a->journal_id, e.id))) {
+                continue;
+            }
+            if (upkeep_journal_read(p, j.fd, &e, &pl) != 0) {
+                fprintf(stderr, "upkeepctl: warning: entry %s of scope '%s' "
+                        "does not parse\n", e.id, j.scope);
+                continue;
+            }
+            found++;
+            if (!a->journal_verb) {
+                printf("%-30s %-12s %-8s %-20s %8d %4d ", e.id, j.scope,
+                       state, upkeep_iso_time(p, apr_time_sec(pl.received)),
+                       attempts, last);
+                put_entry_text(pl.method, strlen(pl.method), 0, tty);
+                putchar(' ');
+                put_entry_text(pl.uri, strlen(pl.uri), 0, tty);
+                putchar('\n');
+                continue;
+            }
+            printf("Id: %s\nScope: %s\nState: %s\nReceived: %s\n"
+                   "Attempts: %d\nLast: %d\n\n", e.id, j.scope, state,
+                   upkeep_iso_time(p, apr_time_sec(pl.received)), attempts,
+                   last);
+            put_entry_text(pl.method, strlen(pl.method), 0, tty);
+            putchar(' ');
+            put_entry_text(pl.uri, strlen(pl.uri), 0, tty);
+            fputs(" HTTP/1.1\n", stdout);
+            for (h = 0; h < pl.headers->nelts; h++) {
+                const char *line = APR_ARRAY_IDX(pl.headers, h,
+                                                 const char *);
+                int name = redacted(line);
+
+                if (name && !(a->given & O_UNREDACTED)) {
+                    printf("%.*s [redacted]\n", name, line);
+                }
+                else {
+                    put_entry_text(line, strlen(line), 0, tty);
+                    putchar('\n');
+                }
+            }
+            putchar('\n');
+            put_entry_text(pl.body, pl.body_len, 1, tty);
+        }
+        close(j.fd);
+    }
+    if (a->journal_verb && !found) {
+        fail("no pending or dead journal entry %s", a->journal_id);
     }
     return EXIT_SUCCESS;
 }

@@ -1,0 +1,351 @@
+# The journal (issue 16): in maintenance (and readonly), an unsafe request
+# under an UpkeepJournal prefix is appended to a durable per-scope journal
+# and answered 202 with Upkeep-Journal-Id; once the scope is normal, the
+# node replays it through httpd over loopback, in arrival order, with
+# Upkeep-Journal-Id and Upkeep-Journal-Received.  2xx: done; 4xx: dead
+# (kept); 5xx: retried with backoff, for UpkeepJournalRetry, then dead.
+# It survives kill -9 of the parent.  UpkeepJournalBodyMax and
+# UpkeepJournalMax bound it: beyond them, today's refusal.  upkeepctl
+# journal lists it; journal show redacts secrets.
+use lib 't/lib';
+use Test::Upkeep;
+use Test::UpkeepOps;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+my $Dir = scratch_dir('journal');
+my $Log = "$Dir/log";
+
+# Logs every request it gets (one Data::Dumper line) and answers 500 the
+# first N times a journal id comes (?fail=N), 400 for ?bad=1.
+my $Cgi = <<"EOF";
+use Data::Dumper;
+\$Data::Dumper::Terse = 1; \$Data::Dumper::Indent = 0; \$Data::Dumper::Useqq = 1; \$Data::Dumper::Sortkeys = 1;
+my \$len = \$ENV{CONTENT_LENGTH} || 0;
+my \$body = '';
+while (length \$body < \$len) {
+    my \$n = read STDIN, \$body, \$len - length \$body, length \$body;
+    last unless \$n;
+}
+my \$q = \$ENV{QUERY_STRING} // '';
+my \$id = \$ENV{HTTP_UPKEEP_JOURNAL_ID} // 'direct';
+my \$n = 0;
+if (open my \$c, '<', "$Dir/count-\$id") { \$n = <\$c>; close \$c }
+\$n++;
+{ open my \$c, '>', "$Dir/count-\$id" or die; print \$c \$n; close \$c }
+if (\$q =~ /slow=1/) {
+    open my \$s, '>>', "$Dir/slow-started" or die; print \$s "\$id\\n"; close \$s;
+    sleep 2;
+}
+my \$status = 200;
+\$status = 500 if \$q =~ /fail=(\\d+)/ && \$n <= \$1;
+\$status = 400 if \$q =~ /bad=1/;
+my %h = map { \$_ => \$ENV{\$_} } grep { /^HTTP_|^CONTENT_TYPE\$/ } keys %ENV;
+open my \$fh, '>>', '$Log' or die;
+syswrite \$fh, Dumper({ method => \$ENV{REQUEST_METHOD}, uri => \$ENV{REQUEST_URI}, body => \$body, status => \$status, headers => \\%h }) . "\\n";
+close \$fh;
+print "Status: \$status\\r\\nContent-Type: text/plain\\r\\n\\r\\nstatus \$status\\n";
+EOF
+
+start_server(<<'EOF');
+UpkeepJournal /cgi-bin/hook.cgi /cgi-bin/small.cgi
+UpkeepJournalRetry 4s
+<Location /cgi-bin/small.cgi>
+    UpkeepJournalBodyMax 100
+</Location>
+<Location /cgi-bin/tiny.cgi>
+    UpkeepScope tiny
+    UpkeepJournal /cgi-bin/tiny.cgi
+    UpkeepJournalMax 1K
+</Location>
+<Location /cgi-bin/hold.cgi>
+    UpkeepJournal /cgi-bin/hold.cgi
+    UpkeepHoldMax 300ms
+</Location>
+<Location /upkeep-status>
+    SetHandler upkeep-status
+    Upkeep off
+</Location>
+EOF
+write_cgi($_, $Cgi) for qw(hook.cgi small.cgi tiny.cgi other.cgi hold.cgi);
+
+sub got { map { my $r = eval $_; $r ? ($r) : () } slurp_lines($Log) }
+sub got_for { my ($id) = @_; grep { ($_->{headers}{HTTP_UPKEEP_JOURNAL_ID} // '') eq $id } got() }
+sub post {
+    my ($path, $body, @h) = @_;
+    return http_get('POST', $path, [['Content-Type', 'application/x-www-form-urlencoded'], @h], $body);
+}
+sub metrics { http_get('GET', '/upkeep-status?metrics')->{body} // '' }
+sub metric { my ($re) = @_; my ($v) = metrics() =~ /^\Q$re\E (\S+)$/m; $v }
+
+ctl('normal');
+ctl('normal', '--scope', 'tiny');
+my ($rc, $out, $err) = ctl('maintenance');
+is($rc, 0, 'maintenance') or diag("$out$err");
+
+# --- a journaled POST: 202 + id, in the client's format
+my $body = "a=1&b=two\nline two \x00 end";
+my $r = post('/cgi-bin/hook.cgi?x=1&y=%20z', $body, ['Accept', 'application/json'],
+             ['X-Test', 'one'], ['Authorization', 'Bearer s3cret'],
+             ['Cookie', 'session=abc'], ['Proxy-Authorization', 'Basic cHJveHk=']);
+is($r->{status}, 202, 'journaled POST in maintenance: 202');
+my $id = $r->{headers}{'upkeep-journal-id'} // '';
+ok($id, "... with Upkeep-Journal-Id ($id)");
+like($r->{headers}{'content-type'} // '', qr{application/problem\+json}, '... JSON for a client that asks for JSON');
+like($r->{body}, qr/"status":202.*"journal_id":"\Q$id\E"/s, '... saying it was queued, with the id');
+$r = post('/cgi-bin/hook.cgi', 'x=1', ['Accept', 'text/plain']);
+is($r->{status}, 202, 'a second one: 202');
+like($r->{body}, qr/^Accepted: the request was queued/, '... text for text/plain');
+my $id2 = $r->{headers}{'upkeep-journal-id'} // '';
+isnt($id2, $id, '... with an id of its own');
+
+# --- not journaled: the refusal of today
+$r = post('/cgi-bin/other.cgi', 'x=1');
+is($r->{status}, 503, 'a POST outside the journaled prefixes is refused (503)');
+ok(!$r->{headers}{'upkeep-journal-id'}, '... without a journal id');
+$r = http_get('GET', '/cgi-bin/hook.cgi');
+is($r->{status}, 503, 'a GET of a journaled path in maintenance is refused as before');
+$r = post('/cgi-bin/hook.cgi/%2e%2e/other.cgi', 'x=1');
+isnt($r->{status}, 202, 'a path that only looks journaled is not journaled');
+is(scalar(got()), 0, 'the app saw nothing yet');
+
+# --- the limits
+$r = post('/cgi-bin/small.cgi', 'x' x 101);
+is($r->{status}, 503, 'a body over UpkeepJournalBodyMax: refused (503)');
+$r = post('/cgi-bin/small.cgi', 'x' x 100);
+is($r->{status}, 202, 'a body of exactly UpkeepJournalBodyMax: 202');
+ctl('maintenance', '--scope', 'tiny');
+$r = post('/cgi-bin/tiny.cgi', 'x' x 300);
+is($r->{status}, 202, 'UpkeepJournalMax 1K: a first entry fits (202)');
+$r = post('/cgi-bin/tiny.cgi', 'x' x 800);
+is($r->{status}, 503, '... the next one would pass the limit: refused (503)');
+
+# --- the files: httpd's user and root only
+my $jdir = state_dir() . '/journal';
+is(sprintf('%o', (stat $jdir)[2] & 07777), '700', 'the journal directory is 0700');
+is(sprintf('%o', (stat "$jdir/default.journal")[2] & 07777), '600', 'the journal file is 0600');
+if ($> == 0) {
+    is((stat "$jdir/default.journal")[4], scalar(getpwnam('www-data')), "... owned by httpd's user");
+}
+my $logtext = do { local $/; open my $f, '<', servroot() . '/logs/error.log'; <$f> };
+unlike($logtext, qr/s3cret|session=abc|line two/, 'nothing of an entry in the error log');
+
+# --- upkeepctl journal
+($rc, $out, $err) = ctl('journal');
+is($rc, 0, 'upkeepctl journal') or diag("$out$err");
+like($out, qr/^\Q$id\E\s+default\s+pending\s.*POST\s+\/cgi-bin\/hook\.cgi\?x=1&y=%20z$/m, '... lists the entry, pending');
+like($out, qr/^\Q$id2\E\s+default\s+pending/m, '... and the second');
+($rc, $out, $err) = ctl('journal', '--scope', 'tiny');
+like($out, qr/tiny\s+pending/, 'journal --scope tiny: its entry');
+unlike($out, qr/\Q$id\E/, '... only its own');
+($rc, $out, $err) = ctl('journal', 'show', $id);
+is($rc, 0, 'upkeepctl journal show ID') or diag("$out$err");
+like($out, qr/^POST \/cgi-bin\/hook\.cgi\?x=1&y=%20z HTTP\/1\.1$/m, '... the request line');
+like($out, qr/^X-Test: one$/m, '... its headers');
+like($out, qr/^Authorization: \[redacted\]$/m, '... Authorization redacted');
+like($out, qr/^Cookie: \[redacted\]$/m, '... Cookie redacted');
+like($out, qr/^Proxy-Authorization: \[redacted\]$/m, '... Proxy-Authorization redacted');
+unlike($out, qr/s3cret|session=abc|cHJveHk/, '... no secret shown');
+like($out, qr/\n\na=1&b=two\nline two \x00 end\z/, '... and the body, as it was sent (piped: raw bytes)');
+($rc, $out, $err) = ctl('journal', 'show', $id, '--unredacted');
+like($out, qr/^Authorization: Bearer s3cret$/m, 'journal show --unredacted: the secrets');
+($rc, $out, $err) = ctl('journal', 'show', 'nope');
+isnt($rc, 0, 'journal show of an unknown id fails');
+
+# --- metrics
+like(metrics(), qr/^upkeep_journal_entries\{scope="default",state="pending"\} 3$/m, 'metrics: 3 pending');
+like(metrics(), qr/^upkeep_journal_bytes\{scope="default"\} [1-9]\d*$/m, 'metrics: the journal bytes');
+
+# --- kill -9 of the parent; start again: still there, then replayed once
+restart_server('kill9');
+sleep 1;
+is(scalar(got()), 0, 'after kill -9 and a start in maintenance: nothing replayed');
+($rc, $out, $err) = ctl('normal');
+is($rc, 0, 'normal') or diag("$out$err");
+ok(wait_until(sub { got_for($id2) }, 15), 'the entries are replayed once the scope is normal');
+sleep 1.5;
+my @got = got_for($id);
+is(scalar(@got), 1, 'the first was received exactly once');
+my $g = $got[0] // {};
+is($g->{method}, 'POST', '... same method');
+is($g->{uri}, '/cgi-bin/hook.cgi?x=1&y=%20z', '... same URI and query');
+is($g->{body}, $body, '... same body (bytes, NUL included)');
+is($g->{headers}{HTTP_X_TEST}, 'one', '... same headers');
+is($g->{headers}{HTTP_COOKIE}, 'session=abc', '... Cookie included');
+is($g->{headers}{CONTENT_TYPE}, 'application/x-www-form-urlencoded', '... Content-Type included');
+is($g->{headers}{HTTP_UPKEEP_JOURNAL_ID}, $id, '... with Upkeep-Journal-Id');
+like($g->{headers}{HTTP_UPKEEP_JOURNAL_RECEIVED} // '', qr/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, '... and Upkeep-Journal-Received (an HTTP-date)');
+ok(!exists $g->{headers}{HTTP_UPKEEP_MODE}, '... without the Upkeep-Mode of the time it came');
+ok(!exists $g->{headers}{HTTP_UPKEEP_JOURNAL_TOKEN}, '... nor the replay key');
+my @ids = map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got();
+is_deeply([@ids[0, 1]], [$id, $id2], 'replayed in arrival order');
+ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="pending"}') // 1) == 0 }, 10), 'metrics: nothing pending');
+like(metrics(), qr/^upkeep_journal_replayed_total\{scope="default",result="ok"\} 3$/m, 'metrics: replayed ok');
+ctl('normal', '--scope', 'tiny');
+ok(wait_until(sub { got() >= 4 }, 10), 'the tiny scope replays its own');
+
+# --- order of several entries
+unlink $Log;
+ctl('maintenance');
+my @order;
+for my $i (1 .. 6) {
+    my $x = post("/cgi-bin/hook.cgi?seq=$i", "seq=$i");
+    push @order, $x->{headers}{'upkeep-journal-id'};
+}
+is(scalar(grep { $_ } @order), 6, 'six entries journaled');
+ctl('normal');
+ok(wait_until(sub { got() >= 6 }, 15), 'all six replayed');
+is_deeply([map { $_->{uri} } got()], [map { "/cgi-bin/hook.cgi?seq=$_" } 1 .. 6], 'in arrival order');
+is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], \@order, '... each under its id');
+
+# --- concurrent clients: each journaled once; the replay follows the
+# journal's order (the id ends with the entry's offset in the file)
+unlink $Log;
+ctl('maintenance');
+my @conc = map { start_req(method => 'POST', path => "/cgi-bin/hook.cgi?c=$_", body => "c=$_",
+                           headers => [['Content-Type', 'application/x-www-form-urlencoded']]) } 1 .. 12;
+pump(\@conc, 15);
+my @cids = map { response_of($_)->{headers}{'upkeep-journal-id'} // 'none' } @conc;
+is_deeply([map { response_of($_)->{status} // 0 } @conc], [(202) x 12], '12 concurrent journaled POSTs: 202 each');
+ctl('normal');
+ok(wait_until(sub { got() >= 12 }, 20), 'all 12 replayed');
+sleep 0.5;
+my @rids = map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got();
+is_deeply([sort @rids], [sort @cids], '... each exactly once');
+my @offs = map { hex((split /-/)[1]) } @rids;
+is_deeply(\@offs, [sort { $a <=> $b } @offs], '... in the order they were journaled');
+is_deeply([map { $_->{body} } got()], [map { my $o = $_; my ($i) = grep { $cids[$_ - 1] eq $o } 1 .. 12; "c=$i" } @rids], '... each with its own body');
+
+# --- a 500 is retried, a 400 is dead
+unlink $Log;
+ctl('maintenance');
+my $retry = post('/cgi-bin/hook.cgi?fail=1', 'r=1')->{headers}{'upkeep-journal-id'};
+my $dead = post('/cgi-bin/hook.cgi?bad=1', 'd=1')->{headers}{'upkeep-journal-id'};
+my $after = post('/cgi-bin/hook.cgi?after=1', 'a=1')->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { got_for($after) }, 15), 'the entries after a failing one are replayed');
+is_deeply([map { $_->{status} } got_for($retry)], [500, 200], 'a 500 is retried until it succeeds');
+is_deeply([map { $_->{status} } got_for($dead)], [400], 'a 400 is not retried');
+is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [$retry, $retry, $dead, $after], '... order holds');
+($rc, $out) = ctl('journal');
+like($out, qr/^\Q$dead\E\s+default\s+dead\s+\S+\s+1\s+400\s+POST/m, 'upkeepctl journal: the 400 is dead (attempts 1, last 400)');
+unlike($out, qr/\Q$retry\E|\Q$after\E/, '... the done ones are gone');
+like(metrics(), qr/^upkeep_journal_entries\{scope="default",state="dead"\} 1$/m, 'metrics: 1 dead');
+like(metrics(), qr/^upkeep_journal_replayed_total\{scope="default",result="retry"\} [1-9]/m, 'metrics: a retry');
+like(metrics(), qr/^upkeep_journal_replayed_total\{scope="default",result="client_error"\} 1$/m, 'metrics: a client error');
+
+# promtool check metrics, with every journal metric there
+SKIP: {
+    my ($promtool) = grep { -x } (map { "$_/promtool" } split /:/, $ENV{PATH}), 't/.promtool/promtool';
+    skip('no promtool (t/141-status-tools.t fetches one into t/.promtool)', 2) unless $promtool;
+    open my $fh, '>', "$Dir/metrics.txt" or die;
+    print $fh metrics();
+    close $fh;
+    my $out = `$promtool check metrics < $Dir/metrics.txt 2>&1`;
+    is($? >> 8, 0, 'promtool check metrics exits 0');
+    is($out, '', 'promtool check metrics has no findings');
+}
+
+# --- a 5xx past UpkeepJournalRetry (4s) is dead
+unlink $Log;
+ctl('maintenance');
+my $never = post('/cgi-bin/hook.cgi?fail=99', 'n=1')->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="dead"}') // 0) == 2 }, 20), 'a 500 past UpkeepJournalRetry is dead');
+cmp_ok(scalar(got_for($never)), '>=', 2, '... after being retried');
+($rc, $out) = ctl('journal');
+like($out, qr/^\Q$never\E\s+default\s+dead\s+\S+\s+\d+\s+500\s/m, 'upkeepctl journal: dead, last 500');
+
+# --- Upkeep-Journal-Id and -Received come from the replay only: it proves
+# itself with the key in STATE_DIR/journal/replay.key
+my ($key) = slurp_lines(state_dir() . '/journal/replay.key');
+like($key // '', qr/^[0-9a-f]{32}$/, 'the replay key');
+is(sprintf('%o', (stat state_dir() . '/journal/replay.key')[2] & 07777), '600', '... 0600');
+unlink $Log;
+$r = post('/cgi-bin/other.cgi?forged=1', 'x=1', ['Upkeep-Journal-Id', 'forged'], ['Upkeep-Journal-Received', 'then'], ['Upkeep-Journal-Token', 'f' x 32]);
+is($r->{status}, 200, 'normal: a client that sends the journal headers is served');
+my ($fg) = got();
+ok($fg && !grep({ /^HTTP_UPKEEP_JOURNAL/ } keys %{ $fg->{headers} }), '... and they do not reach the app');
+$r = post('/cgi-bin/other.cgi?keyed=1', 'x=1', ['Upkeep-Journal-Id', 'mine'], ['Upkeep-Journal-Token', $key]);
+($fg) = grep { $_->{uri} =~ /keyed/ } got();
+is($fg->{headers}{HTTP_UPKEEP_JOURNAL_ID}, 'mine', 'with the key, Upkeep-Journal-Id reaches the app');
+ok(!exists $fg->{headers}{HTTP_UPKEEP_JOURNAL_TOKEN}, '... the key does not');
+ctl('maintenance');
+$r = post('/cgi-bin/hook.cgi', 'x=1', ['Upkeep-Journal-Id', 'replayed'], ['Upkeep-Journal-Token', $key]);
+is($r->{status}, 503, 'a replay that meets maintenance again is refused (to be retried), never journaled twice');
+$r = post('/cgi-bin/hook.cgi?forged=2', 'x=1', ['Upkeep-Journal-Id', 'forged']);
+is($r->{status}, 202, 'a client that sends Upkeep-Journal-Id without the key is journaled as any other');
+my $fid = $r->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { got_for($fid) }, 15), '... and replayed under its own id');
+
+# --- the journal survives graceful and hard restarts
+unlink $Log;
+ctl('maintenance');
+my $kept = post('/cgi-bin/hook.cgi?restart=1', 'k=1')->{headers}{'upkeep-journal-id'};
+restart_server('graceful');
+restart_server('hard');
+restart_server('stop_start');
+ctl('normal');
+ok(wait_until(sub { got_for($kept) }, 15), 'an entry survives graceful, hard and stop/start restarts');
+sleep 1;
+is(scalar(got_for($kept)), 1, '... and is replayed once');
+
+# --- kill -9 while an entry is being replayed: it is sent again (its
+# answer was lost), and the app applies it once
+unlink $Log;
+ctl('maintenance');
+my $slow = post('/cgi-bin/hook.cgi?slow=1', 's=1')->{headers}{'upkeep-journal-id'};
+my $next = post('/cgi-bin/hook.cgi?next=1', 'n=1')->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { -s "$Dir/slow-started" }, 15), 'the replay of a slow entry started');
+restart_server('kill9');
+ok(wait_until(sub { got_for($next) }, 20), 'after kill -9 mid-replay, the replay goes on');
+is_deeply([slurp_lines("$Dir/slow-started")], [$slow, $slow], '... the entry whose answer was lost is sent again, with the same id');
+is(scalar(got_for($slow)), 1, '... and the app finished it once');
+is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [$slow, $next], '... before the next one');
+
+# --- readonly journals too
+unlink $Log;
+ctl('readonly');
+$r = post('/cgi-bin/hook.cgi?ro=1', 'x=1');
+is($r->{status}, 202, 'readonly: a journaled POST gets 202');
+ctl('normal');
+ok(wait_until(sub { grep { $_->{uri} =~ /ro=1/ } got() }, 15), '... and is replayed');
+
+# --- a torn entry (a crash mid-append) is skipped; one at the end dropped
+unlink $Log;
+ctl('maintenance');
+my $before = post('/cgi-bin/hook.cgi?torn=before', 'b=1')->{headers}{'upkeep-journal-id'};
+my $jfile = state_dir() . '/journal/default.journal';
+my ($token) = (slurp_lines($jfile))[0] =~ /^upkeep-journal 1 (\w+)$/;
+ok($token, 'the journal starts with its header and token');
+sub append_raw { open my $f, '>>', $jfile or die "$jfile: $!"; print $f $_[0]; close $f }
+append_raw("\nUPKJ $token 0000000000000-dead 500 00000000\nM POST\nU /cgi-bin/hook.cgi?torn=torn\n");
+my $mid = post('/cgi-bin/hook.cgi?torn=after', 'a=1')->{headers}{'upkeep-journal-id'};
+append_raw("\nUPKJ $token 0000000000001-badc 10 00000000\nM POST\nU /\n");
+my $off = error_log_offset();
+ctl('normal');
+ok(wait_until(sub { got_for($mid) }, 15), 'the entry after a torn one is replayed');
+sleep 1;
+is_deeply([map { $_->{uri} } got()], ['/cgi-bin/hook.cgi?torn=before', '/cgi-bin/hook.cgi?torn=after'], '... the torn and the corrupt ones never are');
+like(error_log_since($off), qr/UPK0131: .* skipped \d+ bytes of a torn entry/, '... skipped inside the file (UPK0131)');
+like(error_log_since($off), qr/UPK0130: .* dropped \d+ bytes of a torn entry at its end/, '... dropped at its end (UPK0130)');
+
+# --- hold: a write that would time out is journaled instead
+unlink $Log;
+ctl('hold');
+my $t0 = time;
+$r = post('/cgi-bin/hold.cgi?held=1', 'x=1');
+is($r->{status}, 202, 'hold: a journaled write that times out (UpkeepHoldMax 300ms) gets 202');
+cmp_ok(time - $t0, '>=', 0.25, '... after waiting its hold max');
+$r = post('/cgi-bin/other.cgi', 'x=1', ['Connection', 'close']);
+ctl('normal');
+ok(wait_until(sub { grep { $_->{uri} =~ /held=1/ } got() }, 15), '... and is replayed');
+
+# --- bad directives
+ok(!eval { start_server("UpkeepJournal /\n"); 1 }, 'UpkeepJournal /: httpd does not start');
+like($@ // '', qr/UpkeepJournal: '\/' would journal every write/, '... and says why');
+ok(!eval { start_server("UpkeepJournalBodyMax 1X\n"); 1 }, 'UpkeepJournalBodyMax 1X: httpd does not start');
+like($@ // '', qr/UpkeepJournalBodyMax '1X': must be a size/, '... and says why');
+done_testing();

@@ -1,0 +1,876 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * upkeep_journal.c: the journal of writes accepted while a scope is not
+ * normal (UpkeepJournal; README, "Journal").  The gate appends an entry
+ * (durable before the 202); a singleton watchdog of our own replays each
+ * scope's entries in arrival order through this httpd over loopback once
+ * the scope is normal again.  File format: include/upkeep_journal.h.
+ *
+ * The state directory is root's (0700), so the parent opens its journal/
+ * subdirectory (owned by httpd's user, 0700) at start-up and every child
+ * works relative to that descriptor.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "apr_date.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_ssl.h"
+#include "ap_listen.h"
+#include "unixd.h"
+
+#include "upkeep_private.h"
+#include "upkeep_journal.h"
+
+#define UPKEEP_JOURNAL_WATCHDOG "_upkeep_journal_"
+#define UPKEEP_JOURNAL_INTERVAL apr_time_from_msec(500)
+/* one tick replays for at most this long, then looks at the modes again */
+#define UPKEEP_JOURNAL_TICK_BUDGET apr_time_from_sec(5)
+#define UPKEEP_JOURNAL_BACKOFF_MAX apr_time_from_sec(300)
+#define UPKEEP_JOURNAL_SEND_TIMEOUT apr_time_from_sec(60)
+
+/* The journal directory, opened by the parent; -1: no journal. */
+static int jdir = -1;
+static int in_child;
+/* What replays carry in Upkeep-Journal-Token, so the gate tells them from
+ * a client that sends Upkeep-Journal-Id (STATE_DIR/journal/replay.key,
+ * made once, so replays of an old generation still pass). */
+static char replay_key[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+#define UPKEEP_REPLAY_KEY_FILE "replay.key"
+
+static apr_status_t close_jdir(void *data)
+{
+    (void)data;
+    if (jdir >= 0) {
+        close(jdir);
+        jdir = -1;
+    }
+    return APR_SUCCESS;
+}
+
+static int open_in(const char *scope, const char *suffix, int flags)
+{
+    char name[96];
+    int fd;
+
+    apr_snprintf(name, sizeof(name), "%s%s", scope, suffix);
+    do {
+        fd = openat(jdir, name, flags | O_CLOEXEC | O_NOFOLLOW, 0600);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+static int write_all(int fd, const char *p, apr_size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return -1;
+        }
+        p += w;
+        n -= (apr_size_t)w;
+    }
+    return 0;
+}
+
+static int lock_fd(int fd, int how)
+{
+    int rc;
+
+    do {
+        rc = flock(fd, how);
+    } while (rc != 0 && errno == EINTR);
+    return rc;
+}
+
+/* --- appending (the gate) --------------------------------------------- */
+
+/* Request headers that describe this connection, not the request, or
+ * that the module itself sets: not journaled. */
+static int hop_by_hop(const char *name, const char *connection)
+{
+    static const char *const names[] = {
+        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
+        "Transfer-Encoding", "Upgrade", "Content-Length", "Expect",
+        "HTTP2-Settings", "Upkeep-Mode", "Upkeep-Until",
+        "Upkeep-Journal-Id", "Upkeep-Journal-Received"
+    };
+    apr_size_t i, n = strlen(name);
+    const char *c;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (ap_cstr_casecmp(name, names[i]) == 0) {
+            return 1;
+        }
+    }
+    /* the names Connection lists */
+    for (c = connection; c && (c = ap_strcasestr(c, name)); c += n) {
+        if ((c == connection || c[-1] == ',' || c[-1] == ' ')
+            && (c[n] == '\0' || c[n] == ',' || c[n] == ' ')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The body, read whole into r->pool: 0, or -1 when it is larger than
+ * `max` or cannot be read. */
+static int read_body(request_rec *r, apr_off_t max, char **body,
+                     apr_size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_size_t cap, have = 0;
+    char *buf;
+
+    *body = "";
+    *len = 0;
+    if (cl) {
+        apr_off_t n;
+
+        if (apr_strtoff(&n, cl, NULL, 10) != APR_SUCCESS || n < 0
+            || n > max) {
+            return -1;
+        }
+    }
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
+        return -1;
+    }
+    if (!ap_should_client_block(r)) {
+        return 0;
+    }
+    cap = r->remaining > 0 ? (apr_size_t)r->remaining + 1 : 8192;
+    buf = apr_palloc(r->pool, cap);
+    for (;;) {
+        long got;
+
+        if (have == cap) {
+            char *bigger;
+
+            if ((apr_off_t)cap > max) {
+                return -1;
+            }
+            bigger = apr_palloc(r->pool, cap * 2);
+            memcpy(bigger, buf, have);
+            buf = bigger;
+            cap *= 2;
+        }
+        got = ap_get_client_block(r, buf + have, cap - have);
+        if (got < 0) {
+            return -1;
+        }
+        if (got == 0) {
+            break;
+        }
+        have += (apr_size_t)got;
+        if ((apr_off_t)have > max) {
+            return -1;
+        }
+    }
+    *body = buf;
+    *len = have;
+    return 0;
+}
+
+static const char *new_token(apr_pool_t *p)
+{
+    unsigned char raw[UPKEEP_JOURNAL_TOKEN_LEN / 2];
+    char *hex = apr_palloc(p, UPKEEP_JOURNAL_TOKEN_LEN + 1);
+    apr_size_t i;
+
+    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
+        return NULL;
+    }
+    for (i = 0; i < sizeof(raw); i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    }
+    return hex;
+}
+
+int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
+                          int scope, const char **id)
+{
+    const char *name = upkeep_scope_name(scope);
+    const char *connection = apr_table_get(r->headers_in, "Connection");
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_off_t max = upkeep_conf_journal_max(dc);
+    char *body, head[UPKEEP_JOURNAL_HDR_MAX], token[UPKEEP_JOURNAL_TOKEN_LEN
+                                                    + 1];
+    const char *meta, *hdr, *ip = r->connection->local_ip;
+    apr_size_t blen, mlen, total;
+    struct stat st;
+    uint32_t crc;
+    int fd, i, created = 0;
+    apr_time_t now = apr_time_now();
+
+    if (jdir < 0) {
+        return -1;
+    }
+    if (read_body(r, upkeep_conf_journal_body_max(dc), &body, &blen) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0120: %s %s not "
+                      "journaled: its body is larger than UpkeepJournalBodyMax"
+                      " or could not be read", r->method, r->uri);
+        return -1;
+    }
+    meta = apr_psprintf(r->pool, "R %" APR_TIME_T_FMT "\nM %s\nU %s\n"
+                        "A %s %u %d\n", now, r->method, r->unparsed_uri,
+                        ip, r->connection->local_addr->port,
+                        ap_ssl_conn_is_ssl(r->connection) ? 1 : 0);
+    for (i = 0; i < h->nelts; i++) {
+        if (e[i].key && !hop_by_hop(e[i].key, connection)) {
+            meta = apr_pstrcat(r->pool, meta, "H ", e[i].key, ": ",
+                               e[i].val ? e[i].val : "", "\n", NULL);
+        }
+    }
+    meta = apr_pstrcat(r->pool, meta, "\n", NULL);
+    mlen = strlen(meta);
+    crc = upkeep_crc32(upkeep_crc32(0, meta, mlen), body, blen);
+
+    if ((fd = open_in(name, UPKEEP_JOURNAL_SUFFIX,
+                      O_RDWR | O_CREAT | O_APPEND)) < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, "UPK0121: cannot "
+                      "open the journal of scope '%s'", name);
+        return -1;
+    }
+    if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, "UPK0122: cannot "
+                      "lock the journal of scope '%s'", name);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size == 0) {
+        const char *t = new_token(r->pool);
+
+        if (!t) {
+            close(fd);
+            return -1;
+        }
+        apr_cpystrn(token, t, sizeof(token));
+        created = 1;
+    }
+    else {
+        ssize_t n = pread(fd, head, sizeof(head), 0);
+
+        if (n <= 0 || !upkeep_journal_parse_head(head, (apr_size_t)n,
+                                                 token)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "UPK0123: the "
+                          "journal of scope '%s' does not start with a "
+                          "journal header: not appending to it", name);
+            close(fd);
+            return -1;
+        }
+    }
+    *id = apr_psprintf(r->pool, "%013" APR_UINT64_T_HEX_FMT "-%"
+                       APR_UINT64_T_HEX_FMT, (apr_uint64_t)now,
+                       (apr_uint64_t)st.st_size);
+    hdr = apr_psprintf(r->pool, "%s%s%s\nUPKJ %s %s %" APR_SIZE_T_FMT
+                       " %08x\n", created ? UPKEEP_JOURNAL_MAGIC : "",
+                       created ? token : "", created ? "\n" : "", token, *id,
+                       mlen + blen, (unsigned)crc);
+    total = strlen(hdr) + mlen + blen;
+    if (st.st_size + (apr_off_t)total > max) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "UPK0124: %s %s not "
+                      "journaled: the journal of scope '%s' would pass "
+                      "UpkeepJournalMax (%" APR_OFF_T_FMT " bytes)",
+                      r->method, r->uri, name, max);
+        close(fd);
+        return -1;
+    }
+    if (write_all(fd, hdr, strlen(hdr)) != 0
+        || write_all(fd, meta, mlen) != 0 || write_all(fd, body, blen) != 0
+        || fsync(fd) != 0 || (created && fsync(jdir) != 0)) {
+        int err = errno;
+
+        /* nothing half-written stays behind this entry */
+        if (ftruncate(fd, st.st_size) != 0 || fsync(fd) != 0) {
+            err = errno;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err, r, "UPK0125: cannot "
+                      "write to the journal of scope '%s'", name);
+        close(fd);
+        return -1;
+    }
+    close(fd);          /* and the lock with it */
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0126: a %s request "
+                  "journaled in scope '%s' as %s", r->method, name, *id);
+    return 0;
+}
+
+/* --- the replay's state --------------------------------------------- */
+
+static void load_state(apr_pool_t *p, const char *scope, upkeep_jstate_t *st)
+{
+    int fd = open_in(scope, UPKEEP_JSTATE_SUFFIX, O_RDONLY);
+    char buf[65536];
+    ssize_t n = 0;
+
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    buf[n > 0 ? n : 0] = '\0';
+    upkeep_jstate_parse(p, buf, st);
+}
+
+static int save_state(apr_pool_t *p, const char *scope,
+                      const upkeep_jstate_t *st)
+{
+    const char *text = upkeep_jstate_encode(p, st);
+    char tmp[96], name[96];
+    int fd = open_in(scope, UPKEEP_JSTATE_SUFFIX ".tmp",
+                     O_WRONLY | O_CREAT | O_TRUNC);
+
+    if (fd < 0) {
+        return -1;
+    }
+    apr_snprintf(tmp, sizeof(tmp), "%s" UPKEEP_JSTATE_SUFFIX ".tmp", scope);
+    apr_snprintf(name, sizeof(name), "%s" UPKEEP_JSTATE_SUFFIX, scope);
+    if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    if (renameat(jdir, tmp, jdir, name) != 0 || fsync(jdir) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* The journal's size once no entry is half-appended, and its token; 0
+ * when there is no journal, -1 on an error. */
+static int journal_open(const char *scope, int flags, int *fd,
+                        apr_off_t *size, char *token, apr_size_t *head_len)
+{
+    char head[UPKEEP_JOURNAL_HDR_MAX];
+    struct stat st;
+    ssize_t n;
+
+    if ((*fd = open_in(scope, UPKEEP_JOURNAL_SUFFIX, flags)) < 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    if (lock_fd(*fd, LOCK_SH) != 0 || fstat(*fd, &st) != 0) {
+        close(*fd);
+        return -1;
+    }
+    lock_fd(*fd, LOCK_UN);
+    *size = st.st_size;
+    if (!st.st_size) {
+        close(*fd);
+        return 0;
+    }
+    n = pread(*fd, head, sizeof(head), 0);
+    if (n <= 0 || !(*head_len = upkeep_journal_parse_head(
+                        head, (apr_size_t)n, token))) {
+        close(*fd);
+        return -1;
+    }
+    return 1;
+}
+
+/* Where the replay stands for the file with `token` (a new file: at its
+ * first entry). */
+static void state_for(upkeep_jstate_t *st, const char *token,
+                      apr_size_t head_len)
+{
+    if (strcmp(st->token, token) != 0) {
+        apr_cpystrn(st->token, token, sizeof(st->token));
+        st->cursor = (int64_t)head_len;
+        st->attempts = st->last = 0;
+        st->first = st->next = 0;
+        apr_array_clear(st->dead);
+    }
+}
+
+void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out)
+{
+    const char *name = upkeep_scope_name(scope);
+    char token[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+    upkeep_jstate_t st;
+    upkeep_jentry_t e;
+    apr_size_t head_len = 0;
+    apr_off_t size = 0, at;
+    int fd = -1, skipped, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (jdir < 0) {
+        return;
+    }
+    load_state(p, name, &st);
+    out->ok = st.ok;
+    out->client_error = st.client_error;
+    out->retry = st.retry;
+    rc = journal_open(name, O_RDONLY, &fd, &size, token, &head_len);
+    out->bytes = size;
+    if (rc <= 0) {
+        return;
+    }
+    state_for(&st, token, head_len);
+    out->dead = st.dead->nelts;
+    for (at = st.cursor; at < size
+         && upkeep_journal_next(fd, size, token, at, 0, &e, &skipped);
+         at = e.end) {
+        out->pending++;
+    }
+    close(fd);
+}
+
+/* --- replay ---------------------------------------------------------- */
+
+int upkeep_journal_is_replay(const char *token)
+{
+    unsigned char diff = 0;
+    apr_size_t i;
+
+    if (jdir < 0 || !token || strlen(token) != UPKEEP_JOURNAL_TOKEN_LEN) {
+        return 0;
+    }
+    for (i = 0; i < UPKEEP_JOURNAL_TOKEN_LEN; i++) {
+        diff |= (unsigned char)(token[i] ^ replay_key[i]);
+    }
+    return diff == 0;
+}
+
+/* Reads the replay key, or makes it (temp + fsync + rename). */
+static apr_status_t load_replay_key(apr_pool_t *ptemp)
+{
+    char buf[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+    const char *made;
+    ssize_t n = 0;
+    int fd = openat(jdir, UPKEEP_REPLAY_KEY_FILE,
+                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd >= 0) {
+        n = pread(fd, buf, UPKEEP_JOURNAL_TOKEN_LEN, 0);
+        close(fd);
+        if (n == UPKEEP_JOURNAL_TOKEN_LEN) {
+            memcpy(replay_key, buf, UPKEEP_JOURNAL_TOKEN_LEN);
+            replay_key[UPKEEP_JOURNAL_TOKEN_LEN] = '\0';
+            return APR_SUCCESS;
+        }
+    }
+    if (!(made = new_token(ptemp))) {
+        return APR_EGENERAL;
+    }
+    fd = openat(jdir, UPKEEP_REPLAY_KEY_FILE ".tmp",
+                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || write_all(fd, made, UPKEEP_JOURNAL_TOKEN_LEN) != 0
+        || fsync(fd) != 0
+        || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id,
+                                     ap_unixd_config.group_id) != 0)) {
+        apr_status_t rv = errno;
+
+        if (fd >= 0) {
+            close(fd);
+        }
+        return rv;
+    }
+    close(fd);
+    if (renameat(jdir, UPKEEP_REPLAY_KEY_FILE ".tmp", jdir,
+                 UPKEEP_REPLAY_KEY_FILE) != 0 || fsync(jdir) != 0) {
+        return errno;
+    }
+    apr_cpystrn(replay_key, made, sizeof(replay_key));
+    return APR_SUCCESS;
+}
+
+/* Where a replay goes: the address and port the request came in on; for
+ * a request that came over TLS, the first plain HTTP listener
+ * (loopback when it listens on every address). */
+static apr_status_t replay_addr(apr_pool_t *p, const upkeep_jpayload_t *pl,
+                                apr_sockaddr_t **sa)
+{
+    ap_listen_rec *lr;
+
+    if (!pl->tls) {
+        return apr_sockaddr_info_get(sa, pl->local_ip, APR_UNSPEC,
+                                     (apr_port_t)pl->port, 0, p);
+    }
+    for (lr = ap_listeners; lr; lr = lr->next) {
+        char *ip;
+
+        if (lr->protocol && ap_cstr_casecmp(lr->protocol, "http") != 0) {
+            continue;
+        }
+        apr_sockaddr_ip_get(&ip, lr->bind_addr);
+        if (apr_sockaddr_is_wildcard(lr->bind_addr)) {
+            ip = lr->bind_addr->family == APR_INET ? "127.0.0.1" : "::1";
+        }
+        return apr_sockaddr_info_get(sa, ip, APR_UNSPEC,
+                                     lr->bind_addr->port, 0, p);
+    }
+    return APR_ENOENT;
+}
+
+/* Sends one entry; the status of the answer, or 0 when there was none. */
+static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
+                       const upkeep_jentry_t *e,
+                       const upkeep_jpayload_t *pl)
+{
+    char date[APR_RFC822_DATE_LEN], buf[512];
+    apr_sockaddr_t *sa;
+    apr_socket_t *sock;
+    apr_size_t n, have = 0;
+    apr_status_t rv;
+    const char *req, *at;
+    int i, host = 0, status = 0;
+
+    apr_rfc822_date(date, pl->received);
+    req = apr_pstrcat(p, pl->method, " ", pl->uri, " HTTP/1.1\r\n", NULL);
+    for (i = 0; i < pl->headers->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(pl->headers, i, const char *);
+
+        host |= ap_cstr_casecmpn(line, "Host:", 5) == 0;
+        req = apr_pstrcat(p, req, line, "\r\n", NULL);
+    }
+    if (!host) {
+        req = apr_pstrcat(p, req, "Host: ", pl->local_ip, "\r\n", NULL);
+    }
+    req = apr_pstrcat(p, req, "Upkeep-Journal-Token: ", replay_key,
+                      "\r\nUpkeep-Journal-Id: ", e->id,
+                      "\r\nUpkeep-Journal-Received: ", date,
+                      "\r\nContent-Length: ",
+                      apr_psprintf(p, "%" APR_SIZE_T_FMT, pl->body_len),
+                      "\r\nConnection: close\r\n\r\n", NULL);
+    if ((rv = replay_addr(p, pl, &sa)) != APR_SUCCESS
+        || (rv = apr_socket_create(&sock, sa->family, SOCK_STREAM,
+                                   APR_PROTO_TCP, p)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0127: journal "
+                     "of scope '%s': no address to replay %s to", scope,
+                     e->id);
+        return 0;
+    }
+    apr_socket_timeout_set(sock, UPKEEP_JOURNAL_SEND_TIMEOUT);
+    if ((rv = apr_socket_connect(sock, sa)) != APR_SUCCESS) {
+        goto fail;
+    }
+    for (at = req, n = strlen(req); n; ) {
+        apr_size_t k = n;
+
+        if ((rv = apr_socket_send(sock, at, &k)) != APR_SUCCESS) {
+            goto fail;
+        }
+        at += k;
+        n -= k;
+    }
+    for (at = pl->body, n = pl->body_len; n; ) {
+        apr_size_t k = n;
+
+        if ((rv = apr_socket_send(sock, at, &k)) != APR_SUCCESS) {
+            goto fail;
+        }
+        at += k;
+        n -= k;
+    }
+    /* the status line is all we need */
+    while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
+        n = sizeof(buf) - 1 - have;
+        rv = apr_socket_recv(sock, buf + have, &n);
+        have += n;
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+    }
+    buf[have] = '\0';
+    if (have > 12 && strncmp(buf, "HTTP/1.", 7) == 0 && buf[8] == ' '
+        && apr_isdigit(buf[9]) && apr_isdigit(buf[10])
+        && apr_isdigit(buf[11])) {
+        status = atoi(buf + 9);
+    }
+    apr_socket_close(sock);
+    return status;
+fail:
+    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0128: journal of "
+                 "scope '%s': cannot replay %s (will retry)", scope, e->id);
+    apr_socket_close(sock);
+    return 0;
+}
+
+static apr_status_t close_fd(void *data)
+{
+    close((int)(intptr_t)data);
+    return APR_SUCCESS;
+}
+
+static int scope_normal(int scope)
+{
+    upkeep_slot_t *slot = upkeep_scope_slot(scope);
+    upkeep_record_t rec = { 0 };
+    int mode = UPKEEP_MODE_NORMAL, layer;
+
+    if (!slot) {
+        return 0;
+    }
+    upkeep_slot_read(slot, apr_time_sec(apr_time_now()), &mode, &layer, &rec,
+                     0);
+    return mode == UPKEEP_MODE_NORMAL;
+}
+
+/* The wait before attempt n + 1: 1 s, 2 s, 4 s ... at most 5 min. */
+static apr_interval_time_t backoff(int n)
+{
+    apr_interval_time_t t = apr_time_from_sec(1);
+
+    while (--n > 0 && t < UPKEEP_JOURNAL_BACKOFF_MAX) {
+        t *= 2;
+    }
+    return t < UPKEEP_JOURNAL_BACKOFF_MAX ? t : UPKEEP_JOURNAL_BACKOFF_MAX;
+}
+
+static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
+                         apr_time_t budget_end)
+{
+    const char *name = upkeep_scope_name(scope);
+    char token[UPKEEP_JOURNAL_TOKEN_LEN + 1];
+    apr_interval_time_t retry = upkeep_conf_journal_retry(
+        ap_get_module_config(s->lookup_defaults, &upkeep_module));
+    upkeep_jstate_t st;
+    apr_size_t head_len = 0;
+    apr_off_t size = 0;
+    apr_pool_t *ep;
+    int fd = -1, rc, dirty = 0, lock;
+    server_rec *v;
+
+    /* UpkeepJournalRetry of the first virtual host whose scope it is */
+    for (v = s->next; v; v = v->next) {
+        const upkeep_dir_conf *vdc = ap_get_module_config(
+            v->lookup_defaults, &upkeep_module);
+
+        if (upkeep_conf_scope(vdc) == scope) {
+            retry = upkeep_conf_journal_retry(vdc);
+            break;
+        }
+    }
+    /* one replayer a scope, even where several httpd instances share the
+     * state directory */
+    if ((lock = open_in(name, UPKEEP_JLOCK_SUFFIX, O_RDWR | O_CREAT)) < 0) {
+        return;
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        close(lock);
+        return;
+    }
+    apr_pool_cleanup_register(p, (void *)(intptr_t)lock, close_fd,
+                              apr_pool_cleanup_null);
+    rc = journal_open(name, O_RDWR, &fd, &size, token, &head_len);
+    if (rc < 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, "UPK0129: cannot read "
+                     "the journal of scope '%s'", name);
+        return;
+    }
+    if (rc == 0) {
+        return;
+    }
+    load_state(p, name, &st);
+    state_for(&st, token, head_len);
+    apr_pool_create(&ep, p);
+    while (st.cursor < size && apr_time_now() < budget_end
+           && scope_normal(scope) && apr_time_now() >= st.next) {
+        upkeep_jentry_t e;
+        upkeep_jpayload_t pl;
+        int skipped, status;
+        apr_time_t now;
+
+        apr_pool_clear(ep);
+        if (!upkeep_journal_next(fd, size, token, st.cursor, 1, &e,
+                                 &skipped)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0130: journal "
+                         "of scope '%s': dropped %" APR_OFF_T_FMT " bytes of "
+                         "a torn entry at its end (never acknowledged)",
+                         name, size - st.cursor);
+            st.cursor = size;
+            dirty = 1;
+            break;
+        }
+        if (skipped) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0131: journal "
+                         "of scope '%s': skipped %" APR_OFF_T_FMT " bytes of "
+                         "a torn entry (never acknowledged)", name,
+                         e.off - st.cursor);
+        }
+        if (upkeep_journal_read(ep, fd, &e, &pl) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "UPK0132: journal of "
+                         "scope '%s': entry %s does not parse; kept as dead",
+                         name, e.id);
+            status = 400;
+        }
+        else {
+            status = replay_send(ep, s, name, &e, &pl);
+        }
+        now = apr_time_now();
+        if ((status < 200 || status >= 400) && !scope_normal(scope)) {
+            /* the scope left normal while it was sent: that refusal (a
+             * read-only 405 too) is no answer of the app's; wait for the
+             * next normal, as if it had not been sent */
+            st.last = status;
+            st.retry++;
+            st.next = now + apr_time_from_sec(1);
+            if (save_state(ep, name, &st) != 0) {
+                close(fd);
+                return;
+            }
+            break;
+        }
+        st.attempts++;
+        st.last = status;
+        if (status >= 200 && status < 400) {
+            st.ok++;
+            st.cursor = e.end;
+            st.attempts = 0;
+            st.first = st.next = 0;
+        }
+        else if (status >= 400 && status < 500) {
+            upkeep_jdead_t *d = apr_array_push(st.dead);
+
+            d->off = e.off;
+            d->attempts = st.attempts;
+            d->last = status;
+            st.client_error++;
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0133: journal "
+                         "of scope '%s': %s answered %d; kept as dead", name,
+                         e.id, status);
+            st.cursor = e.end;
+            st.attempts = 0;
+            st.first = st.next = 0;
+        }
+        else {
+            st.retry++;
+            if (!st.first) {
+                st.first = now;
+            }
+            if (now - st.first >= retry) {
+                upkeep_jdead_t *d = apr_array_push(st.dead);
+
+                d->off = e.off;
+                d->attempts = st.attempts;
+                d->last = status;
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0134: "
+                             "journal of scope '%s': %s still fails (%d) "
+                             "after UpkeepJournalRetry; kept as dead",
+                             name, e.id, status);
+                st.cursor = e.end;
+                st.attempts = 0;
+                st.first = st.next = 0;
+            }
+            else {
+                st.next = now + backoff(st.attempts);
+            }
+        }
+        if (save_state(ep, name, &st) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, "UPK0135: cannot "
+                         "save where the replay of scope '%s' stands; "
+                         "stopping it", name);
+            close(fd);
+            return;
+        }
+        dirty = 0;
+    }
+    /* all replayed and none dead: the file starts afresh */
+    if (st.cursor >= size && st.dead->nelts == 0
+        && lock_fd(fd, LOCK_EX) == 0) {
+        struct stat now_st;
+
+        if (fstat(fd, &now_st) == 0 && now_st.st_size == size
+            && ftruncate(fd, 0) == 0 && fsync(fd) == 0) {
+            st.token[0] = '\0';
+            st.cursor = 0;
+            dirty = 1;
+        }
+        lock_fd(fd, LOCK_UN);
+    }
+    if (dirty) {
+        save_state(p, name, &st);
+    }
+    close(fd);
+}
+
+typedef struct {
+    server_rec *s;
+} replayer_t;
+
+static apr_status_t replay_tick(int state, void *data, apr_pool_t *p)
+{
+    replayer_t *rp = data;
+    apr_time_t end = apr_time_now() + UPKEEP_JOURNAL_TICK_BUDGET;
+    apr_pool_t *tp;
+    int i;
+
+    if (!in_child || state != AP_WATCHDOG_STATE_RUNNING || jdir < 0) {
+        return APR_SUCCESS;
+    }
+    /* p is mod_watchdog's, cleared between ticks: a pool of this tick */
+    if (apr_pool_create(&tp, p) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        replay_scope(tp, rp->s, i, end);
+        apr_pool_clear(tp);
+    }
+    apr_pool_destroy(tp);
+    return APR_SUCCESS;
+}
+
+void upkeep_journal_child_init(void)
+{
+    in_child = 1;
+}
+
+apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                  const char *dir, server_rec *s)
+{
+    const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_JOURNAL_SUBDIR,
+                                   NULL);
+    replayer_t *rp;
+    apr_status_t rv;
+
+    jdir = -1;
+    if (!upkeep_journal_configured) {
+        return APR_SUCCESS;
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0136: cannot create "
+                     "the journal directory %s", path);
+        return rv;
+    }
+    if ((jdir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                     | O_NOFOLLOW)) < 0
+        || (geteuid() == 0
+            && (fchown(jdir, ap_unixd_config.user_id,
+                       ap_unixd_config.group_id) != 0
+                || fchmod(jdir, 0700) != 0))) {
+        rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0138: cannot create "
+                     "the journal directory %s", path);
+        close_jdir(NULL);
+        return rv;
+    }
+    apr_pool_cleanup_register(pconf, NULL, close_jdir, apr_pool_cleanup_null);
+    if ((rv = load_replay_key(ptemp)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0139: cannot read "
+                     "or make the journal's replay key %s/"
+                     UPKEEP_REPLAY_KEY_FILE, path);
+        return rv;
+    }
+    rp = apr_pcalloc(pconf, sizeof(*rp));
+    rp->s = s;
+    rv = upkeep_watchdog_start(pconf, UPKEEP_JOURNAL_WATCHDOG,
+                               UPKEEP_JOURNAL_INTERVAL, rp, replay_tick);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0137: cannot start "
+                     "the journal's replay (is mod_watchdog loaded?)");
+    }
+    return APR_SUCCESS;
+}
