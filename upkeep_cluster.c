@@ -408,7 +408,6 @@ struct upkeep_mc_t {
     int n;
     mc_worker_t *w[UPKEEP_MAX_SERVERS];
     int started[UPKEEP_MAX_SERVERS];        /* this caller's job runs */
-    int late[UPKEEP_MAX_SERVERS];
 };
 
 /* Microseconds on a clock that only moves forward. */
@@ -589,9 +588,8 @@ static int job_start(upkeep_mc_t *mc, int i, const char *key,
     pthread_mutex_lock(&w->lock);
     if (w->state != JOB_IDLE) {
         pthread_mutex_unlock(&w->lock);
-        mc->late[i] = 1;
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: still busy with an "
-                     "operation that got no answer within %d ms", w->name,
+        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "still busy with an "
+                     "operation that got no answer within %d ms",
                      w->timeout_ms);
         return 0;
     }
@@ -609,7 +607,7 @@ static int job_start(upkeep_mc_t *mc, int i, const char *key,
     }
     pthread_mutex_unlock(&w->lock);
     if (!ok) {
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: out of memory", w->name);
+        apr_cpystrn(errbuf, "out of memory", UPKEEP_ERRMSG_MAX);
         return 0;
     }
     mc->started[i] = 1;
@@ -637,22 +635,20 @@ static upkeep_get_e job_finish(upkeep_mc_t *mc, int i, apr_pool_t *p,
         if (now >= deadline) {
             w->abandoned = 1;
             pthread_mutex_unlock(&w->lock);
-            mc->late[i] = 1;
-            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: no answer within "
-                         "%d ms", w->name, w->timeout_ms);
+            apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "no answer within %d ms",
+                         w->timeout_ms);
             return UPKEEP_GET_ERROR;
         }
         until.tv_sec = (time_t)(deadline / APR_USEC_PER_SEC);
         until.tv_nsec = (long)(deadline % APR_USEC_PER_SEC) * 1000;
         pthread_cond_timedwait(&w->done, &w->lock, &until);
     }
-    mc->late[i] = 0;
     if (w->rc == MEMCACHED_NOTFOUND) {
         r = UPKEEP_GET_MISSING;
     }
     else if (w->rc != MEMCACHED_SUCCESS) {
         r = UPKEEP_GET_ERROR;
-        apr_snprintf(errbuf, UPKEEP_ERRMSG_MAX, "%s: %s", w->name, w->why);
+        apr_cpystrn(errbuf, w->why, UPKEEP_ERRMSG_MAX);
     }
     else {
         r = UPKEEP_GET_FOUND;
@@ -718,30 +714,6 @@ upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
     return job_finish(mc, i, p, deadline, value, len, errbuf);
 }
 
-apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
-                           const char *value, char *errbuf)
-{
-    return upkeep_mc_set_ttl(mc, i, key, value, 0, errbuf);
-}
-
-apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
-                               const char *value, int ttl, char *errbuf)
-{
-    apr_time_t deadline = deadline_of(mc);
-
-    if (!job_start(mc, i, key, value, ttl, errbuf)
-        || job_finish(mc, i, NULL, deadline, NULL, NULL, errbuf)
-           != UPKEEP_GET_FOUND) {
-        return APR_EGENERAL;
-    }
-    return APR_SUCCESS;
-}
-
-int upkeep_mc_late(const upkeep_mc_t *mc, int i)
-{
-    return mc->late[i];
-}
-
 const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
 {
     return mc->w[i]->name;
@@ -751,10 +723,9 @@ const char *upkeep_mc_server_name(const upkeep_mc_t *mc, int i)
 
 const char *upkeep_node_id(apr_pool_t *p, const char *state_dir)
 {
-    char host[APRMAXHOSTLEN + 1] = "localhost";
+    char *host = apr_pstrdup(p, upkeep_host_name(p));
     char *dot;
 
-    apr_gethostname(host, sizeof(host), p);
     if ((dot = strchr(host, '.')) != NULL) {
         *dot = '\0';
     }

@@ -991,7 +991,6 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     const upkeep_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
                                                      &upkeep_module);
     const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_SERVED_CONF, NULL);
-    char host[APRMAXHOSTLEN + 1] = "localhost";
     char err[UPKEEP_ERRMSG_MAX];
     upkeep_served_t sv;
     server_rec *v;
@@ -1001,8 +1000,7 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     memset(&sv, 0, sizeof(sv));
     /* as ap_log_pid() resolves it */
     sv.pidfile = ap_server_root_relative(ptemp, ap_pid_fname);
-    apr_gethostname(host, sizeof(host), ptemp);
-    sv.node = host;
+    sv.node = upkeep_host_name(ptemp);
     for (v = s; v && !sv.health; v = v->next) {
         sv.health = upkeep_health_path(v);
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "apr_lib.h"
+#include "apr_network_io.h"
 #include "apr_portable.h"
 #include "apr_strings.h"
 
@@ -114,6 +115,14 @@ uint32_t upkeep_fnv1a(const void *data, apr_size_t len)
         h = (h ^ *c++) * 16777619u;
     }
     return h;
+}
+
+const char *upkeep_host_name(apr_pool_t *p)
+{
+    char host[APRMAXHOSTLEN + 1] = "localhost";
+
+    apr_gethostname(host, sizeof(host), p);
+    return apr_pstrdup(p, host);
 }
 
 const char *upkeep_check_reason(const char *reason)

@@ -138,14 +138,13 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
                                                           r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
     upkeep_served_scope_t conf = served_defaults(r);
-    char host[APRMAXHOSTLEN + 1] = "localhost";
     int i, c, m;
 
-    apr_gethostname(host, sizeof(host), r->pool);
     ap_set_content_type(r, "application/json");
     ap_rprintf(r, "{%s,\"drained\":%s,\"drained_since\":%s,\"held\":%"
                APR_INT64_T_FMT ",\"hold_limit\":%d,",
-               upkeep_status_json_head(r->pool, host, now),
+               upkeep_status_json_head(r->pool, upkeep_host_name(r->pool),
+                                       now),
                atomic_load(&live->drain.drained) ? "true" : "false",
                upkeep_json_time(r->pool, atomic_load(&live->drain.since)),
                (apr_int64_t)atomic_load(&live->held_total),
@@ -435,12 +434,9 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                                                           r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
     int drained = atomic_load(&live->drain.drained) != 0;
-    char host[APRMAXHOSTLEN + 1] = "localhost";
-    const char *node;
+    const char *node = ap_escape_html(r->pool, upkeep_host_name(r->pool));
     int i, l;
 
-    apr_gethostname(host, sizeof(host), r->pool);
-    node = ap_escape_html(r->pool, host);
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
                "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "

@@ -93,17 +93,11 @@ static upkeep_mc_reply_t *pl_each(upkeep_poller_t *pl, apr_pool_t *p,
     for (j = 0; j < pl->cc->nservers; j++) {
         if (want[j] && r[j].got == UPKEEP_GET_ERROR) {
             (ok ? ok : want)[j] = 0;
-            const char *name = upkeep_mc_server_name(pl->mc, j);
-            apr_size_t n = strlen(name);
-
-            /* the server is named where why[] is used */
-            why[j] = strncmp(r[j].err, name, n) == 0
-                     && strncmp(r[j].err + n, ": ", 2) == 0
-                     ? apr_pstrdup(p, r[j].err + n + 2)
-                     : apr_pstrdup(p, r[j].err);
+            why[j] = apr_pstrdup(p, r[j].err);
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pl->s,
-                         "UPK0024: %s %s: %s", value ? "cannot write"
-                         : "cannot read", key, r[j].err);
+                         "UPK0024: %s %s on %s: %s", value ? "cannot write"
+                         : "cannot read", key,
+                         upkeep_mc_server_name(pl->mc, j), r[j].err);
         }
     }
     return r;

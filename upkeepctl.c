@@ -689,7 +689,6 @@ static void parse_args(apr_pool_t *p, int argc, const char *const *argv,
 static void who_am_i(apr_pool_t *p, char *out)
 {
     const char *user = getenv("SUDO_USER");
-    char host[APRMAXHOSTLEN + 1] = "localhost";
     struct passwd *pw;
 
     if (getuid() != 0 || !user || upkeep_check_reason(user)) {
@@ -697,8 +696,7 @@ static void who_am_i(apr_pool_t *p, char *out)
         user = pw ? pw->pw_name : apr_psprintf(p, "uid%lu",
                                                (unsigned long)getuid());
     }
-    apr_gethostname(host, sizeof(host), p);
-    apr_snprintf(out, UPKEEP_WHO_MAX, "%s@%s", user, host);
+    apr_snprintf(out, UPKEEP_WHO_MAX, "%s@%s", user, upkeep_host_name(p));
     if (upkeep_check_reason(out)) {
         apr_cpystrn(out, "unknown", UPKEEP_WHO_MAX);
     }
@@ -903,7 +901,8 @@ static void cluster_read(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
 
         cl->answered[i] = r[i].got != UPKEEP_GET_ERROR;
         if (!cl->answered[i]) {
-            fprintf(stderr, "upkeepctl: warning: %s\n", r[i].err);
+            fprintf(stderr, "upkeepctl: warning: %s: %s\n",
+                    upkeep_mc_server_name(cl->mc, i), r[i].err);
             continue;
         }
         answered++;
@@ -938,7 +937,8 @@ static int cluster_write(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
             stored++;
         }
         else {
-            fprintf(stderr, "upkeepctl: warning: %s\n", r[i].err);
+            fprintf(stderr, "upkeepctl: warning: %s: %s\n",
+                    upkeep_mc_server_name(cl->mc, i), r[i].err);
         }
     }
     if (!stored) {
@@ -2036,7 +2036,6 @@ static int status(apr_pool_t *p, ctl_args_t *a)
     apr_array_header_t *names;
     const upkeep_served_t *sv;
     char err[UPKEEP_ERRMSG_MAX];
-    char host[APRMAXHOSTLEN + 1] = "localhost";
     int64_t now = apr_time_sec(apr_time_now());
     int i, failed = 0, printed = 0, have_cluster, runs;
 
@@ -2066,10 +2065,10 @@ static int status(apr_pool_t *p, ctl_args_t *a)
     else {
         names = known_scopes(p, a->state_dir, live, sv);
     }
-    apr_gethostname(host, sizeof(host), p);
     if (a->json) {
         printf("{%s,\"state_dir\":%s,\"httpd_running\":%s,\"scopes\":[",
-               upkeep_status_json_head(p, sv ? sv->node : host, now),
+               upkeep_status_json_head(p, sv ? sv->node : upkeep_host_name(p),
+                                       now),
                upkeep_json_str(p, a->state_dir), runs ? "true" : "false");
     }
     else if (!runs) {

@@ -126,7 +126,8 @@ typedef struct {
     upkeep_get_e got;
     char *value;            /* GET: NUL-terminated, in the caller's pool */
     apr_size_t len;
-    char err[UPKEEP_ERRMSG_MAX];    /* "HOST:PORT: why" on UPKEEP_GET_ERROR */
+    char err[UPKEEP_ERRMSG_MAX];    /* why, on UPKEEP_GET_ERROR (the server
+                                     * is upkeep_mc_server_name()) */
 } upkeep_mc_reply_t;
 
 /* One operation on every server i with want[i] set (want NULL: all), at
@@ -137,18 +138,10 @@ void upkeep_mc_each(upkeep_mc_t *mc, apr_pool_t *p, const char *key,
                     const char *value, int ttl, const int *want,
                     upkeep_mc_reply_t *out);
 
-/* The same on server i alone. */
+/* A GET on server i alone, within the same timeout. */
 upkeep_get_e upkeep_mc_get(upkeep_mc_t *mc, int i, apr_pool_t *p,
                            const char *key, char **value, apr_size_t *len,
                            char *errbuf);
-apr_status_t upkeep_mc_set(upkeep_mc_t *mc, int i, const char *key,
-                           const char *value, char *errbuf);
-apr_status_t upkeep_mc_set_ttl(upkeep_mc_t *mc, int i, const char *key,
-                               const char *value, int ttl, char *errbuf);
-
-/* 1 when server i missed the deadline of its last operation, or its
- * worker is still busy with one that did. */
-int upkeep_mc_late(const upkeep_mc_t *mc, int i);
 
 /* --- writes in flight, per node (upkeepctl --cluster --wait) ---------- *
  * Every node's poller reports, per scope, the key

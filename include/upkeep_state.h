@@ -230,6 +230,9 @@ const char *upkeep_check_scope_name(const char *name);
 int upkeep_utf8_decode(const unsigned char *c, uint32_t *cp);
 /* FNV-1a, 32 bits: tells things apart, nothing more (no secret). */
 uint32_t upkeep_fnv1a(const void *data, apr_size_t len);
+/* This machine's name as the system gives it ("localhost" when it gives
+ * none): what the status page, the JSON and upkeepctl call this node. */
+const char *upkeep_host_name(apr_pool_t *p);
 
 /* NULL when valid: at most UPKEEP_REASON_MAX-1 bytes of UTF-8 without
  * control characters (the reason goes into headers, JSON and HTML). */
