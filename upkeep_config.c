@@ -18,6 +18,9 @@
 
 #include "upkeep_private.h"
 
+/* What a directive not given anywhere (-1 after the merges) means. */
+#define GIVEN_OR(value, dflt) ((value) == -1 ? (dflt) : (value))
+
 /* --- scope registry -------------------------------------------------- */
 
 static const char *scope_names[UPKEEP_MAX_SCOPES];
@@ -221,8 +224,7 @@ upkeep_cluster_conf_t *upkeep_cluster_conf(apr_pool_t *p, server_rec *s)
     upkeep_cluster_parse_servers(p, sc->memcached, cc);
     cc->key_prefix = sc->key_prefix ? sc->key_prefix
                                     : UPKEEP_DEFAULT_KEY_PREFIX;
-    cc->timeout_ms = sc->timeout_ms != -1 ? sc->timeout_ms
-                                          : UPKEEP_DEFAULT_TIMEOUT_MS;
+    cc->timeout_ms = GIVEN_OR(sc->timeout_ms, UPKEEP_DEFAULT_TIMEOUT_MS);
     return cc;
 }
 
@@ -231,8 +233,7 @@ apr_interval_time_t upkeep_sync_interval(server_rec *s)
     upkeep_server_conf *sc = ap_get_module_config(s->module_config,
                                                   &upkeep_module);
 
-    return sc->sync_interval != -1 ? sc->sync_interval
-                                   : UPKEEP_DEFAULT_SYNC_INTERVAL;
+    return GIVEN_OR(sc->sync_interval, UPKEEP_DEFAULT_SYNC_INTERVAL);
 }
 
 int upkeep_conf_enabled(const upkeep_dir_conf *dc)
@@ -242,49 +243,42 @@ int upkeep_conf_enabled(const upkeep_dir_conf *dc)
 
 int upkeep_conf_retry_after(const upkeep_dir_conf *dc)
 {
-    return dc->retry_after == -1 ? UPKEEP_DEFAULT_RETRY_AFTER
-                                 : dc->retry_after;
+    return GIVEN_OR(dc->retry_after, UPKEEP_DEFAULT_RETRY_AFTER);
 }
 
 int upkeep_conf_hold_release(const upkeep_dir_conf *dc)
 {
-    return dc->hold_release == -1 ? UPKEEP_DEFAULT_HOLD_RELEASE
-                                  : dc->hold_release;
+    return GIVEN_OR(dc->hold_release, UPKEEP_DEFAULT_HOLD_RELEASE);
 }
 
 apr_off_t upkeep_conf_journal_max(const upkeep_dir_conf *dc)
 {
-    return dc->journal_max == -1 ? UPKEEP_DEFAULT_JOURNAL_MAX
-                                 : dc->journal_max;
+    return GIVEN_OR(dc->journal_max, UPKEEP_DEFAULT_JOURNAL_MAX);
 }
 
 apr_off_t upkeep_conf_journal_body_max(const upkeep_dir_conf *dc)
 {
-    return dc->journal_body_max == -1 ? UPKEEP_DEFAULT_JOURNAL_BODY_MAX
-                                      : dc->journal_body_max;
+    return GIVEN_OR(dc->journal_body_max, UPKEEP_DEFAULT_JOURNAL_BODY_MAX);
 }
 
 apr_interval_time_t upkeep_conf_journal_retry(const upkeep_dir_conf *dc)
 {
-    return dc->journal_retry == -1 ? UPKEEP_DEFAULT_JOURNAL_RETRY
-                                   : dc->journal_retry;
+    return GIVEN_OR(dc->journal_retry, UPKEEP_DEFAULT_JOURNAL_RETRY);
 }
 
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
 {
-    return dc->hold_max_ms == -1 ? UPKEEP_DEFAULT_HOLD_MAX_MS
-                                 : dc->hold_max_ms;
+    return GIVEN_OR(dc->hold_max_ms, UPKEEP_DEFAULT_HOLD_MAX_MS);
 }
 
 int upkeep_conf_readonly_status(const upkeep_dir_conf *dc)
 {
-    return dc->readonly_status == -1 ? HTTP_SERVICE_UNAVAILABLE
-                                     : dc->readonly_status;
+    return GIVEN_OR(dc->readonly_status, HTTP_SERVICE_UNAVAILABLE);
 }
 
 int upkeep_conf_announce(const upkeep_dir_conf *dc)
 {
-    return dc->announce == -1 ? UPKEEP_DEFAULT_ANNOUNCE : dc->announce;
+    return GIVEN_OR(dc->announce, UPKEEP_DEFAULT_ANNOUNCE);
 }
 
 const char *upkeep_conf_safe_methods(apr_pool_t *p,

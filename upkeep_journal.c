@@ -40,6 +40,8 @@
 
 /* The journal directory, opened by the parent; -1: no journal. */
 static int jdir = -1;
+/* UPK0119 was logged for the scope (once until its state parses) */
+static int jstate_bad[UPKEEP_MAX_SCOPES];
 static int in_child;
 /* What replays carry in Upkeep-Journal-Token, so the gate tells them from
  * a client that sends Upkeep-Journal-Id (STATE_DIR/journal/replay.key,
@@ -311,18 +313,49 @@ int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
 
 /* --- the replay's state --------------------------------------------- */
 
-static void load_state(apr_pool_t *p, const char *scope, upkeep_jstate_t *st)
+/* Where the replay of scope stands (none yet: the empty state); on a
+ * file that cannot be read or does not parse, why, with the empty state
+ * in st. */
+static const char *load_state(apr_pool_t *p, const char *scope,
+                              upkeep_jstate_t *st)
 {
     int fd = open_in(scope, UPKEEP_JSTATE_SUFFIX, O_RDONLY);
-    char buf[65536];
-    ssize_t n = 0;
+    const char *why = NULL;
+    struct stat sb;
+    char *buf = NULL;
+    apr_size_t got = 0;
 
+    if (fd < 0 && errno != ENOENT) {
+        why = apr_psprintf(p, "cannot be opened (%s)", strerror(errno));
+    }
+    else if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)
+                         || sb.st_size > UPKEEP_JSTATE_MAX)) {
+        why = "is not a regular file of at most 1 MiB";
+    }
+    else if (fd >= 0) {
+        buf = apr_palloc(p, (apr_size_t)sb.st_size + 1);
+        while (got < (apr_size_t)sb.st_size) {
+            ssize_t n = pread(fd, buf + got, (apr_size_t)sb.st_size - got,
+                              (off_t)got);
+
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            got += (apr_size_t)n;
+        }
+        buf[got] = '\0';
+    }
     if (fd >= 0) {
-        n = read(fd, buf, sizeof(buf) - 1);
         close(fd);
     }
-    buf[n > 0 ? n : 0] = '\0';
-    upkeep_jstate_parse(p, buf, st);
+    if (why) {
+        upkeep_jstate_parse(p, NULL, st);
+        return why;
+    }
+    return upkeep_jstate_parse(p, buf, st);
 }
 
 static int save_state(apr_pool_t *p, const char *scope,
@@ -408,6 +441,8 @@ void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out)
     if (jdir < 0) {
         return;
     }
+    /* a state that does not parse counts every entry as pending, as the
+     * replay would once it is removed (UPK0119 says so) */
     load_state(p, name, &st);
     out->ok = st.ok;
     out->client_error = st.client_error;
@@ -641,6 +676,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     apr_off_t size = 0;
     apr_pool_t *ep;
     int fd = -1, rc, dirty = 0, lock;
+    const char *why;
     server_rec *v;
 
     /* UpkeepJournalRetry of the first virtual host whose scope it is */
@@ -673,7 +709,17 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     if (rc == 0) {
         return;
     }
-    load_state(p, name, &st);
+    if ((why = load_state(p, name, &st))) {
+        if (!jstate_bad[scope]) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "UPK0119: the replay "
+                         "of scope '%s' waits: journal/%s" UPKEEP_JSTATE_SUFFIX
+                         " %s (removing it sends every entry of the journal "
+                         "again, with its id)", name, name, why);
+            jstate_bad[scope] = 1;
+        }
+        return;
+    }
+    jstate_bad[scope] = 0;
     state_for(&st, token, head_len);
     apr_pool_create(&ep, p);
     while (st.cursor < size && apr_time_now() < budget_end

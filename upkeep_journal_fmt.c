@@ -7,11 +7,14 @@
  */
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "upkeep_journal.h"
@@ -234,72 +237,146 @@ int upkeep_journal_read(apr_pool_t *p, int fd, const upkeep_jentry_t *e,
     return out->method && out->uri ? 0 : -1;
 }
 
-void upkeep_jstate_parse(apr_pool_t *p, const char *text,
-                         upkeep_jstate_t *st)
+/* The numbers of SCOPE.jstate, one "name value" line each, in the order
+ * they are written. */
+static const struct {
+    const char *name;
+    size_t off;
+    char kind;          /* 'o' int64 offset or time, 'i' int, 'u' uint64 */
+} jstate_fields[] = {
+    { "cursor", offsetof(upkeep_jstate_t, cursor), 'o' },
+    { "attempts", offsetof(upkeep_jstate_t, attempts), 'i' },
+    { "last", offsetof(upkeep_jstate_t, last), 'i' },
+    { "first", offsetof(upkeep_jstate_t, first), 'o' },
+    { "next", offsetof(upkeep_jstate_t, next), 'o' },
+    { "ok", offsetof(upkeep_jstate_t, ok), 'u' },
+    { "client_error", offsetof(upkeep_jstate_t, client_error), 'u' },
+    { "retry", offsetof(upkeep_jstate_t, retry), 'u' },
+};
+
+/* A whole decimal number from 0 to max, or -1. */
+static apr_int64_t jstate_number(const char *s, apr_int64_t max)
 {
-    char *copy = apr_pstrdup(p, text ? text : ""), *last, *line;
+    char *end;
+    apr_int64_t v;
+
+    if (!apr_isdigit(*s)) {
+        return -1;
+    }
+    errno = 0;
+    v = apr_strtoi64(s, &end, 10);
+    return errno || *end || v > max ? -1 : v;
+}
+
+static const char *jstate_lines(apr_pool_t *p, char *copy,
+                               upkeep_jstate_t *st)
+{
+    char *line, *next;
+    int n;
+
+    for (line = copy, n = 1; *line; line = next, n++) {
+        char *val, *f[3], *last;
+        apr_int64_t v[3];
+        apr_size_t i;
+
+        if (!(next = strchr(line, '\n'))) {
+            return apr_psprintf(p, "line %d is cut short", n);
+        }
+        *next++ = '\0';
+        if (!(val = strchr(line, ' '))) {
+            return apr_psprintf(p, "line %d has no value", n);
+        }
+        *val++ = '\0';
+        if (strcmp(line, "token") == 0) {
+            if (strcmp(val, "-") != 0
+                && strlen(val) != UPKEEP_JOURNAL_TOKEN_LEN) {
+                return apr_psprintf(p, "line %d: not a journal token", n);
+            }
+            apr_cpystrn(st->token, strcmp(val, "-") ? val : "",
+                        sizeof(st->token));
+            continue;
+        }
+        if (strcmp(line, "dead") == 0) {
+            upkeep_jdead_t *d;
+
+            f[0] = apr_strtok(val, " ", &last);
+            f[1] = f[0] ? apr_strtok(NULL, " ", &last) : NULL;
+            f[2] = f[1] ? apr_strtok(NULL, " ", &last) : NULL;
+            if (!f[2] || apr_strtok(NULL, " ", &last)
+                || (v[0] = jstate_number(f[0], APR_INT64_MAX)) < 0
+                || (v[1] = jstate_number(f[1], INT_MAX)) < 0
+                || (v[2] = jstate_number(f[2], 999)) < 0) {
+                return apr_psprintf(p, "line %d: not \"dead OFFSET ATTEMPTS "
+                                    "STATUS\"", n);
+            }
+            d = apr_array_push(st->dead);
+            d->off = v[0];
+            d->attempts = (int)v[1];
+            d->last = (int)v[2];
+            continue;
+        }
+        for (i = 0; i < sizeof(jstate_fields) / sizeof(jstate_fields[0]);
+             i++) {
+            if (strcmp(line, jstate_fields[i].name) == 0) {
+                break;
+            }
+        }
+        if (i == sizeof(jstate_fields) / sizeof(jstate_fields[0])) {
+            return apr_psprintf(p, "line %d: unknown field '%s'", n, line);
+        }
+        if ((v[0] = jstate_number(val, jstate_fields[i].kind == 'i'
+                                       ? INT_MAX : APR_INT64_MAX)) < 0) {
+            return apr_psprintf(p, "line %d: %s is not a number of 0 or "
+                                "more", n, line);
+        }
+        switch (jstate_fields[i].kind) {
+        case 'o':
+            *(int64_t *)((char *)st + jstate_fields[i].off) = v[0];
+            break;
+        case 'i':
+            *(int *)((char *)st + jstate_fields[i].off) = (int)v[0];
+            break;
+        default:
+            *(uint64_t *)((char *)st + jstate_fields[i].off) =
+                (uint64_t)v[0];
+            break;
+        }
+    }
+    return NULL;
+}
+
+const char *upkeep_jstate_parse(apr_pool_t *p, const char *text,
+                                upkeep_jstate_t *st)
+{
+    const char *why;
 
     memset(st, 0, sizeof(*st));
     st->dead = apr_array_make(p, 4, sizeof(upkeep_jdead_t));
-    for (line = apr_strtok(copy, "\n", &last); line;
-         line = apr_strtok(NULL, "\n", &last)) {
-        char key[16], val[64];
-        long long a = 0, b = 0, c = 0;
-
-        if (sscanf(line, "dead %lld %lld %lld", &a, &b, &c) == 3) {
-            upkeep_jdead_t *d = apr_array_push(st->dead);
-
-            d->off = a;
-            d->attempts = (int)b;
-            d->last = (int)c;
-            continue;
-        }
-        if (sscanf(line, "%15s %63s", key, val) != 2) {
-            continue;
-        }
-        if (strcmp(key, "token") == 0
-            && strlen(val) == UPKEEP_JOURNAL_TOKEN_LEN) {
-            strcpy(st->token, val);
-        }
-        else if (strcmp(key, "cursor") == 0) {
-            st->cursor = strtoll(val, NULL, 10);
-        }
-        else if (strcmp(key, "first") == 0) {
-            st->first = strtoll(val, NULL, 10);
-        }
-        else if (strcmp(key, "next") == 0) {
-            st->next = strtoll(val, NULL, 10);
-        }
-        else if (strcmp(key, "attempts") == 0) {
-            st->attempts = atoi(val);
-        }
-        else if (strcmp(key, "last") == 0) {
-            st->last = atoi(val);
-        }
-        else if (strcmp(key, "ok") == 0) {
-            st->ok = strtoull(val, NULL, 10);
-        }
-        else if (strcmp(key, "client_error") == 0) {
-            st->client_error = strtoull(val, NULL, 10);
-        }
-        else if (strcmp(key, "retry") == 0) {
-            st->retry = strtoull(val, NULL, 10);
-        }
+    if ((why = jstate_lines(p, apr_pstrdup(p, text ? text : ""), st))) {
+        memset(st, 0, sizeof(*st));
+        st->dead = apr_array_make(p, 4, sizeof(upkeep_jdead_t));
     }
+    return why;
 }
 
 const char *upkeep_jstate_encode(apr_pool_t *p, const upkeep_jstate_t *st)
 {
-    const char *s = apr_psprintf(p, "token %s\ncursor %" APR_INT64_T_FMT
-        "\nattempts %d\nlast %d\nfirst %" APR_INT64_T_FMT "\nnext %"
-        APR_INT64_T_FMT "\nok %" APR_UINT64_T_FMT "\nclient_error %"
-        APR_UINT64_T_FMT "\nretry %" APR_UINT64_T_FMT "\n",
-        st->token[0] ? st->token : "-", st->cursor, st->attempts, st->last,
-        st->first, st->next, st->ok, st->client_error, st->retry);
-    int i;
+    const char *s = apr_pstrcat(p, "token ", st->token[0] ? st->token : "-",
+                                "\n", NULL);
+    apr_size_t i;
+    int k;
 
-    for (i = 0; st->dead && i < st->dead->nelts; i++) {
-        const upkeep_jdead_t *d = &APR_ARRAY_IDX(st->dead, i, upkeep_jdead_t);
+    for (i = 0; i < sizeof(jstate_fields) / sizeof(jstate_fields[0]); i++) {
+        const char *at = (const char *)st + jstate_fields[i].off;
+        apr_int64_t v = jstate_fields[i].kind == 'o' ? *(const int64_t *)at
+                        : jstate_fields[i].kind == 'i' ? *(const int *)at
+                        : (apr_int64_t)*(const uint64_t *)at;
+
+        s = apr_psprintf(p, "%s%s %" APR_INT64_T_FMT "\n", s,
+                         jstate_fields[i].name, v < 0 ? 0 : v);
+    }
+    for (k = 0; st->dead && k < st->dead->nelts; k++) {
+        const upkeep_jdead_t *d = &APR_ARRAY_IDX(st->dead, k, upkeep_jdead_t);
 
         s = apr_psprintf(p, "%sdead %" APR_INT64_T_FMT " %d %d\n", s, d->off,
                          d->attempts, d->last);

@@ -1637,6 +1637,8 @@ static int journal_load(apr_pool_t *p, const char *dir, const char *scope,
                                    scope, UPKEEP_JOURNAL_SUFFIX, NULL);
     char head[UPKEEP_JOURNAL_HDR_MAX], *text = NULL;
     char err[UPKEEP_ERRMSG_MAX];
+    const char *why;
+    apr_status_t rv;
     apr_size_t head_len, len;
     struct stat sb;
     ssize_t n;
@@ -1667,11 +1669,21 @@ static int journal_load(apr_pool_t *p, const char *dir, const char *scope,
     }
     path = apr_pstrcat(p, dir, "/" UPKEEP_JOURNAL_SUBDIR "/", scope,
                        UPKEEP_JSTATE_SUFFIX, NULL);
-    if (upkeep_file_read_all(p, path, 1 << 20, &text, &len, err)
-        != APR_SUCCESS) {
+    rv = upkeep_file_read_all(p, path, UPKEEP_JSTATE_MAX, &text, &len, err);
+    if (rv != APR_SUCCESS) {
         text = NULL;
     }
-    upkeep_jstate_parse(p, text, &j->st);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+        upkeep_jstate_parse(p, NULL, &j->st);
+        fprintf(stderr, "upkeepctl: warning: %s; where the replay of scope "
+                "'%s' stands is unknown (entries below are all pending)\n",
+                err, scope);
+    }
+    else if ((why = upkeep_jstate_parse(p, text, &j->st))) {
+        fprintf(stderr, "upkeepctl: warning: %s: %s; the replay of scope "
+                "'%s' waits until it is fixed or removed (entries below are "
+                "as if it were removed: all pending)\n", path, why, scope);
+    }
     if (strcmp(j->st.token, j->token) != 0) {
         j->st.cursor = (int64_t)head_len;
         j->st.attempts = j->st.last = 0;

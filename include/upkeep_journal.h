@@ -32,6 +32,8 @@
 #define UPKEEP_JOURNAL_SUBDIR  "journal"
 #define UPKEEP_JOURNAL_SUFFIX  ".journal"
 #define UPKEEP_JSTATE_SUFFIX   ".jstate"
+/* Largest SCOPE.jstate read (its dead entries take ~20 bytes each). */
+#define UPKEEP_JSTATE_MAX (1 << 20)
 /* held by the node's replayer of the scope (flock) */
 #define UPKEEP_JLOCK_SUFFIX    ".jlock"
 #define UPKEEP_JOURNAL_MAGIC   "upkeep-journal 1 "
@@ -94,8 +96,10 @@ typedef struct {
     int attempts, last;
 } upkeep_jdead_t;
 
-void upkeep_jstate_parse(apr_pool_t *p, const char *text,
-                         upkeep_jstate_t *st);
+/* NULL when text (NULL: none yet) parses, else "line N: why"; st is then
+ * the empty state. */
+const char *upkeep_jstate_parse(apr_pool_t *p, const char *text,
+                                upkeep_jstate_t *st);
 const char *upkeep_jstate_encode(apr_pool_t *p, const upkeep_jstate_t *st);
 
 #endif /* UPKEEP_JOURNAL_H */

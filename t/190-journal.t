@@ -343,6 +343,29 @@ $r = post('/cgi-bin/other.cgi', 'x=1', ['Connection', 'close']);
 ctl('normal');
 ok(wait_until(sub { grep { $_->{uri} =~ /held=1/ } got() }, 15), '... and is replayed');
 
+# --- where the replay stands (SCOPE.jstate) does not parse: the replay
+# waits, says why once, and goes on where it was once the file is fixed
+unlink $Log;
+ctl('maintenance');
+my $jid = post('/cgi-bin/hook.cgi?jstate=1', 'j=1')->{headers}{'upkeep-journal-id'};
+ok($jid, 'journaled with a damaged replay state ahead');
+my $jstate = "$jdir/default.jstate";
+my $jstate_ok = do { local $/; open my $f, "<", $jstate or die "$jstate: $!"; <$f> };
+(my $broken = $jstate_ok) =~ s/^cursor \d+$/cursor 12abc/m;
+{ open my $f, '>', $jstate or die; print $f $broken; close $f }
+$off = error_log_offset();
+ctl('normal');
+sleep 3;
+is(scalar(got_for($jid)), 0, 'a replay state that does not parse: nothing is replayed');
+my @why = error_log_since($off) =~ /(UPK0119: .*)/g;
+is(scalar(@why), 1, '... said once (UPK0119)');
+like($why[0] // '', qr/scope 'default' waits: journal\/default\.jstate line \d+: cursor is not a number/, '... naming the file, the line and the field');
+($rc, $out, $err) = ctl('journal');
+like($err, qr/warning: .*default\.jstate: line \d+: cursor is not a number.*waits until it is fixed or removed/, 'upkeepctl journal warns the same');
+{ open my $f, '>', $jstate or die; print $f $jstate_ok; close $f }
+ok(wait_until(sub { got_for($jid) }, 10), 'fixed: the entry is replayed');
+is(scalar(grep { $_->{uri} !~ /jstate=1/ } got()), 0, '... and nothing replayed before it again');
+
 # --- bad directives
 ok(!eval { start_server("UpkeepJournal /\n"); 1 }, 'UpkeepJournal /: httpd does not start');
 like($@ // '', qr/UpkeepJournal: '\/' would journal every write/, '... and says why');
