@@ -36,7 +36,7 @@ frob
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'frob' \(expected status, normal, readonly, maintenance, hold, cancel, drain, undrain, bypass-url, forget, help\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'frob' \(expected status, normal, readonly, maintenance, hold, cancel, drain, undrain, bypass-url, forget, journal, help\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
@@ -58,7 +58,7 @@ Maintenance
 --- ctl_exit_code: 2
 --- ctl_stdout
 --- ctl_stderr_like
-\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, readonly, maintenance, hold, cancel, drain, undrain, bypass-url, forget, help\) \(see upkeepctl --help\)\n\z
+\Aupkeepctl: unknown command 'Maintenance' \(expected status, normal, readonly, maintenance, hold, cancel, drain, undrain, bypass-url, forget, journal, help\) \(see upkeepctl --help\)\n\z
 --- state_unchanged
 --- request
 GET /
