@@ -294,6 +294,7 @@ SKIP: {
 {
     my ($rc, $out) = dpkg('-r', $Pkg);
     is($rc, 0, "dpkg -r $Pkg") or diag($out);
+    like($out, qr/these modes stay in \/var\/lib\/apache2\/upkeep and are in force again when the module is back:\n  scope default: maintenance/, '... saying which mode stays, and that it comes back') or diag($out);
     ok(!-e '/usr/lib/apache2/modules/mod_upkeep.so', '... the module is gone');
     ok(!-l '/etc/apache2/mods-enabled/upkeep.load', '... and disabled (no mods-enabled/upkeep.load)');
     ok(-e '/var/lib/apache2/module/disabled_by_maint/upkeep', '... recorded as disabled by the package');
