@@ -26,14 +26,41 @@
  * gate (before_cache). */
 static int cache_loaded;
 
+static int upkeep_quick_handler(request_rec *r, int lookup_uri);
+
+/* Whether the configuration httpd has read names directive `name`
+ * anywhere (inside <IfModule> and the like too: a guess on the safe
+ * side). */
+static int conftree_names(const ap_directive_t *d, const char *name)
+{
+    for (; d; d = d->next) {
+        if (ap_cstr_casecmp(d->directive, name) == 0
+            || conftree_names(d->first_child, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int upkeep_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
+    static const char *const before_cache_mod[] = { "mod_cache.c", NULL };
+
     (void)plog;
     (void)ptemp;
     upkeep_config_reset();
     /* LoadModule has run by now */
     cache_loaded = ap_find_linked_module("mod_cache.c") != NULL;
+    /* Every request pays for each hook a module registers: the quick
+     * handler only where it has work (hooks added now are sorted with
+     * the others once the configuration is processed).  First: a health
+     * check must not wait for any other module. */
+    if (cache_loaded || conftree_names(ap_conftree, "UpkeepHealthCheck")
+        || conftree_names(ap_conftree, "UpkeepBypassSecret")) {
+        ap_hook_quick_handler(upkeep_quick_handler, NULL, before_cache_mod,
+                              APR_HOOK_FIRST);
+    }
     upkeep_default_pages_init(pconf);
     upkeep_live_reset();
     return OK;
@@ -1030,7 +1057,8 @@ static int __attribute__((noinline)) quick_handler_configured(
     return rv;
 }
 
-/* A site with none of them pays a test and a return. */
+/* Registered where the configuration names one of them (pre_config);
+ * the flags say whether it applies after all (<IfModule>). */
 static int upkeep_quick_handler(request_rec *r, int lookup_uri)
 {
     return upkeep_health_configured | upkeep_bypass_configured | cache_loaded
@@ -1059,8 +1087,6 @@ static void upkeep_child_status(server_rec *s, pid_t pid,
 
 static void upkeep_register_hooks(apr_pool_t *p)
 {
-    static const char *const before_cache_mod[] = { "mod_cache.c", NULL };
-
     ap_hook_child_init(upkeep_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_status(upkeep_child_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_stopping(upkeep_child_stopping, NULL, NULL,
@@ -1070,9 +1096,7 @@ static void upkeep_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(upkeep_post_read_request, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(upkeep_gate, NULL, NULL, APR_HOOK_MIDDLE);
-    /* first: a health check must not wait for any other module */
-    ap_hook_quick_handler(upkeep_quick_handler, NULL, before_cache_mod,
-                          APR_HOOK_FIRST);
+    /* the quick handler: in pre_config, where it has work */
     ap_hook_handler(upkeep_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(insert_refusal_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
