@@ -3,8 +3,8 @@
 # on the node; `all` releases them together.  Writes waiting for their
 # turn are still held on the status page and in flight for --wait; one
 # that waits longer than its hold max for its turn goes on (UPK0108),
-# never refused; a ticket whose holder left (timed out in hold) does not
-# stop the others.  Bad values are start-up errors.
+# never refused; a ticket whose holder left (timed out in hold, or killed
+# with its child) does not stop the others.  Bad values are start-up errors.
 use lib 't/lib';
 use Test::Upkeep;
 use Test::UpkeepOps;
@@ -144,6 +144,35 @@ EOF
     my %start = map { my ($id, $what, $t) = split ' '; $what eq 'start' ? ($id => $t) : () } slurp_lines($Log);
     is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(k1 k2 k3)], 'UpkeepHoldRelease 1: one after the other, in arrival order');
     cmp_ok(time - $t0, '<', 3, sprintf('one at a time, without waiting for the ticket that left (%.2f s)', time - $t0));
+}
+
+# kill -9 of the children whose held writes hold tickets (a crash, the
+# OOM killer): writes held afterwards go on in arrival order at once,
+# passing over the tickets of the dead (same configuration: one at a time)
+{
+    unlink $Log;
+    ctl('hold');
+    my @dead;
+    for my $i (1 .. 2) {
+        push @dead, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=d$i", body => 'a=1');
+        held_at_least($i, \@dead);
+    }
+    my @killed = kill_children();
+    note("killed children: @killed");
+    ok(wait_until(sub { ((scope_json(status_json()) // {})->{held} // -1) == 0 }, 5),
+       'kill -9 of the children holding two tickets: nothing is held any more');
+    my @r;
+    for my $i (1 .. 3) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=n$i", body => 'a=1');
+        held_at_least($i, \@r);
+    }
+    ctl('normal');
+    my $t0 = time;
+    pump(\@r, 10);
+    is_deeply([map { response_of($_)->{status} // 'none' } @r], [200, 200, 200], 'the three writes held after it ran (200)');
+    my %start = map { my ($id, $what, $t) = split ' '; $what eq 'start' ? ($id => $t) : () } slurp_lines($Log);
+    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(n1 n2 n3)], '... one after the other, in arrival order (the killed ones never ran)');
+    cmp_ok(time - $t0, '<', 3, sprintf('... without waiting for the tickets of the dead (%.2f s)', time - $t0));
 }
 
 # all: today's behaviour
