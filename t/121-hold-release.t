@@ -175,6 +175,31 @@ EOF
     cmp_ok(time - $t0, '<', 3, sprintf('... without waiting for the tickets of the dead (%.2f s)', time - $t0));
 }
 
+# a graceful restart in the middle of a paced release: the writes still
+# waiting for their turn run to the end, in order, one at a time
+{
+    unlink $Log;
+    ctl('hold');
+    my @r;
+    for my $i (1 .. 3) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=g$i", body => 'a=1');
+        held_at_least($i, \@r);
+    }
+    ctl('normal');
+    ok(wait_until(sub { grep { /^g1 start/ } slurp_lines($Log) }, 5, \@r), 'graceful mid-release: the first write started');
+    ok(eval { restart_server('graceful'); 1 }, '... graceful restart while the others wait for their turn') or diag($@);
+    pump(\@r, 15);
+    is_deeply([map { response_of($_)->{status} // response_of($_)->{error} // 'none' } @r], [200, 200, 200], '... every write ran (200)');
+    my (%start, %end);
+    for (slurp_lines($Log)) {
+        my ($id, $what, $t) = split ' ';
+        ($what eq 'start' ? \%start : \%end)->{$id} = $t;
+    }
+    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(g1 g2 g3)], '... in arrival order');
+    ok(!grep({ my $a = $_; grep { $_ ne $a && $start{$_} < $start{$a} && ($end{$_} // 1e99) > $start{$a} } keys %start } keys %start),
+       '... one at a time across the restart');
+}
+
 # all: today's behaviour
 {
     serve(<<'EOF');
