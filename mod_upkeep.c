@@ -334,9 +334,14 @@ static int refuse(request_rec *r, const upkeep_dir_conf *dc, int scope_index,
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     /* The page speaks the visitor's language; the JSON and text bodies
-     * are for programs and stay English (README). */
+     * are for programs and stay English (README).  An UpkeepPage template
+     * says its language only through {{lang}} (or one pinned language):
+     * written in one language, it must not claim the visitor's. */
     if (format == UPKEEP_BODY_HTML) {
-        apr_table_setn(r->err_headers_out, "Content-Language", lang->code);
+        if (page != dc->page || page->uses_lang || !varies) {
+            apr_table_setn(r->err_headers_out, "Content-Language",
+                           lang->code);
+        }
         upkeep_vary_language(r, varies);
     }
     apr_table_setn(r->notes, UPKEEP_REFUSED_NOTE, "1");

@@ -108,6 +108,7 @@ const char *upkeep_template_parse(apr_pool_t *p, const char *source,
         if (i == NPLACEHOLDERS) {
             return unknown_placeholder(p, source, line, name, (int)len);
         }
+        t->uses_lang |= placeholders[i].field == UPKEEP_FIELD_LANG;
         if (c > lit) {
             push_segment(t->segments, UPKEEP_FIELD_LITERAL,
                          apr_pstrmemdup(p, lit, (apr_size_t)(c - lit)), 0);

@@ -95,6 +95,8 @@ typedef struct {
 typedef struct {
     const char *source;         /* file name, for messages */
     apr_array_header_t *segments;
+    int uses_lang;              /* has {{lang}}: it speaks the visitor's
+                                   language, so its Content-Language is */
 } upkeep_template_t;
 
 #define UPKEEP_DEFAULT_SYNC_INTERVAL apr_time_from_sec(1)

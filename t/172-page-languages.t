@@ -374,6 +374,46 @@ GET /
 
 
 
+=== TEST 32a: a template without {{lang}} claims no language: no Content-Language for a German visitor
+--- user_files
+>>> conf/plain.html
+<p>We are upgrading.</p>
+--- config
+UpkeepPage conf/plain.html
+--- ctl
+maintenance
+--- request
+GET /
+--- more_headers
+Accept-Language: de
+--- error_code: 503
+--- response_headers
+!Content-Language
+--- response_body_like
+^<p>We are upgrading\.</p>$
+
+
+
+=== TEST 32b: the same template with its language pinned (UpkeepLanguage en) says it
+--- user_files
+>>> conf/plain.html
+<p>We are upgrading.</p>
+--- config
+UpkeepPage conf/plain.html
+UpkeepLanguage en
+--- ctl
+maintenance
+--- request
+GET /
+--- more_headers
+Accept-Language: de
+--- error_code: 503
+--- response_headers
+Content-Language: en
+Vary: Accept
+
+
+
 === TEST 33: --for 30m: the page reloads every 60 s, not every 1800 s; Retry-After stays
 --- ctl
 maintenance --for 30m
