@@ -777,9 +777,8 @@ static int journal_accepted(request_rec *r, int scope, const char *id)
  * nor an internal redirect, whose body may be gone), never a tunnel, nor
  * a replay that meets a mode that is not normal again (it is refused and
  * retried: journaling it again would apply it twice). */
-static int refuse_or_journal(request_rec *r, const upkeep_dir_conf *dc,
-                             int scope, int mode, const upkeep_record_t *rec,
-                             int safe)
+static int journaled(request_rec *r, const upkeep_dir_conf *dc, int scope,
+                     int safe)
 {
     const char *id;
 
@@ -791,7 +790,32 @@ static int refuse_or_journal(request_rec *r, const upkeep_dir_conf *dc,
         && upkeep_journal_append(r, dc, scope, &id) == 0) {
         return journal_accepted(r, scope, id);
     }
-    return refuse(r, dc, scope, mode, rec);
+    return DECLINED;
+}
+
+static int refuse_or_journal(request_rec *r, const upkeep_dir_conf *dc,
+                             int scope, int mode, const upkeep_record_t *rec,
+                             int safe)
+{
+    int rv = journaled(r, dc, scope, safe);
+
+    return rv != DECLINED ? rv : refuse(r, dc, scope, mode, rec);
+}
+
+/* In normal mode, while the scope's journal holds writes not yet
+ * replayed, a write under its prefixes joins them (202) rather than
+ * overtake them: arrival order holds per node.  If it cannot be
+ * journaled (limits, disk), it goes to the app as in any normal mode. */
+static int after_journal(request_rec *r, const upkeep_dir_conf *dc,
+                         int scope, int safe)
+{
+    if (safe || !dc->journal
+        || !(atomic_load_explicit(&upkeep_slots[scope]->active,
+                                  memory_order_acquire)
+             & UPKEEP_ACTIVE_JOURNAL)) {
+        return DECLINED;
+    }
+    return journaled(r, dc, scope, safe);
 }
 
 /* The decision for a request that is not quietly normal: pass, hold, or
@@ -810,6 +834,12 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
                 && !apr_table_get(r->notes, UPKEEP_JUDGED_NOTE);
 
     if (mode == UPKEEP_MODE_NORMAL || (safe && mode != UPKEEP_MODE_MAINTENANCE)) {
+        int rv = mode == UPKEEP_MODE_NORMAL && first
+                 ? after_journal(r, dc, scope, safe) : DECLINED;
+
+        if (rv != DECLINED) {
+            return rv;
+        }
         if (first && !safe) {
             count_write(r, scope);
         }

@@ -88,6 +88,23 @@ static int write_all(int fd, const char *p, apr_size_t n)
     return 0;
 }
 
+/* Marks whether scope's journal holds writes not yet replayed (see
+ * UPKEEP_ACTIVE_JOURNAL). */
+static void journal_waiting(int scope, int waiting)
+{
+    upkeep_slot_t *slot = upkeep_slots[scope];
+
+    if (!slot) {
+        return;
+    }
+    if (waiting) {
+        atomic_fetch_or(&slot->active, UPKEEP_ACTIVE_JOURNAL);
+    }
+    else {
+        atomic_fetch_and(&slot->active, ~UPKEEP_ACTIVE_JOURNAL);
+    }
+}
+
 static int lock_fd(int fd, int how)
 {
     int rc;
@@ -305,6 +322,9 @@ int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
         close(fd);
         return -1;
     }
+    /* under the lock: the replay clears it under the same lock once it
+     * has sent everything up to the end it saw */
+    journal_waiting(scope, 1);
     close(fd);          /* and the lock with it */
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0126: a %s request "
                   "journaled in scope '%s' as %s", r->method, name, *id);
@@ -823,16 +843,19 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
         }
         dirty = 0;
     }
-    /* all replayed and none dead: the file starts afresh */
-    if (st.cursor >= size && st.dead->nelts == 0
-        && lock_fd(fd, LOCK_EX) == 0) {
+    /* all sent, and no append since (it holds the lock): new writes go
+     * straight to the app again; none dead too: the file starts afresh */
+    if (st.cursor >= size && lock_fd(fd, LOCK_EX) == 0) {
         struct stat now_st;
 
-        if (fstat(fd, &now_st) == 0 && now_st.st_size == size
-            && ftruncate(fd, 0) == 0 && fsync(fd) == 0) {
-            st.token[0] = '\0';
-            st.cursor = 0;
-            dirty = 1;
+        if (fstat(fd, &now_st) == 0 && now_st.st_size == size) {
+            journal_waiting(scope, 0);
+            if (st.dead->nelts == 0 && ftruncate(fd, 0) == 0
+                && fsync(fd) == 0) {
+                st.token[0] = '\0';
+                st.cursor = 0;
+                dirty = 1;
+            }
         }
         lock_fd(fd, LOCK_UN);
     }

@@ -131,11 +131,20 @@ typedef enum {
     UPKEEP_LAYER_COUNT
 } upkeep_layer_e;
 
+/* upkeep_slot_t.active: a layer is not normal (set and cleared by every
+ * publish); the scope's journal holds writes not yet replayed (set by
+ * the append that writes one, cleared by the replay once it has sent
+ * them all: new writes under UpkeepJournal prefixes are journaled
+ * meanwhile, so none overtakes them). */
+#define UPKEEP_ACTIVE_MODE    1u
+#define UPKEEP_ACTIVE_JOURNAL 2u
+
 typedef struct {
     _Atomic uint32_t seq;       /* seqlock: odd while a writer is inside */
     _Atomic uint32_t in_use;    /* set once name is written, never unset */
-    /* 0 while both layers are normal: one load answers the request path's
-     * usual question without the seqlock */
+    /* 0 while both layers are normal and no journaled write waits for its
+     * replay: one load answers the request path's usual question without
+     * the seqlock (bits UPKEEP_ACTIVE_*) */
     _Atomic uint32_t active;
     uint32_t         pad;
     char             name[UPKEEP_SCOPE_NAME_MAX];
@@ -460,15 +469,21 @@ static inline void upkeep_slot_publish(upkeep_slot_t *slot, int layer,
     }
     atomic_thread_fence(memory_order_release);
     slot->layer[layer] = *rec;
-    atomic_store_explicit(&slot->active,
-                          slot->layer[0].mode != UPKEEP_MODE_NORMAL
-                          || slot->layer[1].mode != UPKEEP_MODE_NORMAL,
-                          memory_order_relaxed);
+    if (slot->layer[0].mode != UPKEEP_MODE_NORMAL
+        || slot->layer[1].mode != UPKEEP_MODE_NORMAL) {
+        atomic_fetch_or_explicit(&slot->active, UPKEEP_ACTIVE_MODE,
+                                 memory_order_relaxed);
+    }
+    else {
+        atomic_fetch_and_explicit(&slot->active, ~UPKEEP_ACTIVE_MODE,
+                                  memory_order_relaxed);
+    }
     atomic_store_explicit(&slot->seq, odd + 1, memory_order_release);
     upkeep_seq_wake(&slot->seq);
 }
 
-/* The request path's first question, in one load: both layers normal? */
+/* The request path's first question, in one load: both layers normal,
+ * and no journaled write waiting? */
 static inline int upkeep_slot_quiet(const upkeep_slot_t *slot)
 {
     return !atomic_load_explicit(&slot->active, memory_order_acquire);

@@ -343,6 +343,30 @@ $r = post('/cgi-bin/other.cgi', 'x=1', ['Connection', 'close']);
 ctl('normal');
 ok(wait_until(sub { grep { $_->{uri} =~ /held=1/ } got() }, 15), '... and is replayed');
 
+# --- no overtaking: in normal mode, while entries wait for their replay,
+# a write under a journaled prefix is journaled behind them (202); other
+# writes go straight to the app; once the journal is drained, so do these
+unlink $Log;
+ctl('maintenance');
+my $slow = post('/cgi-bin/hook.cgi?fail=2&o=1', 'o=1')->{headers}{'upkeep-journal-id'};
+ok($slow, 'an entry the app will fail twice (500) is journaled');
+ctl('normal');
+$r = post('/cgi-bin/hook.cgi?o=2', 'o=2');
+is($r->{status}, 202, 'normal, the journal not yet replayed: a POST under the prefix is journaled behind it (202)');
+my $behind = $r->{headers}{'upkeep-journal-id'} // '';
+ok($behind, '... with its id');
+$r = post('/cgi-bin/other.cgi?o=x', 'o=x');
+is($r->{status}, 200, '... a POST outside the journaled prefixes goes straight to the app (200)');
+ok(wait_until(sub { got_for($behind) }, 20), 'the one journaled in normal mode is replayed');
+is_deeply([map { $_->{uri} } grep { ($_->{headers}{HTTP_UPKEEP_JOURNAL_ID} // '') ne '' } got()],
+          ['/cgi-bin/hook.cgi?fail=2&o=1', '/cgi-bin/hook.cgi?fail=2&o=1', '/cgi-bin/hook.cgi?fail=2&o=1', '/cgi-bin/hook.cgi?o=2'],
+          '... after the older one (tried three times), never before it');
+ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="pending"}') // 1) == 0 }, 10), 'nothing pending');
+sleep 0.5;
+$r = post('/cgi-bin/hook.cgi?o=3', 'o=3');
+is($r->{status}, 200, 'the journal drained: a POST under the prefix goes straight to the app again (200)');
+ok(!$r->{headers}{'upkeep-journal-id'}, '... without a journal id');
+
 # --- where the replay stands (SCOPE.jstate) does not parse: the replay
 # waits, says why once, and goes on where it was once the file is fixed
 unlink $Log;
