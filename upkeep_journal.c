@@ -444,6 +444,7 @@ static void state_for(upkeep_jstate_t *st, const char *token,
         st->attempts = st->last = 0;
         st->first = st->next = 0;
         apr_array_clear(st->dead);
+        apr_array_clear(st->again);
     }
 }
 
@@ -474,6 +475,7 @@ void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out)
     }
     state_for(&st, token, head_len);
     out->dead = st.dead->nelts;
+    out->pending = st.again->nelts;
     for (at = st.cursor; at < size
          && upkeep_journal_next(fd, size, token, at, 0, &e, &skipped);
          at = e.end) {
@@ -684,6 +686,29 @@ static apr_interval_time_t backoff(int n)
     return t < UPKEEP_JOURNAL_BACKOFF_MAX ? t : UPKEEP_JOURNAL_BACKOFF_MAX;
 }
 
+/* The first entry sent again is off the list. */
+static void next_again(upkeep_jstate_t *st)
+{
+    int64_t *o = (int64_t *)st->again->elts;
+
+    memmove(o, o + 1, (size_t)(st->again->nelts - 1) * sizeof(*o));
+    st->again->nelts--;
+}
+
+/* Entry e is done with (applied, or kept as dead): the replay moves on,
+ * past it in the file or to the next entry sent again. */
+static void passed(upkeep_jstate_t *st, int again, const upkeep_jentry_t *e)
+{
+    if (again) {
+        next_again(st);
+    }
+    else {
+        st->cursor = e->end;
+    }
+    st->attempts = 0;
+    st->first = st->next = 0;
+}
+
 static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
                          apr_time_t budget_end)
 {
@@ -742,16 +767,33 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     jstate_bad[scope] = 0;
     state_for(&st, token, head_len);
     apr_pool_create(&ep, p);
-    while (st.cursor < size && apr_time_now() < budget_end
+    while ((st.again->nelts || st.cursor < size)
+           && apr_time_now() < budget_end
            && scope_normal(scope) && apr_time_now() >= st.next) {
         upkeep_jentry_t e;
         upkeep_jpayload_t pl;
         int skipped, status;
+        /* an entry sent back by upkeepctl journal retry goes first */
+        int again = st.again->nelts > 0;
         apr_time_t now;
 
         apr_pool_clear(ep);
-        if (!upkeep_journal_next(fd, size, token, st.cursor, 1, &e,
-                                 &skipped)) {
+        if (again) {
+            int64_t off = APR_ARRAY_IDX(st.again, 0, int64_t);
+
+            if (!upkeep_journal_next(fd, size, token, off, 1, &e, &skipped)
+                || e.off != off) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "UPK0118: journal "
+                             "of scope '%s': no entry at offset %"
+                             APR_INT64_T_FMT " to send again; skipped",
+                             name, off);
+                next_again(&st);
+                dirty = 1;
+                continue;
+            }
+        }
+        else if (!upkeep_journal_next(fd, size, token, st.cursor, 1, &e,
+                                      &skipped)) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0130: journal "
                          "of scope '%s': dropped %" APR_OFF_T_FMT " bytes of "
                          "a torn entry at its end (never acknowledged)",
@@ -793,9 +835,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
         st.last = status;
         if (status >= 200 && status < 400) {
             st.ok++;
-            st.cursor = e.end;
-            st.attempts = 0;
-            st.first = st.next = 0;
+            passed(&st, again, &e);
         }
         else if (status >= 400 && status < 500) {
             upkeep_jdead_t *d = apr_array_push(st.dead);
@@ -807,9 +847,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0133: journal "
                          "of scope '%s': %s answered %d; kept as dead", name,
                          e.id, status);
-            st.cursor = e.end;
-            st.attempts = 0;
-            st.first = st.next = 0;
+            passed(&st, again, &e);
         }
         else {
             st.retry++;
@@ -826,9 +864,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
                              "journal of scope '%s': %s still fails (%d) "
                              "after UpkeepJournalRetry; kept as dead",
                              name, e.id, status);
-                st.cursor = e.end;
-                st.attempts = 0;
-                st.first = st.next = 0;
+                passed(&st, again, &e);
             }
             else {
                 st.next = now + backoff(st.attempts);
@@ -845,7 +881,8 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     }
     /* all sent, and no append since (it holds the lock): new writes go
      * straight to the app again; none dead too: the file starts afresh */
-    if (st.cursor >= size && lock_fd(fd, LOCK_EX) == 0) {
+    if (st.cursor >= size && !st.again->nelts
+        && lock_fd(fd, LOCK_EX) == 0) {
         struct stat now_st;
 
         if (fstat(fd, &now_st) == 0 && now_st.st_size == size) {

@@ -296,6 +296,13 @@ static const char *jstate_lines(apr_pool_t *p, char *copy,
                         sizeof(st->token));
             continue;
         }
+        if (strcmp(line, "again") == 0) {
+            if ((v[0] = jstate_number(val, APR_INT64_MAX)) < 0) {
+                return apr_psprintf(p, "line %d: not \"again OFFSET\"", n);
+            }
+            APR_ARRAY_PUSH(st->again, int64_t) = v[0];
+            continue;
+        }
         if (strcmp(line, "dead") == 0) {
             upkeep_jdead_t *d;
 
@@ -352,9 +359,11 @@ const char *upkeep_jstate_parse(apr_pool_t *p, const char *text,
 
     memset(st, 0, sizeof(*st));
     st->dead = apr_array_make(p, 4, sizeof(upkeep_jdead_t));
+    st->again = apr_array_make(p, 4, sizeof(int64_t));
     if ((why = jstate_lines(p, apr_pstrdup(p, text ? text : ""), st))) {
         memset(st, 0, sizeof(*st));
         st->dead = apr_array_make(p, 4, sizeof(upkeep_jdead_t));
+        st->again = apr_array_make(p, 4, sizeof(int64_t));
     }
     return why;
 }
@@ -380,6 +389,10 @@ const char *upkeep_jstate_encode(apr_pool_t *p, const upkeep_jstate_t *st)
 
         s = apr_psprintf(p, "%sdead %" APR_INT64_T_FMT " %d %d\n", s, d->off,
                          d->attempts, d->last);
+    }
+    for (k = 0; st->again && k < st->again->nelts; k++) {
+        s = apr_psprintf(p, "%sagain %" APR_INT64_T_FMT "\n", s,
+                         APR_ARRAY_IDX(st->again, k, int64_t));
     }
     return s;
 }

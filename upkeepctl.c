@@ -170,9 +170,11 @@ static const ctl_command_t ctl_commands[] = {
     { "forget", "--scope NAME",
       "remove the state of a scope that httpd no longer names", O_SCOPE,
       forget },
-    { "journal", "[--scope NAME] | show ID [--unredacted]",
+    { "journal", "[--scope NAME] [show ID [--unredacted] | "
+      "retry ID|--dead | drop ID|--dead]",
       "list the journaled writes not yet applied (pending) and given up "
-      "(dead), or print one; needs root or httpd's user",
+      "(dead), print one, send dead ones again (first) or drop them for "
+      "good; needs root or httpd's user",
       O_SCOPE | O_UNREDACTED, journal },
     { "help", "[COMMAND]", "this help, or a command's", 0, help },
     { NULL, NULL, NULL, 0, NULL }
@@ -400,10 +402,14 @@ static void journal_args(ctl_args_t *a, int argc, const char *const *argv)
         if (strcmp(argv[i], "--unredacted") == 0) {
             a->given |= O_UNREDACTED;
         }
-        else if (!a->journal_verb && strcmp(argv[i], "show") == 0) {
+        else if (!a->journal_verb && (strcmp(argv[i], "show") == 0
+                                      || strcmp(argv[i], "retry") == 0
+                                      || strcmp(argv[i], "drop") == 0)) {
             a->journal_verb = argv[i];
         }
-        else if (a->journal_verb && !a->journal_id) {
+        else if (a->journal_verb && !a->journal_id
+                 && (strcmp(argv[i], "--dead") != 0
+                     || strcmp(a->journal_verb, "show") != 0)) {
             a->journal_id = argv[i];
         }
         else {
@@ -411,7 +417,8 @@ static void journal_args(ctl_args_t *a, int argc, const char *const *argv)
         }
     }
     if (a->journal_verb && !a->journal_id) {
-        fail_usage("journal show needs an ID");
+        fail_usage("journal %s needs an ID%s", a->journal_verb,
+                   strcmp(a->journal_verb, "show") ? " or --dead" : "");
     }
 }
 
@@ -1627,6 +1634,7 @@ typedef struct {
     apr_off_t size;
     char token[UPKEEP_JOURNAL_TOKEN_LEN + 1];
     upkeep_jstate_t st;
+    int st_unknown;             /* SCOPE.jstate unreadable or damaged */
 } ctl_journal_t;
 
 /* 0 when the scope has no journal (or an empty one). */
@@ -1675,19 +1683,24 @@ static int journal_load(apr_pool_t *p, const char *dir, const char *scope,
     }
     if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
         upkeep_jstate_parse(p, NULL, &j->st);
+        j->st_unknown = 1;
         fprintf(stderr, "upkeepctl: warning: %s; where the replay of scope "
                 "'%s' stands is unknown (entries below are all pending)\n",
                 err, scope);
     }
     else if ((why = upkeep_jstate_parse(p, text, &j->st))) {
+        j->st_unknown = 1;
         fprintf(stderr, "upkeepctl: warning: %s: %s; the replay of scope "
                 "'%s' waits until it is fixed or removed (entries below are "
                 "as if it were removed: all pending)\n", path, why, scope);
     }
     if (strcmp(j->st.token, j->token) != 0) {
+        apr_cpystrn(j->st.token, j->token, sizeof(j->st.token));
         j->st.cursor = (int64_t)head_len;
         j->st.attempts = j->st.last = 0;
+        j->st.first = j->st.next = 0;
         apr_array_clear(j->st.dead);
+        apr_array_clear(j->st.again);
     }
     return 1;
 }
@@ -1710,11 +1723,19 @@ static const char *journal_state(const ctl_journal_t *j,
             return "dead";
         }
     }
+    for (i = 0; i < j->st.again->nelts; i++) {
+        if (APR_ARRAY_IDX(j->st.again, i, int64_t) == e->off) {
+            *attempts = i == 0 ? j->st.attempts : 0;
+            *last = i == 0 ? j->st.last : 0;
+            return "pending";
+        }
+    }
     if (e->off < j->st.cursor) {
         return NULL;
     }
-    *attempts = e->off == j->st.cursor ? j->st.attempts : 0;
-    *last = e->off == j->st.cursor ? j->st.last : 0;
+    *attempts = e->off == j->st.cursor && !j->st.again->nelts
+                ? j->st.attempts : 0;
+    *last = e->off == j->st.cursor && !j->st.again->nelts ? j->st.last : 0;
     return "pending";
 }
 
@@ -1756,6 +1777,93 @@ static void put_entry_text(const char *t, apr_size_t n, int lines, int tty)
     }
 }
 
+/* journal retry|drop on one scope, under the replay's own lock (so the
+ * replay never saves over the change), SCOPE.jstate replaced whole and
+ * owned as before.  Returns how many entries it changed. */
+static int journal_change(apr_pool_t *p, ctl_args_t *a, const char *scope)
+{
+    const char *dir = apr_pstrcat(p, a->state_dir, "/" UPKEEP_JOURNAL_SUBDIR,
+                                  NULL);
+    const char *lock = apr_pstrcat(p, dir, "/", scope, UPKEEP_JLOCK_SUFFIX,
+                                   NULL);
+    const char *path = apr_pstrcat(p, dir, "/", scope, UPKEEP_JSTATE_SUFFIX,
+                                   NULL);
+    const char *tmp = apr_pstrcat(p, path, ".upkeepctl", NULL);
+    int retry = strcmp(a->journal_verb, "retry") == 0;
+    int all = strcmp(a->journal_id, "--dead") == 0;
+    int lfd, fd, tries, changed = 0, i;
+    ctl_journal_t j;
+    struct stat owner;
+    const char *text;
+
+    if ((lfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        return 0;       /* no replay ever stood anywhere: nothing dead */
+    }
+    if (fstat(lfd, &owner) != 0) {
+        fail("cannot read %s: %s; nothing changed", path, strerror(errno));
+    }
+    close(lfd);
+    if ((lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600))
+        < 0 || fchown(lfd, owner.st_uid, owner.st_gid) != 0) {
+        fail("cannot open %s: %s; nothing changed", lock, strerror(errno));
+    }
+    for (tries = 0; flock(lfd, LOCK_EX | LOCK_NB) != 0; tries++) {
+        if (tries == 50) {
+            fail("the replay of scope '%s' is busy (%s is locked); nothing "
+                 "changed, try again", scope, lock);
+        }
+        apr_sleep(apr_time_from_msec(100));
+    }
+    if (!journal_load(p, a->state_dir, scope, &j)) {
+        close(lfd);
+        return 0;
+    }
+    if (j.st_unknown) {
+        fail("%s cannot be read or does not parse; nothing changed", path);
+    }
+    for (i = 0; i < j.st.dead->nelts; i++) {
+        upkeep_jdead_t *d = &APR_ARRAY_IDX(j.st.dead, i, upkeep_jdead_t);
+        upkeep_jentry_t e;
+        int skipped;
+
+        if (!all && (!upkeep_journal_next(j.fd, j.size, j.token, d->off, 0,
+                                          &e, &skipped)
+                     || e.off != d->off || strcmp(e.id, a->journal_id))) {
+            continue;
+        }
+        if (retry) {
+            APR_ARRAY_PUSH(j.st.again, int64_t) = d->off;
+        }
+        printf("scope %s: entry %s: dead -> %s\n", scope,
+               upkeep_journal_next(j.fd, j.size, j.token, d->off, 0, &e,
+                                   &skipped) ? e.id : "?",
+               retry ? "pending (sent again next)" : "dropped");
+        memmove(d, d + 1, (size_t)(j.st.dead->nelts - i - 1) * sizeof(*d));
+        j.st.dead->nelts--;
+        i--;
+        changed++;
+    }
+    close(j.fd);
+    if (!changed) {
+        close(lfd);
+        return 0;
+    }
+    text = upkeep_jstate_encode(p, &j.st);
+    unlink(tmp);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0600)) < 0
+        || write(fd, text, strlen(text)) != (ssize_t)strlen(text)
+        || fchown(fd, owner.st_uid, owner.st_gid) != 0 || fsync(fd) != 0
+        || close(fd) != 0 || rename(tmp, path) != 0) {
+        int err = errno;
+
+        unlink(tmp);
+        fail("cannot write %s: %s; nothing changed", path, strerror(err));
+    }
+    close(lfd);
+    return changed;
+}
+
 static int journal(apr_pool_t *p, ctl_args_t *a)
 {
     int tty = isatty(STDOUT_FILENO);
@@ -1774,6 +1882,21 @@ static int journal(apr_pool_t *p, ctl_args_t *a)
     }
     else {
         APR_ARRAY_PUSH(scopes, const char *) = UPKEEP_DEFAULT_SCOPE;
+    }
+    if (a->journal_verb && strcmp(a->journal_verb, "show") != 0) {
+        check_access(a->state_dir, 1);
+        for (i = 0; i < scopes->nelts; i++) {
+            found += journal_change(p, a, APR_ARRAY_IDX(scopes, i,
+                                                        const char *));
+        }
+        if (!found && strcmp(a->journal_id, "--dead") != 0) {
+            fail("no dead journal entry %s (only dead entries can be sent "
+                 "again or dropped: see upkeepctl journal)", a->journal_id);
+        }
+        if (!found) {
+            printf("no dead journal entry\n");
+        }
+        return EXIT_SUCCESS;
     }
     if (!a->journal_verb) {
         printf("%-30s %-12s %-8s %-20s %8s %4s %s\n", "ID", "SCOPE", "STATE",

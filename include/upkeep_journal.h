@@ -89,6 +89,9 @@ typedef struct {
     int attempts, last;
     uint64_t ok, client_error, retry;
     apr_array_header_t *dead;   /* upkeep_jdead_t */
+    /* offsets of dead entries an operator sent back (upkeepctl journal
+     * retry): replayed first, in this order, before the cursor's */
+    apr_array_header_t *again;  /* int64_t */
 } upkeep_jstate_t;
 
 typedef struct {

@@ -390,6 +390,33 @@ like($err, qr/warning: .*default\.jstate: line \d+: cursor is not a number.*wait
 ok(wait_until(sub { got_for($jid) }, 10), 'fixed: the entry is replayed');
 is(scalar(grep { $_->{uri} !~ /jstate=1/ } got()), 0, '... and nothing replayed before it again');
 
+# --- upkeepctl journal retry|drop: a dead entry is sent again (first),
+# or dropped for good; only dead entries, usage errors exit 2
+unlink $Log;
+my $dead_before = metric('upkeep_journal_entries{scope="default",state="dead"}') // 0;
+cmp_ok($dead_before, '>=', 2, "dead entries from above ($dead_before)");
+($rc, $out, $err) = ctl('journal', 'retry');
+is($rc, 2, 'journal retry without an ID or --dead: usage error (exit 2)');
+like($err, qr/journal retry needs an ID or --dead/, '... saying so');
+($rc, $out, $err) = ctl('journal', 'drop', 'nope');
+is($rc, 1, 'journal drop of an unknown id: exit 1');
+like($err, qr/no dead journal entry nope/, '... naming it');
+($rc, $out, $err) = ctl('journal', 'retry', $dead);
+is($rc, 0, 'journal retry ID') or diag("$out$err");
+like($out, qr/entry \Q$dead\E: dead -> pending/, '... says it is pending again');
+ok(wait_until(sub { got_for($dead) }, 10), '... and the app gets it again, with its id');
+ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="dead"}') // 0) == $dead_before }, 10),
+   '... where it is refused again (400): dead again');
+($rc, $out, $err) = ctl('journal', 'drop', '--dead');
+is($rc, 0, 'journal drop --dead') or diag("$out$err");
+is(scalar(() = $out =~ /: dead -> dropped$/mg), $dead_before, '... drops each dead entry, one line each');
+($rc, $out) = ctl('journal');
+unlike($out, qr/\sdead\s/, 'upkeepctl journal: no dead entry left');
+ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="dead"}') // 1) == 0 }, 5), 'metrics: 0 dead');
+($rc, $out, $err) = ctl('journal', 'drop', '--dead');
+is($rc, 0, 'journal drop --dead with none: exit 0');
+like($out, qr/no dead journal entry/, '... saying there is none');
+
 # --- bad directives
 ok(!eval { start_server("UpkeepJournal /\n"); 1 }, 'UpkeepJournal /: httpd does not start');
 like($@ // '', qr/UpkeepJournal: '\/' would journal every write/, '... and says why');
