@@ -36,9 +36,10 @@ typedef struct {
     upkeep_record_t rec[UPKEEP_LAYER_COUNT];
     int64_t inflight, held;
     uint64_t count[UPKEEP_COUNTER_COUNT][UPKEEP_MODE_COUNT];
+    upkeep_jstats_t journal;    /* zero without UpkeepJournal */
 } scope_view_t;
 
-static int view_scope(int i, int64_t now, scope_view_t *v)
+static int view_scope(apr_pool_t *p, int i, int64_t now, scope_view_t *v)
 {
     upkeep_slot_t *slot = upkeep_scope_slot(i);
     int c, m;
@@ -48,6 +49,10 @@ static int view_scope(int i, int64_t now, scope_view_t *v)
     }
     v->name = upkeep_scope_name(i);
     upkeep_slot_read(slot, now, &v->mode, &v->layer, v->rec, 1);
+    memset(&v->journal, 0, sizeof(v->journal));
+    if (upkeep_journal_configured) {
+        upkeep_journal_stats(p, i, &v->journal);
+    }
     v->inflight = atomic_load(&slot->inflight_writes);
     v->held = atomic_load(&slot->held_now);
     for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
@@ -183,6 +188,15 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
         sv.inflight = v->inflight;
         sv.held = v->held;
         sv.extra = apr_pstrcat(r->pool, counters, "}", NULL);
+        if (upkeep_journal_configured) {
+            sv.extra = apr_psprintf(r->pool, "%s,\"journal\":{\"pending\":%"
+                                    APR_INT64_T_FMT ",\"dead\":%"
+                                    APR_INT64_T_FMT ",\"bytes\":%"
+                                    APR_OFF_T_FMT "}", sv.extra,
+                                    (apr_int64_t)v->journal.pending,
+                                    (apr_int64_t)v->journal.dead,
+                                    v->journal.bytes);
+        }
         ap_rprintf(r, "%s%s", i ? "," : "",
                    upkeep_scope_json(r->pool, &sv, now));
     }
@@ -205,55 +219,43 @@ static const char *label_value(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* The journal of every scope (UpkeepJournal): read from its files. */
-static void metrics_journal(request_rec *r)
+/* The journal of every scope (UpkeepJournal), as view_scope() read it
+ * from its files. */
+static void metrics_journal(request_rec *r, const scope_view_t *views,
+                            int n)
 {
     static const char *const results[3] = { "ok", "client_error", "retry" };
-    int n = upkeep_scope_count(), i, k;
-    upkeep_jstats_t *st = apr_pcalloc(r->pool, sizeof(*st) * n);
+    int i, k;
 
-    for (i = 0; i < n; i++) {
-        if (upkeep_scope_slot(i)) {
-            upkeep_journal_stats(r->pool, i, &st[i]);
-        }
-    }
     ap_rputs("# HELP upkeep_journal_entries Journaled writes not yet "
              "applied (pending) or given up (dead).\n"
              "# TYPE upkeep_journal_entries gauge\n", r);
     for (i = 0; i < n; i++) {
-        if (upkeep_scope_slot(i)) {
-            ap_rprintf(r, "upkeep_journal_entries{scope=\"%s\",state="
-                       "\"pending\"} %" APR_INT64_T_FMT "\n"
-                       "upkeep_journal_entries{scope=\"%s\",state=\"dead\"} %"
-                       APR_INT64_T_FMT "\n", upkeep_scope_name(i),
-                       st[i].pending, upkeep_scope_name(i), st[i].dead);
-        }
+        ap_rprintf(r, "upkeep_journal_entries{scope=\"%s\",state="
+                   "\"pending\"} %" APR_INT64_T_FMT "\n"
+                   "upkeep_journal_entries{scope=\"%s\",state=\"dead\"} %"
+                   APR_INT64_T_FMT "\n", views[i].name,
+                   views[i].journal.pending, views[i].name,
+                   views[i].journal.dead);
     }
     ap_rputs("# HELP upkeep_journal_bytes Size of the journal file.\n"
              "# TYPE upkeep_journal_bytes gauge\n", r);
     for (i = 0; i < n; i++) {
-        if (upkeep_scope_slot(i)) {
-            ap_rprintf(r, "upkeep_journal_bytes{scope=\"%s\"} %"
-                       APR_OFF_T_FMT "\n", upkeep_scope_name(i),
-                       st[i].bytes);
-        }
+        ap_rprintf(r, "upkeep_journal_bytes{scope=\"%s\"} %" APR_OFF_T_FMT
+                   "\n", views[i].name, views[i].journal.bytes);
     }
     ap_rputs("# HELP upkeep_journal_replayed_total Replays of journaled "
              "writes, by outcome.\n"
              "# TYPE upkeep_journal_replayed_total counter\n", r);
     for (i = 0; i < n; i++) {
-        apr_uint64_t v[3];
+        const apr_uint64_t v[3] = { views[i].journal.ok,
+                                    views[i].journal.client_error,
+                                    views[i].journal.retry };
 
-        if (!upkeep_scope_slot(i)) {
-            continue;
-        }
-        v[0] = st[i].ok;
-        v[1] = st[i].client_error;
-        v[2] = st[i].retry;
         for (k = 0; k < 3; k++) {
             ap_rprintf(r, "upkeep_journal_replayed_total{scope=\"%s\","
                        "result=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                       upkeep_scope_name(i), results[k], v[k]);
+                       views[i].name, results[k], v[k]);
         }
     }
 }
@@ -338,7 +340,7 @@ static void metrics_status(request_rec *r, scope_view_t *views, int n,
                    "\n", views[i].name, (apr_int64_t)views[i].held);
     }
     if (upkeep_journal_configured) {
-        metrics_journal(r);
+        metrics_journal(r, views, n);
     }
     ap_rprintf(r, "# HELP upkeep_hold_limit Most writes held at once on "
                "this node (UpkeepHoldLimit).\n"
@@ -505,12 +507,18 @@ static void html_status(request_rec *r, scope_view_t *views, int n,
                    APR_INT64_T_FMT "</dd><dt>refused</dt><dd>%"
                    APR_UINT64_T_FMT "</dd><dt>exempted</dt><dd>%"
                    APR_UINT64_T_FMT "</dd><dt>bypassed</dt><dd>%"
-                   APR_UINT64_T_FMT "</dd></dl></section>\n",
+                   APR_UINT64_T_FMT "</dd>%s</dl></section>\n",
                    rec->reason[0] ? ap_escape_html(r->pool, rec->reason) : "-",
                    html_time(r->pool, rec->since),
                    html_time(r->pool, rec->until), (apr_int64_t)v->inflight,
                    (apr_int64_t)v->held, total[UPKEEP_COUNT_REFUSED],
-                   total[UPKEEP_COUNT_EXEMPTED], total[UPKEEP_COUNT_BYPASSED]);
+                   total[UPKEEP_COUNT_EXEMPTED], total[UPKEEP_COUNT_BYPASSED],
+                   upkeep_journal_configured
+                   ? apr_psprintf(r->pool, "<dt>journal</dt><dd>%"
+                                  APR_INT64_T_FMT " pending, %"
+                                  APR_INT64_T_FMT " dead</dd>",
+                                  (apr_int64_t)v->journal.pending,
+                                  (apr_int64_t)v->journal.dead) : "");
     }
     ap_rputs("</div>\n<p><a href=\"?json\">JSON</a> &middot; "
              "<a href=\"?metrics\">Prometheus metrics</a></p>\n"
@@ -580,7 +588,7 @@ int upkeep_status_handler(request_rec *r)
     }
     views = apr_pcalloc(r->pool, sizeof(*views) * upkeep_scope_count());
     for (i = 0; i < upkeep_scope_count(); i++) {
-        n += view_scope(i, now, &views[n]);
+        n += view_scope(r->pool, i, now, &views[n]);
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     switch (status_view(r, &refresh)) {

@@ -12,6 +12,7 @@ use Test::Upkeep;
 use Test::UpkeepOps;
 use Test::More;
 use Time::HiRes qw(time sleep);
+use JSON::PP;
 
 my $Dir = scratch_dir('journal');
 my $Log = "$Dir/log";
@@ -155,6 +156,13 @@ isnt($rc, 0, 'journal show of an unknown id fails');
 # --- metrics
 like(metrics(), qr/^upkeep_journal_entries\{scope="default",state="pending"\} 3$/m, 'metrics: 3 pending');
 like(metrics(), qr/^upkeep_journal_bytes\{scope="default"\} [1-9]\d*$/m, 'metrics: the journal bytes');
+{
+    my $page = JSON::PP::decode_json(http_get('GET', '/upkeep-status?json')->{body} // '{}');
+    my ($sj) = grep { $_->{scope} eq 'default' } @{ $page->{scopes} || [] };
+    is_deeply([@{ $sj->{journal} // {} }{qw(pending dead)}], [3, 0], 'the status page JSON: journal 3 pending, 0 dead');
+    cmp_ok($sj->{journal}{bytes} // 0, '>', 0, '... and its bytes');
+    like(http_get('GET', '/upkeep-status')->{body}, qr{<dt>journal</dt><dd>3 pending, 0 dead</dd>}, '... the HTML card says it too');
+}
 
 # --- kill -9 of the parent; start again: still there, then replayed once
 restart_server('kill9');
