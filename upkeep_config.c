@@ -147,6 +147,7 @@ void *upkeep_create_dir_conf(apr_pool_t *p, char *dir)
     dc->journal_max = -1;
     dc->journal_body_max = -1;
     dc->journal_retry = -1;
+    dc->journal_concurrency = -1;
     return dc;
 }
 
@@ -194,6 +195,9 @@ void *upkeep_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                            ? add->journal_body_max : base->journal_body_max;
     dc->journal_retry = add->journal_retry != -1 ? add->journal_retry
                                                  : base->journal_retry;
+    dc->journal_concurrency = add->journal_concurrency != -1
+                              ? add->journal_concurrency
+                              : base->journal_concurrency;
     return dc;
 }
 
@@ -264,6 +268,12 @@ apr_off_t upkeep_conf_journal_body_max(const upkeep_dir_conf *dc)
 apr_interval_time_t upkeep_conf_journal_retry(const upkeep_dir_conf *dc)
 {
     return GIVEN_OR(dc->journal_retry, UPKEEP_DEFAULT_JOURNAL_RETRY);
+}
+
+int upkeep_conf_journal_concurrency(const upkeep_dir_conf *dc)
+{
+    return GIVEN_OR(dc->journal_concurrency,
+                    UPKEEP_DEFAULT_JOURNAL_CONCURRENCY);
 }
 
 int upkeep_conf_hold_max_ms(const upkeep_dir_conf *dc)
@@ -650,6 +660,22 @@ static const char *set_journal_retry(cmd_parms *cmd, void *dcv,
                         &dc->journal_retry);
 }
 
+static const char *set_journal_concurrency(cmd_parms *cmd, void *dcv,
+                                           const char *arg)
+{
+    upkeep_dir_conf *dc = dcv;
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (end == arg || *end || n < 1 || n > UPKEEP_JOURNAL_CONCURRENCY_MAX) {
+        return apr_psprintf(cmd->pool, "%s '%s': must be a number between 1 "
+                            "and %d", cmd->cmd->name, arg,
+                            UPKEEP_JOURNAL_CONCURRENCY_MAX);
+    }
+    dc->journal_concurrency = (int)n;
+    return NULL;
+}
+
 static const char *set_hold_release(cmd_parms *cmd, void *dcv,
                                     const char *arg)
 {
@@ -898,6 +924,9 @@ const command_rec upkeep_cmds[] = {
     AP_INIT_TAKE1("UpkeepJournalRetry", set_journal_retry, NULL, RSRC_CONF,
                   "How long a replay that fails with 5xx or no answer is "
                   "retried before it is kept as dead (default 1h)"),
+    AP_INIT_TAKE1("UpkeepJournalConcurrency", set_journal_concurrency, NULL,
+                  RSRC_CONF, "Journaled writes of a scope replayed at once, "
+                  "started in arrival order (default 1)"),
     AP_INIT_TAKE1("UpkeepReadOnlyStatus", set_readonly_status, NULL, DIR_CTX,
                   "Status of read-only refusals: 503 (default), 405, 409 "
                   "or 423"),

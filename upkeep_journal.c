@@ -22,6 +22,7 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_date.h"
+#include "apr_thread_proc.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_ssl.h"
@@ -686,6 +687,101 @@ static apr_interval_time_t backoff(int n)
     return t < UPKEEP_JOURNAL_BACKOFF_MAX ? t : UPKEEP_JOURNAL_BACKOFF_MAX;
 }
 
+/* UpkeepJournalConcurrency N: the entry at the cursor and the N-1 after
+ * it are sent at once, each from a thread of its own with a pool of its
+ * own; their answers are then taken in file order by the replay's loop
+ * as if each had been sent alone.  One that must be retried stops the
+ * loop there: those after it that were applied are sent again later (at
+ * least once, with their ids). */
+typedef struct {
+    apr_pool_t *p;
+    server_rec *s;
+    const char *scope;
+    upkeep_jentry_t e;
+    upkeep_jpayload_t pl;
+    int status;
+    apr_thread_t *thread;
+} send_job_t;
+
+typedef struct {
+    apr_off_t off;
+    int status;
+} sent_t;
+
+static void *APR_THREAD_FUNC send_job(apr_thread_t *t, void *data)
+{
+    send_job_t *job = data;
+
+    job->status = replay_send(job->p, job->s, job->scope, &job->e, &job->pl);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Sends e (payload pl) and up to n-1 whole entries after it at once;
+ * their answers in sent[], in file order.  Returns how many. */
+static int send_batch(apr_pool_t *p, server_rec *s, const char *scope,
+                      int fd, apr_off_t size, const char *token,
+                      const upkeep_jentry_t *e, const upkeep_jpayload_t *pl,
+                      int n, sent_t *sent)
+{
+    send_job_t *jobs = apr_pcalloc(p, (apr_size_t)n * sizeof(*jobs));
+    int k, count = 0, skipped;
+
+    for (k = 0; k < n; k++) {
+        send_job_t *job = &jobs[k];
+
+        if (apr_pool_create_unmanaged_ex(&job->p, NULL, NULL)
+            != APR_SUCCESS) {
+            break;
+        }
+        job->s = s;
+        job->scope = scope;
+        if (k == 0) {
+            job->e = *e;
+            job->pl = *pl;
+        }
+        else if (!upkeep_journal_next(fd, size, token, jobs[k - 1].e.end, 0,
+                                      &job->e, &skipped)
+                 || job->e.off != jobs[k - 1].e.end
+                 || upkeep_journal_read(job->p, fd, &job->e, &job->pl)
+                    != 0) {
+            /* a torn or damaged entry is the loop's to judge alone */
+            apr_pool_destroy(job->p);
+            break;
+        }
+        if (apr_thread_create(&job->thread, NULL, send_job, job, p)
+            != APR_SUCCESS) {
+            job->status = replay_send(job->p, s, scope, &job->e, &job->pl);
+            job->thread = NULL;
+        }
+        count++;
+    }
+    for (k = 0; k < count; k++) {
+        apr_status_t rv;
+
+        if (jobs[k].thread) {
+            apr_thread_join(&rv, jobs[k].thread);
+        }
+        sent[k].off = jobs[k].e.off;
+        sent[k].status = jobs[k].status;
+        apr_pool_destroy(jobs[k].p);
+    }
+    return count;
+}
+
+/* The answer to the entry at off, if it went out with the last batch. */
+static int sent_status(const sent_t *sent, int n, apr_off_t off)
+{
+    int k;
+
+    for (k = 0; k < n; k++) {
+        if (sent[k].off == off) {
+            return sent[k].status;
+        }
+    }
+    return -1;
+}
+
 /* The first entry sent again is off the list. */
 static void next_again(upkeep_jstate_t *st)
 {
@@ -716,6 +812,10 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     char token[UPKEEP_JOURNAL_TOKEN_LEN + 1];
     apr_interval_time_t retry = upkeep_conf_journal_retry(
         ap_get_module_config(s->lookup_defaults, &upkeep_module));
+    int conc = upkeep_conf_journal_concurrency(
+        ap_get_module_config(s->lookup_defaults, &upkeep_module));
+    sent_t sent[UPKEEP_JOURNAL_CONCURRENCY_MAX];
+    int nsent = 0;
     upkeep_jstate_t st;
     apr_size_t head_len = 0;
     apr_off_t size = 0;
@@ -724,13 +824,15 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     const char *why;
     server_rec *v;
 
-    /* UpkeepJournalRetry of the first virtual host whose scope it is */
+    /* UpkeepJournalRetry and -Concurrency of the first virtual host whose
+     * scope it is */
     for (v = s->next; v; v = v->next) {
         const upkeep_dir_conf *vdc = ap_get_module_config(
             v->lookup_defaults, &upkeep_module);
 
         if (upkeep_conf_scope(vdc) == scope) {
             retry = upkeep_conf_journal_retry(vdc);
+            conc = upkeep_conf_journal_concurrency(vdc);
             break;
         }
     }
@@ -815,7 +917,16 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             status = 400;
         }
         else {
-            status = replay_send(ep, s, name, &e, &pl);
+            status = again || conc == 1 ? -1
+                     : sent_status(sent, nsent, e.off);
+            if (status < 0 && !again && conc > 1) {
+                nsent = send_batch(p, s, name, fd, size, token, &e, &pl,
+                                   conc, sent);
+                status = sent_status(sent, nsent, e.off);
+            }
+            if (status < 0) {
+                status = replay_send(ep, s, name, &e, &pl);
+            }
         }
         now = apr_time_now();
         if ((status < 200 || status >= 400) && !scope_normal(scope)) {

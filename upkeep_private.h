@@ -161,6 +161,8 @@ typedef struct {
     apr_off_t journal_max;              /* UpkeepJournalMax; -1: unset */
     apr_off_t journal_body_max;         /* UpkeepJournalBodyMax; -1: unset */
     apr_interval_time_t journal_retry;  /* UpkeepJournalRetry; -1: unset */
+    int journal_concurrency;            /* UpkeepJournalConcurrency; -1:
+                                           unset */
 } upkeep_dir_conf;
 
 /* upkeep_config.c */
@@ -238,9 +240,14 @@ static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
 #define UPKEEP_DEFAULT_JOURNAL_MAX      ((apr_off_t)256 << 20)
 #define UPKEEP_DEFAULT_JOURNAL_BODY_MAX ((apr_off_t)1 << 20)
 #define UPKEEP_DEFAULT_JOURNAL_RETRY    apr_time_from_sec(3600)
+/* Entries of a scope replayed at once: one by default, as a database
+ * behind the app is easiest to spare that way. */
+#define UPKEEP_DEFAULT_JOURNAL_CONCURRENCY 1
+#define UPKEEP_JOURNAL_CONCURRENCY_MAX     64
 apr_off_t upkeep_conf_journal_max(const upkeep_dir_conf *dc);
 apr_off_t upkeep_conf_journal_body_max(const upkeep_dir_conf *dc);
 apr_interval_time_t upkeep_conf_journal_retry(const upkeep_dir_conf *dc);
+int upkeep_conf_journal_concurrency(const upkeep_dir_conf *dc);
 /* Set while some context has UpkeepJournal (upkeep_config.c). */
 extern int upkeep_journal_configured;
 

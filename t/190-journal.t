@@ -425,9 +425,36 @@ ok(wait_until(sub { (metric('upkeep_journal_entries{scope="default",state="dead"
 is($rc, 0, 'journal drop --dead with none: exit 0');
 like($out, qr/no dead journal entry/, '... saying there is none');
 
+# --- UpkeepJournalConcurrency 4: up to four entries replayed at once
+start_server(<<'EOF');
+UpkeepJournal /cgi-bin/hook.cgi
+UpkeepJournalConcurrency 4
+EOF
+write_cgi('hook.cgi', $Cgi);
+unlink $Log, "$Dir/slow-started";
+ctl('maintenance');
+my @cc = map { post("/cgi-bin/hook.cgi?slow=1&n=$_", "n=$_")->{headers}{'upkeep-journal-id'} } 1 .. 8;
+is(scalar(grep { $_ } @cc), 8, 'UpkeepJournalConcurrency 4: eight slow entries journaled');
+ctl('normal');
+my $most = 0;
+wait_until(sub {
+    my $started = () = slurp_lines("$Dir/slow-started");
+    my $done = () = got();
+    $most = $started - $done if $started - $done > $most;
+    $done >= 8;
+}, 30);
+is(scalar(got()), 8, '... all eight replayed');
+is_deeply([sort map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [sort @cc], '... each once');
+cmp_ok($most, '>', 1, "... several at once ($most)");
+cmp_ok($most, '<=', 4, '... never more than four');
+
 # --- bad directives
 ok(!eval { start_server("UpkeepJournal /\n"); 1 }, 'UpkeepJournal /: httpd does not start');
 like($@ // '', qr/UpkeepJournal: '\/' would journal every write/, '... and says why');
 ok(!eval { start_server("UpkeepJournalBodyMax 1X\n"); 1 }, 'UpkeepJournalBodyMax 1X: httpd does not start');
 like($@ // '', qr/UpkeepJournalBodyMax '1X': must be a size/, '... and says why');
+for my $bad ('0', '65', 'many') {
+    ok(!eval { start_server("UpkeepJournalConcurrency $bad\n"); 1 }, "UpkeepJournalConcurrency $bad: httpd does not start");
+    like($@ // '', qr/UpkeepJournalConcurrency '\Q$bad\E': must be a number between 1 and 64/, '... and says why');
+}
 done_testing();
