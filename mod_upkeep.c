@@ -873,6 +873,12 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
         }
         tell_app(r, after, rec, 0);
         if (after == UPKEEP_MODE_NORMAL) {
+            /* released into normal: behind journaled writes, as any */
+            int rv = after_journal(r, dc, scope, safe);
+
+            if (rv != DECLINED) {
+                return rv;
+            }
             if (first) {
                 count_write(r, scope);
             }

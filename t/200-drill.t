@@ -142,7 +142,11 @@ sub start_mariadb {
         'CREATE TABLE items (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
                              req_id BIGINT NULL, node CHAR(1) NOT NULL DEFAULT "",
                              created TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB',
-        'INSERT INTO items (node) SELECT "s" FROM seq_1_to_5000';
+        'INSERT INTO items (node) SELECT "s" FROM seq_1_to_5000',
+        # webhooks: applied once per journal id (a replay is at least once)
+        'CREATE TABLE hooks (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                             hook_id BIGINT NOT NULL, journal_id VARCHAR(64) NULL,
+                             node CHAR(1) NOT NULL, UNIQUE KEY (journal_id)) ENGINE=InnoDB';
 }
 
 # Runs a migration statement; returns the seconds it took.
@@ -191,6 +195,29 @@ reply('200 OK', "items=\$n last=\$last");
 EOF
 }
 
+# A webhook receiver: POST id=N inserts hook N, once per Upkeep-Journal-Id
+# (the journal replays at least once; the id makes a second time harmless).
+sub hook_cgi {
+    return <<"EOF";
+#!/usr/bin/perl
+use strict;
+use warnings;
+use DBI;
+my \$node = \$ENV{DRILL_NODE} // '-';
+sub reply { print "Status: \$_[0]\\r\\nContent-Type: text/plain\\r\\n\\r\\n\$_[1] node=\$node\\n"; exit 0 }
+my (\$len, \$body) = (\$ENV{CONTENT_LENGTH} || 0, '');
+while (length \$body < \$len) { read(STDIN, \$body, \$len - length \$body, length \$body) or last }
+my (\$id) = \$body =~ /^id=(\\d+)\$/ or reply('400 Bad Request', 'no id');
+my \$dbh = eval { DBI->connect('DBI:MariaDB:database=drill;mariadb_socket=$Sock', 'drill',
+                               '$DbPass', { RaiseError => 1, PrintError => 0 }) }
+    or reply('500 Internal Server Error', "connect: \$@");
+eval { \$dbh->do('INSERT IGNORE INTO hooks (hook_id, journal_id, node) VALUES (?, ?, ?)',
+                 undef, \$id, \$ENV{HTTP_UPKEEP_JOURNAL_ID}, \$node); 1 }
+    or reply('500 Internal Server Error', "insert: \$@");
+reply('200 OK', "hook \$id");
+EOF
+}
+
 # ------------------------------------------------------------ the nodes
 my %NODE = (A => 'default', B => 'b');
 sub on { my ($node, $code) = @_; instance($NODE{$node}, $code) }
@@ -236,6 +263,8 @@ sub node_spec {
             $main .= "$1 " . ($override{$1} // $2) . "\n";
         }
     }
+    # the webhook endpoint is journaled through the windows
+    $vhost .= "UpkeepJournal /cgi-bin/hook.cgi\n";
     return { main_config => $main, config => $vhost };
 }
 
@@ -276,7 +305,10 @@ sub nodes_in_mode {
 
 sub deploy_app {
     my ($node, $version) = @_;
-    on($node, sub { write_file(servroot() . '/cgi-bin/app.cgi', app_cgi($version), 0755) });
+    on($node, sub {
+        write_file(servroot() . '/cgi-bin/app.cgi', app_cgi($version), 0755);
+        write_file(servroot() . '/cgi-bin/hook.cgi', hook_cgi(), 0755);
+    });
 }
 
 # ------------------------------------------------------------ HAProxy
@@ -375,6 +407,7 @@ sub http_via_haproxy {
     my ($ra) = $head =~ /^Retry-After:\s*(\S+)/mi;
     my %r = (status => $status, retry_after => $ra);
     @r{qw(node app)} = ($1, $2) if ($resp_body // '') =~ /node=(\w) app=v(\d+)/;
+    $r{node} //= $1 if ($resp_body // '') =~ /^hook \d+ node=(\w)/m;
     $r{ack} = $1 if ($resp_body // q{}) =~ /^inserted (\d+) node=/m;
     $r{reason} = $1 if ($resp_body // q{}) =~ m{<p class="reason">([^<\t\n]*)</p>};
     return \%r;
@@ -392,6 +425,9 @@ sub worker {
         my $dice = rand;
         if ($kind eq 'reader') {
             $path = '/index.html' if $dice < 0.25;
+        } elsif ($kind eq 'hook') {
+            $id = $w * 1_000_000 + ++$seq;
+            ($method, $path, $body) = ('POST', '/cgi-bin/hook.cgi', "id=$id");
         } elsif ($dice < 0.5) {
             $id = $w * 1_000_000 + ++$seq;
             ($method, $body) = ('POST', "id=$id");
@@ -409,9 +445,9 @@ sub worker {
 
 sub start_workers {
     unlink "$Tmp/stop";
-    for my $w (1 .. 5) {
+    for my $w (1 .. 6) {
         my $pid = fork // die "fork: $!";
-        worker($w, $w <= 2 ? 'reader' : 'mixed') unless $pid;
+        worker($w, $w <= 2 ? 'reader' : $w <= 5 ? 'mixed' : 'hook') unless $pid;
         push @Workers, $pid;
     }
 }
@@ -448,8 +484,8 @@ sub count_recs { my ($cond) = @_; scalar grep { $cond->($_) } @{ records() } }
 # (there is traffic again, whatever the machine's load).
 sub settle {
     my ($phase, $n) = @_;
-    my $have = count_recs(sub { $_[0]{phase} eq $phase && $_[0]{method} eq 'POST' && ok2xx($_[0]) });
-    ok(wait_for(60, sub { count_recs(sub { $_[0]{phase} eq $phase && $_[0]{method} eq 'POST'
+    my $have = count_recs(sub { $_[0]{phase} eq $phase && $_[0]{path} eq '/cgi-bin/app.cgi' && $_[0]{method} eq 'POST' && ok2xx($_[0]) });
+    ok(wait_for(60, sub { count_recs(sub { $_[0]{phase} eq $phase && $_[0]{path} eq '/cgi-bin/app.cgi' && $_[0]{method} eq 'POST'
                                            && ok2xx($_[0]) }) >= $have + $n }),
        "$n more writes acknowledged ($phase)");
 }
@@ -556,6 +592,7 @@ stop_workers();
 # ------------------------------------------------------------ assertions
 my $recs = records();
 my @phases = ('normal', 'a-readonly', 'b-hold', 'c-rolling', 'd-maintenance');
+my $Journaled = 0;
 my %in = map { my $p = $_; $p => [grep { $_->{phase} eq $p } @$recs] } @phases;
 my $fmt = sub { join '; ', map { "$_->{method} $_->{path} " . ($_->{id} // '') . " -> "
                                  . ($_->{status} // $_->{error} // '?') . " ($_->{ms} ms)" } @_[0 .. ($#_ < 9 ? $#_ : 9)] };
@@ -589,7 +626,7 @@ for my $p (sort keys %said) {
 my @refused_b = grep { $_->{method} eq 'POST' && !ok2xx($_) } @{ $in{'b-hold'} };
 is(scalar @refused_b, 0, 'no write was refused in the hold window') or diag($fmt->(@refused_b));
 
-my @acked = grep { $_->{method} eq 'POST' && ok2xx($_) } @$recs;
+my @acked = grep { $_->{method} eq 'POST' && $_->{path} eq '/cgi-bin/app.cgi' && ok2xx($_) } @$recs;
 my @wrong_ack = grep { ($_->{ack} // -1) != $_->{id} } @acked;
 is(scalar @wrong_ack, 0, 'every acknowledged write names the row it inserted') or diag($fmt->(@wrong_ack));
 {
@@ -604,6 +641,44 @@ is(scalar @wrong_ack, 0, 'every acknowledged write names the row it inserted') o
     my ($v2) = $Dbh->selectrow_array(q{SELECT COUNT(*) FROM items WHERE note = 'v2'});
     ok($v2 > 0, "app version 2 wrote rows with the new column ($v2)");
 }
+# (e) the webhooks, sent all along: journaled in the windows (202), applied
+# directly in normal mode unless older ones still wait (then journaled
+# behind them); 0 lost, each applied once, in each node's arrival order.
+{
+    my @hooks = grep { $_->{path} eq '/cgi-bin/hook.cgi' } @$recs;
+    my @ok = grep { ok2xx($_) } @hooks;
+    my @bad = grep { !ok2xx($_) } @hooks;
+    is(scalar @bad, 0, '(e) every webhook (' . @hooks . ') was accepted: 200 applied or 202 journaled')
+        or diag($fmt->(@bad));
+    my $journaled = grep { ($_->{status} // 0) == 202 } @ok;
+    ok($journaled > 0, "(e) webhooks sent during the windows were journaled ($journaled)");
+    my %want = map { $_->{id} => 1 } @ok;
+    ok(wait_for(60, sub {
+        my ($n) = $Dbh->selectrow_array('SELECT COUNT(DISTINCT hook_id) FROM hooks');
+        $n >= keys %want;
+    }), '(e) the journals are replayed once the windows end');
+    my %db = map { $_->[0] => $_->[1] }
+        @{ $Dbh->selectall_arrayref('SELECT hook_id, COUNT(*) FROM hooks GROUP BY hook_id') };
+    my @lost = grep { ($db{$_} // 0) != 1 } sort keys %want;
+    is(scalar @lost, 0, '(e) every accepted webhook (' . keys(%want) . ') is in the database exactly once')
+        or diag(join ', ', map { "$_ x" . ($db{$_} // 0) } @lost[0 .. ($#lost < 9 ? $#lost : 9)]);
+    my @extra = grep { !$want{$_} } sort keys %db;
+    is(scalar @extra, 0, '(e) and no other') or diag("@extra[0 .. ($#extra < 9 ? $#extra : 9)]");
+    my %last;
+    my @disorder;
+    for my $row (@{ $Dbh->selectall_arrayref('SELECT node, hook_id FROM hooks ORDER BY id') }) {
+        push @disorder, "$row->[0]: $row->[1] after $last{$row->[0]}"
+            if defined $last{$row->[0]} && $row->[1] < $last{$row->[0]};
+        $last{$row->[0]} = $row->[1];
+    }
+    my %rec = map { $_->{id} => $_ } @hooks;
+    is(scalar @disorder, 0, '(e) on each node, webhooks were applied in the order they arrived')
+        or diag(join "\n", map { my ($n, $x, $y) = /^(\w): (\d+) after (\d+)/;
+                                 join ' | ', map { my $r = $rec{$_} // {}; "$_: phase $r->{phase} status $r->{status} node " . ($r->{node} // '?') . " ms $r->{ms}" } $x, $y }
+                             @disorder[0 .. ($#disorder < 9 ? $#disorder : 9)]);
+    $Journaled = $journaled;
+}
+
 for my $node (qw(A B)) {
     is(node_get($node, '/cgi-bin/app.cgi')->{body} =~ /app=v(\d+)/ ? $1 : 0, 2, "node $node runs app version 2");
     my @crash = on($node, sub { fatal_log_lines(0) });
@@ -619,7 +694,7 @@ for my $node (qw(A B)) {
     for my $p (@phases) {
         my @r = @{ $in{$p} };
         my $reads = sub { grep { $_->{method} eq 'GET' && ($_->{status} // 0) == $_[0] } @r };
-        my $writes_ok = grep { $_->{method} eq 'POST' && ok2xx($_) } @r;
+        my $writes_ok = grep { $_->{method} eq 'POST' && $_->{path} eq '/cgi-bin/app.cgi' && ok2xx($_) } @r;
         my $refused = grep { $_->{method} eq 'POST' && ($_->{status} // 0) == 503 } @r;
         my $failed = grep { !ok2xx($_) && ($_->{status} // 0) != 503 } @r;
         my $max = 0;
