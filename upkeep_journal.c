@@ -740,7 +740,7 @@ static int send_batch(apr_pool_t *p, server_rec *s, const char *scope,
             job->e = *e;
             job->pl = *pl;
         }
-        else if (!upkeep_journal_next(fd, size, token, jobs[k - 1].e.end, 0,
+        else if (!upkeep_journal_next(fd, size, token, jobs[k - 1].e.end, 1,
                                       &job->e, &skipped)
                  || job->e.off != jobs[k - 1].e.end
                  || upkeep_journal_read(job->p, fd, &job->e, &job->pl)
@@ -749,7 +749,9 @@ static int send_batch(apr_pool_t *p, server_rec *s, const char *scope,
             apr_pool_destroy(job->p);
             break;
         }
-        if (apr_thread_create(&job->thread, NULL, send_job, job, p)
+        /* the thread's own pool hangs off the job's (its own allocator):
+         * a thread ending frees nothing the replay's thread uses */
+        if (apr_thread_create(&job->thread, NULL, send_job, job, job->p)
             != APR_SUCCESS) {
             job->status = replay_send(job->p, s, scope, &job->e, &job->pl);
             job->thread = NULL;
@@ -869,9 +871,12 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     jstate_bad[scope] = 0;
     state_for(&st, token, head_len);
     apr_pool_create(&ep, p);
+    /* answers of a batch already sent are taken down whatever the time
+     * or mode: sending them again would apply them twice */
     while ((st.again->nelts || st.cursor < size)
-           && apr_time_now() < budget_end
-           && scope_normal(scope) && apr_time_now() >= st.next) {
+           && ((!st.again->nelts && sent_status(sent, nsent, st.cursor) >= 0)
+               || (apr_time_now() < budget_end && scope_normal(scope)
+                   && apr_time_now() >= st.next))) {
         upkeep_jentry_t e;
         upkeep_jpayload_t pl;
         int skipped, status;
@@ -936,6 +941,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             st.last = status;
             st.retry++;
             st.next = now + apr_time_from_sec(1);
+            nsent = 0;
             if (save_state(ep, name, &st) != 0) {
                 close(fd);
                 return;
@@ -979,6 +985,7 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
             }
             else {
                 st.next = now + backoff(st.attempts);
+                nsent = 0;      /* those after it go again, after it */
             }
         }
         if (save_state(ep, name, &st) != 0) {

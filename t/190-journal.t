@@ -356,8 +356,8 @@ ok(wait_until(sub { grep { $_->{uri} =~ /held=1/ } got() }, 15), '... and is rep
 # writes go straight to the app; once the journal is drained, so do these
 unlink $Log;
 ctl('maintenance');
-my $slow = post('/cgi-bin/hook.cgi?fail=2&o=1', 'o=1')->{headers}{'upkeep-journal-id'};
-ok($slow, 'an entry the app will fail twice (500) is journaled');
+my $older = post('/cgi-bin/hook.cgi?fail=2&o=1', 'o=1')->{headers}{'upkeep-journal-id'};
+ok($older, 'an entry the app will fail twice (500) is journaled');
 ctl('normal');
 $r = post('/cgi-bin/hook.cgi?o=2', 'o=2');
 is($r->{status}, 202, 'normal, the journal not yet replayed: a POST under the prefix is journaled behind it (202)');
