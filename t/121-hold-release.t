@@ -33,36 +33,58 @@ sub held_at_least {
         or diag("only " . ((scope_json(status_json()) // {})->{held} // 0) . " of $n writes held");
 }
 
-sub run_hold {
-    my ($n_label) = @_;
-    unlink $Log;
-    my ($rc, $out, $err) = ctl('hold', '--max', '20s');
-    is($rc, 0, "$n_label: upkeepctl hold") or diag("$out$err");
+# POSTs $n writes with ids PREFIX1..PREFIXn, each held before the next is
+# sent (after the requests in @before, already held); returns them
+sub hold_writes {
+    my ($prefix, $n, @before) = @_;
     my @r;
-    for my $i (1 .. $Writes) {
-        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=w$i", body => 'a=1');
-        # the order they reach the gate in, whatever the load: each is
-        # held before the next is sent
-        held_at_least($i, \@r);
+    for my $i (1 .. $n) {
+        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=$prefix$i", body => 'a=1');
+        held_at_least(@before + $i, [@before, @r]);
     }
-    ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$n_label: $Writes writes held");
-    ($rc, $out, $err) = ctl('normal');
-    is($rc, 0, "$n_label: upkeepctl normal") or diag("$out$err");
-    pump(\@r, 20);
-    is_deeply([map { response_of($_)->{status} // response_of($_)->{error} } @r], [(200) x $Writes], "$n_label: every write ran (200)");
-    # the runs, from the CGI's own log
+    return @r;
+}
+
+# when each id started and ended, from the CGI's own log
+sub runs {
     my (%start, %end);
     for (slurp_lines($Log)) {
         my ($id, $what, $t) = split ' ';
         ($what eq 'start' ? \%start : \%end)->{$id} = $t;
     }
+    return (\%start, \%end);
+}
+
+# the ids in the order the CGI started them
+sub start_order {
+    my ($start) = runs();
+    return [sort { $start->{$a} <=> $start->{$b} } keys %$start];
+}
+
+# the most that ran at once
+sub most_at_once {
+    my ($start, $end) = runs();
     my $most = 0;
-    for my $a (keys %start) {
-        my $at = grep { $start{$_} <= $start{$a} && ($end{$_} // 1e99) > $start{$a} } keys %start;
+    for my $a (keys %$start) {
+        my $at = grep { $start->{$_} <= $start->{$a} && ($end->{$_} // 1e99) > $start->{$a} } keys %$start;
         $most = $at if $at > $most;
     }
-    my @order = sort { $start{$a} <=> $start{$b} } keys %start;
-    return ($most, \@order);
+    return $most;
+}
+
+sub run_hold {
+    my ($n_label) = @_;
+    unlink $Log;
+    my ($rc, $out, $err) = ctl('hold', '--max', '20s');
+    is($rc, 0, "$n_label: upkeepctl hold") or diag("$out$err");
+    # the order they reach the gate in, whatever the load
+    my @r = hold_writes('w', $Writes);
+    ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$n_label: $Writes writes held");
+    ($rc, $out, $err) = ctl('normal');
+    is($rc, 0, "$n_label: upkeepctl normal") or diag("$out$err");
+    pump(\@r, 20);
+    is_deeply([map { response_of($_)->{status} // response_of($_)->{error} } @r], [(200) x $Writes], "$n_label: every write ran (200)");
+    return (most_at_once(), start_order());
 }
 
 # the server, with the given <Location>s and the status page
@@ -96,11 +118,7 @@ ctl('normal');
 {
     unlink $Log;
     ctl('hold', '--max', '20s');
-    my @r;
-    for my $i (1 .. $Writes) {
-        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=q$i", body => 'a=1');
-        held_at_least($i, \@r);
-    }
+    my @r = hold_writes('q', $Writes);
     ok(wait_until(sub { (scope_json(status_json()) // {})->{held} == $Writes }, 10, \@r), "$Writes writes held");
     ctl('normal');
     my $seen;
@@ -130,19 +148,14 @@ EOF
     ctl('hold');
     my $early = start_req(method => 'POST', path => '/cgi-bin/quick.cgi?id=gone', body => 'a=1');
     held_at_least(1, [$early]);
-    my @r;
-    for my $i (1 .. 3) {
-        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=k$i", body => 'a=1');
-        held_at_least(1 + $i, [$early, @r]);
-    }
+    my @r = hold_writes('k', 3, $early);
     pump([$early], 12);     # it leaves at its max, the others still held
     is(response_of($early)->{status}, 503, 'the first write timed out in the hold (503)');
     ctl('normal');
     my $t0 = time;
     pump(\@r, 10);
     is_deeply([map { response_of($_)->{status} // 'none' } @r], [200, 200, 200], 'the three after it ran');
-    my %start = map { my ($id, $what, $t) = split ' '; $what eq 'start' ? ($id => $t) : () } slurp_lines($Log);
-    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(k1 k2 k3)], 'UpkeepHoldRelease 1: one after the other, in arrival order');
+    is_deeply(start_order(), [qw(k1 k2 k3)], 'UpkeepHoldRelease 1: one after the other, in arrival order');
     cmp_ok(time - $t0, '<', 3, sprintf('one at a time, without waiting for the ticket that left (%.2f s)', time - $t0));
 }
 
@@ -152,26 +165,17 @@ EOF
 {
     unlink $Log;
     ctl('hold');
-    my @dead;
-    for my $i (1 .. 2) {
-        push @dead, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=d$i", body => 'a=1');
-        held_at_least($i, \@dead);
-    }
+    my @dead = hold_writes('d', 2);
     my @killed = kill_children();
     note("killed children: @killed");
     ok(wait_until(sub { ((scope_json(status_json()) // {})->{held} // -1) == 0 }, 5),
        'kill -9 of the children holding two tickets: nothing is held any more');
-    my @r;
-    for my $i (1 .. 3) {
-        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=n$i", body => 'a=1');
-        held_at_least($i, \@r);
-    }
+    my @r = hold_writes('n', 3);
     ctl('normal');
     my $t0 = time;
     pump(\@r, 10);
     is_deeply([map { response_of($_)->{status} // 'none' } @r], [200, 200, 200], 'the three writes held after it ran (200)');
-    my %start = map { my ($id, $what, $t) = split ' '; $what eq 'start' ? ($id => $t) : () } slurp_lines($Log);
-    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(n1 n2 n3)], '... one after the other, in arrival order (the killed ones never ran)');
+    is_deeply(start_order(), [qw(n1 n2 n3)], '... one after the other, in arrival order (the killed ones never ran)');
     cmp_ok(time - $t0, '<', 3, sprintf('... without waiting for the tickets of the dead (%.2f s)', time - $t0));
 }
 
@@ -180,24 +184,14 @@ EOF
 {
     unlink $Log;
     ctl('hold');
-    my @r;
-    for my $i (1 .. 3) {
-        push @r, start_req(method => 'POST', path => "/cgi-bin/work.cgi?id=g$i", body => 'a=1');
-        held_at_least($i, \@r);
-    }
+    my @r = hold_writes('g', 3);
     ctl('normal');
     ok(wait_until(sub { grep { /^g1 start/ } slurp_lines($Log) }, 5, \@r), 'graceful mid-release: the first write started');
     ok(eval { restart_server('graceful'); 1 }, '... graceful restart while the others wait for their turn') or diag($@);
     pump(\@r, 15);
     is_deeply([map { response_of($_)->{status} // response_of($_)->{error} // 'none' } @r], [200, 200, 200], '... every write ran (200)');
-    my (%start, %end);
-    for (slurp_lines($Log)) {
-        my ($id, $what, $t) = split ' ';
-        ($what eq 'start' ? \%start : \%end)->{$id} = $t;
-    }
-    is_deeply([sort { $start{$a} <=> $start{$b} } keys %start], [qw(g1 g2 g3)], '... in arrival order');
-    ok(!grep({ my $a = $_; grep { $_ ne $a && $start{$_} < $start{$a} && ($end{$_} // 1e99) > $start{$a} } keys %start } keys %start),
-       '... one at a time across the restart');
+    is_deeply(start_order(), [qw(g1 g2 g3)], '... in arrival order');
+    is(most_at_once(), 1, '... one at a time across the restart');
 }
 
 # all: today's behaviour

@@ -374,7 +374,8 @@ GET /
 
 
 
-=== TEST 32a: a template without {{lang}} claims no language: no Content-Language for a German visitor
+=== SHARED: an UpkeepPage template written in English, without {{lang}}, asked for by a German visitor
+--- define: plain_page
 --- user_files
 >>> conf/plain.html
 <p>We are upgrading.</p>
@@ -387,6 +388,11 @@ GET /
 --- more_headers
 Accept-Language: de
 --- error_code: 503
+
+
+
+=== TEST 32a: a template without {{lang}} claims no language: no Content-Language for a German visitor
+--- use: plain_page
 --- response_headers
 !Content-Language
 --- response_body_like
@@ -395,19 +401,10 @@ Accept-Language: de
 
 
 === TEST 32b: the same template with its language pinned (UpkeepLanguage en) says it
---- user_files
->>> conf/plain.html
-<p>We are upgrading.</p>
+--- use: plain_page
 --- config
 UpkeepPage conf/plain.html
 UpkeepLanguage en
---- ctl
-maintenance
---- request
-GET /
---- more_headers
-Accept-Language: de
---- error_code: 503
 --- response_headers
 Content-Language: en
 Vary: Accept
