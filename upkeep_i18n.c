@@ -64,13 +64,13 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         },
     },
     {
-        "de", NULL, "ltr", "T.|Std.|Min.|Sek.|Sekunde|Sekunden",
+        "de", NULL, "ltr", "Tg.|Std.|Min.|Sek.|Sekunde|Sekunden",
         "Wartungsarbeiten",
         "Wir sind gleich wieder da",
         "Wir führen gerade geplante Wartungsarbeiten durch.",
         "Voraussichtlich wieder erreichbar ab " UNTIL ".",
-        "Diese Seite lädt sich in " COUNTDOWN "{{refresh}} Sekunden</span> "
-        "neu.",
+        "Diese Seite wird in " COUNTDOWN "{{refresh}} Sekunden</span> "
+        "neu geladen.",
         "Bitte versuchen Sie es in {{retry_after}} Sekunden noch einmal.",
         "Verbleibende Zeit:",
         "Nur-Lese-Modus",
@@ -78,16 +78,17 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "Die Website ist für kurze Zeit schreibgeschützt, deshalb wurde "
         "Ihre Änderung nicht gespeichert. Bitte versuchen Sie es in "
         "{{retry_after}} Sekunden noch einmal.",
-        "Während eines Updates sind Änderungen kurz pausiert.",
+        "Während eines Updates sind Änderungen vorübergehend nicht möglich.",
         "Änderungen sind voraussichtlich ab " UNTIL " wieder möglich.",
         {
-            "<strong>Änderungen sind pausiert</strong>" REASON(" (", ")")
-            ". Sie können weiter surfen; Speichern ist"
+            "<strong>Änderungen sind gerade nicht möglich</strong>"
+            REASON(" (", ")") ". Sie können die Website weiter ansehen und"
             "{{#until}} ab " UNTIL "{{/until}}{{^until}} bald{{/until}} "
-            "wieder möglich.",
+            "wieder speichern.",
             "<strong>Speichern kann einige Sekunden dauern</strong>"
-            REASON(" (", ")") ": Änderungen warten kurz und werden dann "
-            "übernommen.{{#until}} Bis " UNTIL ".{{/until}}",
+            REASON(" (", ")") ": Ihre Änderungen werden kurz "
+            "zurückgehalten und dann übernommen.{{#until}} Das gilt bis "
+            UNTIL ".{{/until}}",
         },
         {
             "<strong>Geplante Wartung:</strong> Diese Website ist "
@@ -116,16 +117,17 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "modification n’a pas été enregistrée. Merci de réessayer dans "
         "{{retry_after}}&#160;secondes.",
         "Les modifications sont suspendues le temps d’une mise à jour.",
-        "Les modifications devraient refonctionner vers " UNTIL ".",
+        "Les modifications devraient être de nouveau possibles vers "
+        UNTIL ".",
         {
             "<strong>Modifications suspendues</strong>" REASON(" (", ")")
             ". Vous pouvez continuer à naviguer&#160;; l’enregistrement "
-            "revient{{#until}} vers " UNTIL "{{/until}}"
+            "sera rétabli{{#until}} vers " UNTIL "{{/until}}"
             "{{^until}} très bientôt{{/until}}.",
             "<strong>L’enregistrement peut prendre quelques secondes"
-            "</strong>" REASON(" (", ")") "&#160;: vos modifications "
-            "patientent un instant, puis sont enregistrées."
-            "{{#until}} Jusqu’à " UNTIL ".{{/until}}",
+            "</strong>" REASON(" (", ")") "&#160;: vos modifications sont "
+            "mises en attente un instant, puis prises en compte."
+            "{{#until}} Cela devrait durer jusqu’à " UNTIL ".{{/until}}",
         },
         {
             "<strong>Maintenance programmée&#160;:</strong> ce site sera "
@@ -142,27 +144,28 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "es", NULL, "ltr", "d|h|min|s|segundo|segundos",
         "En mantenimiento",
         "Volvemos enseguida",
-        "Estamos haciendo un mantenimiento programado.",
-        "Estaremos de vuelta hacia el " UNTIL ".",
+        "Estamos realizando un mantenimiento programado.",
+        "Prevemos terminar hacia el " UNTIL ".",
         "Esta página se recargará en " COUNTDOWN "{{refresh}} segundos"
         "</span>.",
-        "Vuelve a intentarlo en {{retry_after}} segundos.",
+        "Vuelva a intentarlo en {{retry_after}} segundos.",
         "Tiempo restante:",
         "Modo de solo lectura",
         "Cambios en pausa",
-        "El sitio está en modo de solo lectura durante un rato, así que "
-        "este cambio no se ha guardado. Vuelve a intentarlo en "
+        "El sitio está temporalmente en modo de solo lectura, así que "
+        "este cambio no se ha guardado. Vuelva a intentarlo en "
         "{{retry_after}} segundos.",
-        "Los cambios están en pausa mientras actualizamos.",
-        "Podrás volver a hacer cambios hacia el " UNTIL ".",
+        "Los cambios están en pausa mientras actualizamos el sitio.",
+        "Podrá volver a hacer cambios hacia el " UNTIL ".",
         {
             "<strong>Cambios en pausa</strong>" REASON(" (", ")")
-            ". Puedes seguir navegando; podrás guardar de nuevo"
+            ". Puede seguir navegando; podrá volver a guardar"
             "{{#until}} a partir del " UNTIL "{{/until}}"
             "{{^until}} en breve{{/until}}.",
             "<strong>Guardar puede tardar unos segundos</strong>"
-            REASON(" (", ")") ": los cambios esperan un momento y luego "
-            "se guardan.{{#until}} Hasta el " UNTIL ".{{/until}}",
+            REASON(" (", ")") ": los cambios quedan un momento en espera "
+            "y después se aplican.{{#until}} Esto durará hasta el " UNTIL
+            ".{{/until}}",
         },
         {
             "<strong>Mantenimiento programado:</strong> este sitio no "
@@ -179,28 +182,29 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "it", NULL, "ltr", "g|h|min|s|secondo|secondi",
         "Manutenzione in corso",
         "Torniamo presto",
-        "Stiamo facendo una manutenzione programmata.",
-        "Torneremo online entro " UNTIL ".",
+        "Stiamo effettuando una manutenzione programmata.",
+        "Prevediamo di terminare i lavori entro " UNTIL ".",
         "Questa pagina si ricaricherà tra " COUNTDOWN "{{refresh}} secondi"
         "</span>.",
-        "Riprova tra {{retry_after}} secondi.",
+        "Riprovare tra {{retry_after}} secondi.",
         "Tempo rimanente:",
-        "Modalità sola lettura",
-        "Modifiche in pausa",
-        "Il sito è in sola lettura per qualche istante, quindi questa "
-        "modifica non è stata salvata. Riprova tra {{retry_after}} "
+        "Modalità di sola lettura",
+        "Modifiche sospese",
+        "Il sito è temporaneamente in sola lettura, quindi questa "
+        "modifica non è stata salvata. Riprovare tra {{retry_after}} "
         "secondi.",
-        "Le modifiche sono sospese durante un aggiornamento.",
-        "Le modifiche dovrebbero tornare disponibili entro " UNTIL ".",
+        "Le modifiche sono sospese per un aggiornamento in corso.",
+        "Dovrebbe essere di nuovo possibile salvare le modifiche entro "
+        UNTIL ".",
         {
-            "<strong>Modifiche in pausa</strong>" REASON(" (", ")")
-            ". Puoi continuare a navigare; il salvataggio tornerà "
+            "<strong>Modifiche sospese</strong>" REASON(" (", ")")
+            ". È possibile continuare a navigare; il salvataggio tornerà "
             "disponibile{{#until}} entro " UNTIL "{{/until}}"
             "{{^until}} a breve{{/until}}.",
             "<strong>Il salvataggio può richiedere qualche secondo"
-            "</strong>" REASON(" (", ")") ": le modifiche attendono un "
-            "momento, poi vengono salvate.{{#until}} Fino a " UNTIL "."
-            "{{/until}}",
+            "</strong>" REASON(" (", ")") ": le modifiche restano in "
+            "attesa per un momento, poi vengono applicate.{{#until}} "
+            "Durerà fino a " UNTIL ".{{/until}}",
         },
         {
             "<strong>Manutenzione programmata:</strong> il sito non sarà "
@@ -218,26 +222,28 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "Em manutenção",
         "Voltamos em breve",
         "Está em curso uma manutenção programada.",
-        "Devemos voltar até " UNTIL ".",
+        "Prevemos concluir os trabalhos até " UNTIL ".",
         "Esta página será recarregada em " COUNTDOWN "{{refresh}} segundos"
         "</span>.",
-        "Tente de novo em {{retry_after}} segundos.",
+        "Tente novamente daqui a {{retry_after}} segundos.",
         "Tempo restante:",
         "Modo apenas de leitura",
         "Alterações em pausa",
-        "O site está apenas em modo de leitura por alguns instantes, por "
-        "isso esta alteração não foi gravada. Tente de novo em "
+        "O site está temporariamente em modo apenas de leitura, por isso "
+        "esta alteração não foi guardada. Tente novamente daqui a "
         "{{retry_after}} segundos.",
-        "As alterações estão em pausa durante uma atualização.",
-        "As alterações devem voltar a funcionar até " UNTIL ".",
+        "As alterações estão em pausa enquanto atualizamos o site.",
+        "Deverá voltar a ser possível fazer alterações a partir de "
+        UNTIL ".",
         {
             "<strong>Alterações em pausa</strong>" REASON(" (", ")")
-            ". Pode continuar a navegar; a gravação volta"
-            "{{#until}} até " UNTIL "{{/until}}{{^until}} em breve"
+            ". Pode continuar a navegar; será possível guardar novamente"
+            "{{#until}} a partir de " UNTIL "{{/until}}{{^until}} em breve"
             "{{/until}}.",
-            "<strong>Gravar pode demorar alguns segundos</strong>"
-            REASON(" (", ")") ": as alterações aguardam um momento e "
-            "depois são gravadas.{{#until}} Até " UNTIL ".{{/until}}",
+            "<strong>Guardar pode demorar alguns segundos</strong>"
+            REASON(" (", ")") ": as alterações ficam um momento em espera "
+            "e depois são aplicadas.{{#until}} Isto deverá durar até "
+            UNTIL ".{{/until}}",
         },
         {
             "<strong>Manutenção programada:</strong> este site ficará "
@@ -255,34 +261,36 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "Onderhoud",
         "We zijn zo terug",
         "We voeren gepland onderhoud uit.",
-        "We verwachten rond " UNTIL " terug te zijn.",
-        "Deze pagina probeert het over " COUNTDOWN "{{refresh}} seconden"
-        "</span> opnieuw.",
+        "Het onderhoud duurt naar verwachting tot " UNTIL ".",
+        "Deze pagina wordt over " COUNTDOWN "{{refresh}} seconden</span> "
+        "opnieuw geladen.",
         "Probeer het over {{retry_after}} seconden opnieuw.",
         "Resterende tijd:",
         "Alleen-lezenmodus",
-        "Wijzigingen zijn gepauzeerd",
-        "De site is even alleen-lezen, dus deze wijziging is niet "
-        "opgeslagen. Probeer het over {{retry_after}} seconden opnieuw.",
-        "Wijzigingen liggen even stil vanwege een update.",
+        "Wijzigen is even niet mogelijk",
+        "De site staat tijdelijk in alleen-lezenmodus, dus je wijziging is "
+        "niet opgeslagen. Probeer het over {{retry_after}} seconden "
+        "opnieuw.",
+        "Wijzigen is tijdelijk niet mogelijk vanwege een update.",
         "Wijzigen kan naar verwachting weer vanaf " UNTIL ".",
         {
-            "<strong>Wijzigingen zijn gepauzeerd</strong>"
-            REASON(" (", ")") ". Je kunt gewoon verder kijken; opslaan "
-            "kan{{#until}} vanaf " UNTIL "{{/until}}{{^until}} binnenkort"
-            "{{/until}} weer.",
+            "<strong>Wijzigen is even niet mogelijk</strong>"
+            REASON(" (", ")") ". Je kunt de site gewoon blijven bekijken; "
+            "opslaan kan{{#until}} vanaf " UNTIL "{{/until}}{{^until}} "
+            "binnenkort{{/until}} weer.",
             "<strong>Opslaan kan een paar seconden duren</strong>"
-            REASON(" (", ")") ": wijzigingen wachten even en worden "
-            "daarna verwerkt.{{#until}} Tot " UNTIL ".{{/until}}",
+            REASON(" (", ")") ": je wijzigingen worden even vastgehouden "
+            "en daarna verwerkt.{{#until}} Dit duurt tot " UNTIL "."
+            "{{/until}}",
         },
         {
             "<strong>Gepland onderhoud:</strong> deze site is "
             "{{#until}}van{{/until}}{{^until}}vanaf{{/until}} " STARTS
             "{{#until}} tot " UNTIL "{{/until}} niet bereikbaar."
             REASON(" (", ")"),
-            "<strong>Gepland onderhoud:</strong> wijzigen kan "
+            "<strong>Gepland onderhoud:</strong> "
             "{{#until}}van{{/until}}{{^until}}vanaf{{/until}} " STARTS
-            "{{#until}} tot " UNTIL "{{/until}} even niet."
+            "{{#until}} tot " UNTIL "{{/until}} is wijzigen niet mogelijk."
             REASON(" (", ")"),
         },
     },
@@ -291,32 +299,36 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "Przerwa techniczna",
         "Zaraz wracamy",
         "Trwają zaplanowane prace serwisowe.",
-        "Przewidywany powrót: " UNTIL ".",
+        "Przewidywane zakończenie prac: " UNTIL ".",
         "Strona odświeży się za " COUNTDOWN "{{refresh}} s</span>.",
-        "Spróbuj ponownie za {{retry_after}} s.",
+        "Prosimy spróbować ponownie za {{retry_after}} s.",
         "Pozostało:",
         "Tryb tylko do odczytu",
         "Zmiany są wstrzymane",
-        "Serwis działa przez chwilę tylko do odczytu, więc ta zmiana nie "
-        "została zapisana. Spróbuj ponownie za {{retry_after}} s.",
+        "Serwis działa chwilowo w trybie tylko do odczytu, dlatego ta "
+        "zmiana nie została zapisana. Prosimy spróbować ponownie za "
+        "{{retry_after}} s.",
         "Na czas aktualizacji zapisywanie zmian jest wstrzymane.",
-        "Zmiany powinny znów być możliwe od " UNTIL ".",
+        "Przewidywane wznowienie zapisywania: " UNTIL ".",
         {
             "<strong>Zmiany są wstrzymane</strong>" REASON(" (", ")")
-            ". Możesz dalej przeglądać stronę; zapisywanie wróci"
-            "{{#until}} od " UNTIL "{{/until}}{{^until}} wkrótce"
-            "{{/until}}.",
+            ". Stronę można nadal przeglądać; zapisywanie zostanie "
+            "wznowione{{#until}} (przewidywany termin: " UNTIL ")"
+            "{{/until}}{{^until}} wkrótce{{/until}}.",
             "<strong>Zapisywanie może potrwać kilka sekund</strong>"
-            REASON(" (", ")") ": zmiany chwilę poczekają, a potem "
-            "zostaną zapisane.{{#until}} Do " UNTIL ".{{/until}}",
+            REASON(" (", ")") ": zmiany chwilę poczekają w kolejce, a "
+            "potem zostaną wprowadzone.{{#until}} Przewidywany koniec: "
+            UNTIL ".{{/until}}",
         },
         {
+            /* a date after od/do would need the genitive, which the
+             * script's weekday (and the HTTP-date) cannot give */
             "<strong>Planowana przerwa techniczna:</strong> serwis będzie "
-            "niedostępny od " STARTS "{{#until}} do " UNTIL "{{/until}}."
-            REASON(" (", ")"),
-            "<strong>Planowana przerwa techniczna:</strong> zmiany będą "
-            "wstrzymane od " STARTS "{{#until}} do " UNTIL "{{/until}}."
-            REASON(" (", ")"),
+            "niedostępny. Początek: " STARTS "{{#until}}, koniec: " UNTIL
+            "{{/until}}." REASON(" (", ")"),
+            "<strong>Planowane prace serwisowe:</strong> zapisywanie zmian "
+            "będzie wstrzymane. Początek: " STARTS "{{#until}}, koniec: "
+            UNTIL "{{/until}}." REASON(" (", ")"),
         },
     },
     {
@@ -324,23 +336,23 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "メンテナンス中",
         "まもなく再開します",
         "ただいま計画メンテナンスを実施しています。",
-        "再開予定は " UNTIL " です。",
+        "メンテナンスの終了予定は " UNTIL " です。",
         COUNTDOWN "{{refresh}} 秒</span>後にこのページを再読み込みします。",
         "{{retry_after}} 秒後にもう一度お試しください。",
         "残り時間：",
         "読み取り専用モード",
         "ただいま変更を保存できません",
-        "しばらくの間サイトが読み取り専用になっているため、この変更は"
+        "サイトが一時的に読み取り専用になっているため、この変更は"
         "保存されませんでした。{{retry_after}} 秒後にもう一度お試しください。",
         "アップデートのため、変更の受け付けを一時停止しています。",
-        "変更は " UNTIL " ごろから再びできるようになる予定です。",
+        "変更の受け付けは " UNTIL " ごろに再開する予定です。",
         {
             "<strong>変更の受け付けを一時停止しています</strong>"
-            REASON("（", "）") "。閲覧はこのまま続けられます。保存は"
+            REASON("（", "）") "。サイトは引き続きご覧いただけます。保存は"
             "{{#until}} " UNTIL " ごろに{{/until}}{{^until}}まもなく"
             "{{/until}}再開します。",
             "<strong>保存に数秒かかる場合があります</strong>"
-            REASON("（", "）") "：変更は少し待ってから反映されます。"
+            REASON("（", "）") "：変更は少し遅れて反映されます。"
             "{{#until}}（" UNTIL " まで）{{/until}}",
         },
         {
@@ -358,31 +370,32 @@ const upkeep_lang_t upkeep_langs[UPKEEP_LANG_COUNT] = {
         "zh-Hans", "zh-CN zh-SG zh-MY", "ltr", "天|小时|分|秒|秒|秒",
         "维护中",
         "我们很快回来",
-        "正在进行计划内维护。",
+        "网站正在进行计划维护。",
         "预计恢复时间：" UNTIL "。",
         "本页面将在 " COUNTDOWN "{{refresh}} 秒</span>后自动刷新。",
         "请在 {{retry_after}} 秒后重试。",
         "剩余时间：",
         "只读模式",
         "暂时无法保存更改",
-        "网站暂时处于只读状态，因此本次更改未能保存。请在 {{retry_after}} "
+        "网站目前处于只读状态，因此本次更改未能保存。请在 {{retry_after}} "
         "秒后重试。",
         "系统升级期间，暂停保存更改。",
         "预计 " UNTIL " 起可以再次保存更改。",
         {
-            "<strong>更改已暂停</strong>" REASON("（", "）")
+            "<strong>暂时无法保存更改</strong>" REASON("（", "）")
             "。您可以继续浏览；保存功能{{#until}}将于 " UNTIL " 恢复"
             "{{/until}}{{^until}}很快就会恢复{{/until}}。",
             "<strong>保存可能需要几秒钟</strong>" REASON("（", "）")
-            "：更改会稍等片刻，然后完成保存。{{#until}}持续至 " UNTIL
+            "：更改将在短暂等待后生效。{{#until}}预计持续至 " UNTIL
             "。{{/until}}",
         },
         {
             "<strong>计划维护：</strong>本网站将于 " STARTS " 起"
             "{{#until}}至 " UNTIL " {{/until}}暂停服务。"
             REASON("（", "）"),
-            "<strong>计划维护：</strong>" STARTS " 起{{#until}}至 " UNTIL
-            " {{/until}}将暂停保存更改。" REASON("（", "）"),
+            "<strong>计划维护：</strong>本网站将于 " STARTS " 起"
+            "{{#until}}至 " UNTIL " {{/until}}暂停保存更改。"
+            REASON("（", "）"),
         },
     },
 };

@@ -353,7 +353,7 @@ Accept-Language: it-IT
 Content-Language: it
 Vary: Accept,Accept-Language
 --- response_body_like
-^<html lang="it" dir="ltr"><p>shop\.example: Stiamo facendo una manutenzione programmata\.</p></html>$
+^<html lang="it" dir="ltr"><p>shop\.example: Stiamo effettuando una manutenzione programmata\.</p></html>$
 
 
 
@@ -457,7 +457,7 @@ GET /
 Accept-Language: de
 --- error_code: 503
 --- response_body_like
-<p class="when">Voraussichtlich wieder erreichbar ab <time datetime="20\d\d-[^"]+">\w\w\w, \d\d \w\w\w 20\d\d \d\d:\d\d:\d\d GMT</time>\.</p>\n<p class="when" hidden>Verbleibende Zeit: <span id="countdown".*var U='T\.\|Std\.\|Min\.\|Sek\.\|Sekunde\|Sekunden'.*toLocaleString\(L,
+<p class="when">Voraussichtlich wieder erreichbar ab <time datetime="20\d\d-[^"]+">\w\w\w, \d\d \w\w\w 20\d\d \d\d:\d\d:\d\d GMT</time>\.</p>\n<p class="when" hidden>Verbleibende Zeit: <span id="countdown".*var U='Tg\.\|Std\.\|Min\.\|Sek\.\|Sekunde\|Sekunden'.*toLocaleString\(L,
 
 
 
@@ -478,7 +478,7 @@ Accept-Language: de-CH
 Vary: Accept-Language
 !Content-Language
 --- response_body_like
-<body><div id="upkeep-banner" role="status" lang="de" dir="ltr" style="[^"]+"><strong>&#xC4;nderungen sind pausiert</strong> \(Wartung\)\. Sie k&#xF6;nnen weiter surfen; Speichern ist bald wieder m&#xF6;glich\.</div>
+<body><div id="upkeep-banner" role="status" lang="de" dir="ltr" style="[^"]+"><strong>&#xC4;nderungen sind gerade nicht m&#xF6;glich</strong> \(Wartung\)\. Sie k&#xF6;nnen die Website weiter ansehen und bald wieder speichern\.</div>
 
 
 
