@@ -1002,6 +1002,30 @@ const command_rec upkeep_cmds[] = {
 
 /* --- what upkeepctl knows of this configuration --------------------- */
 
+/* What clients of scope i get: the figures of the first virtual host
+ * whose scope it is (it gets the traffic), else the main server's (s).
+ * served.conf and the status page both give these. */
+void upkeep_scope_figures(server_rec *s, int i, upkeep_served_scope_t *out)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
+                                                     &upkeep_module);
+    server_rec *v;
+
+    for (v = s->next; v; v = v->next) {
+        const upkeep_dir_conf *vdc = ap_get_module_config(
+            v->lookup_defaults, &upkeep_module);
+
+        if (upkeep_conf_scope(vdc) == i) {
+            dc = vdc;
+            break;
+        }
+    }
+    out->name = upkeep_scope_name(i);
+    out->retry_after = upkeep_conf_retry_after(dc);
+    out->hold_max_ms = upkeep_conf_hold_max_ms(dc);
+    out->readonly_status = upkeep_conf_readonly_status(dc);
+}
+
 /* STATE_DIR/served.conf: the scopes httpd serves, with what clients of
  * each get (the figures of the virtual host whose scope it is; a
  * <Location> may set its own), whether it has a health check and a
@@ -1011,8 +1035,6 @@ const command_rec upkeep_cmds[] = {
  * check). */
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
 {
-    const upkeep_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
-                                                     &upkeep_module);
     const char *path = apr_pstrcat(ptemp, dir, "/" UPKEEP_SERVED_CONF, NULL);
     char err[UPKEEP_ERRMSG_MAX];
     upkeep_served_t sv;
@@ -1031,23 +1053,7 @@ void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s)
     sv.nscopes = upkeep_scope_count();
     sv.scopes = apr_pcalloc(ptemp, sizeof(*sv.scopes) * sv.nscopes);
     for (i = 0; i < sv.nscopes; i++) {
-        /* the figures of the first virtual host whose scope it is (they
-         * get the traffic), else the main server's */
-        const upkeep_dir_conf *sdc = dc;
-
-        for (v = s->next; v; v = v->next) {
-            const upkeep_dir_conf *vdc = ap_get_module_config(
-                v->lookup_defaults, &upkeep_module);
-
-            if (upkeep_conf_scope(vdc) == i) {
-                sdc = vdc;
-                break;
-            }
-        }
-        sv.scopes[i].name = upkeep_scope_name(i);
-        sv.scopes[i].retry_after = upkeep_conf_retry_after(sdc);
-        sv.scopes[i].hold_max_ms = upkeep_conf_hold_max_ms(sdc);
-        sv.scopes[i].readonly_status = upkeep_conf_readonly_status(sdc);
+        upkeep_scope_figures(s, i, &sv.scopes[i]);
     }
     rv = upkeep_file_update(ptemp, path, upkeep_served_encode(ptemp, &sv),
                             APR_FPROT_UREAD | APR_FPROT_UWRITE

@@ -214,6 +214,7 @@ void upkeep_vary_language(request_rec *r, int varies);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
+void upkeep_scope_figures(server_rec *s, int scope, upkeep_served_scope_t *out);
 extern int upkeep_health_configured;
 /* Whether r's method is safe; inline: every request of a healthy site
  * asks.  The default GET HEAD OPTIONS: httpd has numbered them already

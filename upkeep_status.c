@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apr_strings.h"
+#include "http_main.h"
 #include "http_protocol.h"
 #include "http_request.h"
 
@@ -32,7 +33,7 @@ static int counter_possible(int c, int m)
 /* One scope as the status page sees it. */
 typedef struct {
     const char *name;
-    int mode, layer;
+    int index, mode, layer;
     upkeep_record_t rec[UPKEEP_LAYER_COUNT];
     int64_t inflight, held;
     uint64_t count[UPKEEP_COUNTER_COUNT][UPKEEP_MODE_COUNT];
@@ -48,6 +49,7 @@ static int view_scope(apr_pool_t *p, int i, int64_t now, scope_view_t *v)
         return 0;
     }
     v->name = upkeep_scope_name(i);
+    v->index = i;
     upkeep_slot_read(slot, now, &v->mode, &v->layer, v->rec, 1);
     memset(&v->journal, 0, sizeof(v->journal));
     if (upkeep_journal_configured) {
@@ -118,21 +120,6 @@ static const char *failing_servers(request_rec *r,
     return json ? list : ap_escape_html(r->pool, list);
 }
 
-/* What this server's configuration gives clients of every scope (the
- * same figures httpd records for upkeepctl in served.conf). */
-static upkeep_served_scope_t served_defaults(request_rec *r)
-{
-    const upkeep_dir_conf *dc = ap_get_module_config(
-        r->server->lookup_defaults, &upkeep_module);
-    upkeep_served_scope_t conf;
-
-    conf.name = NULL;
-    conf.retry_after = upkeep_conf_retry_after(dc);
-    conf.hold_max_ms = upkeep_conf_hold_max_ms(dc);
-    conf.readonly_status = upkeep_conf_readonly_status(dc);
-    return conf;
-}
-
 /* The same document as `upkeepctl status --json` (one renderer in the
  * core), with the counters this process can see. */
 static void json_status(request_rec *r, scope_view_t *views, int n,
@@ -142,7 +129,6 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
     const upkeep_cluster_conf_t *cc = upkeep_cluster_conf(r->pool,
                                                           r->server);
     int64_t last_ok = atomic_load(&live->sync.last_ok);
-    upkeep_served_scope_t conf = served_defaults(r);
     int i, c, m;
 
     ap_set_content_type(r, "application/json");
@@ -168,6 +154,7 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
         scope_view_t *v = &views[i];
         upkeep_effective_t eff;
         upkeep_scope_view_t sv;
+        upkeep_served_scope_t conf;
         const char *counters = ",\"counters\":{";
 
         for (c = 0; c < UPKEEP_COUNTER_COUNT; c++) {
@@ -182,6 +169,8 @@ static void json_status(request_rec *r, scope_view_t *views, int n,
             counters = apr_pstrcat(r->pool, counters, "}", NULL);
         }
         upkeep_effective(v->rec, now, &eff);
+        /* each scope's own figures, as served.conf gives upkeepctl */
+        upkeep_scope_figures(ap_server_conf, v->index, &conf);
         sv.name = v->name;
         sv.eff = &eff;
         sv.conf = &conf;

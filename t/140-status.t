@@ -387,6 +387,45 @@ SKIP: {
     cmp_ok($v->{upkeep_sync_age_seconds} // -1, '>=', 0, 'cluster: the age keeps counting from the last good poll');
 }
 
+# ------------------------------------------------------------------ each scope's own figures
+# A virtual host whose scope it is sets its own Retry-After, hold max and
+# refusal status: the page answered by the main server gives that scope
+# the vhost's figures, as upkeepctl status --json does (from served.conf).
+{
+    stop_server();
+    start_server({ config => $Conf . "UpkeepRetryAfter 30\nUpkeepHoldMax 10s\nUpkeepReadOnlyStatus 503\n",
+                   main_config => <<'EOF' });
+<VirtualHost 127.0.0.1:$ServerPort>
+    ServerName api.test
+    DocumentRoot "$ServRoot/htdocs"
+    UpkeepScope api
+    UpkeepRetryAfter 90
+    UpkeepHoldMax 3s
+    UpkeepReadOnlyStatus 409
+</VirtualHost>
+EOF
+    flip('--scope', 'api', 'readonly', '--reason', 'api upgrade');
+    my $p = json_page();
+    my $ps = scope_of($p, 'api') // {};
+    is_deeply([@$ps{qw(retry_after hold_max_ms refusal_status)}], [90, 3000, 409],
+              "page ?json (asked of the main server): scope api has its vhost's figures (90, 3000, 409)");
+    is_deeply([@{ scope_of($p, 'default') // {} }{qw(retry_after hold_max_ms refusal_status)}], [30, 10000, undef],
+              "... and scope default the main server's (30, 10000; in normal mode nothing is refused: null)");
+    my ($rc, $out) = ctl('status', '--json');
+    my $c = eval { JSON::PP::decode_json($out) } || {};
+    for my $name (qw(api default)) {
+        my ($cs) = grep { $_->{scope} eq $name } @{ $c->{scopes} || [] };
+        my $ps = scope_of($p, $name) // {};
+        delete $ps->{counters};
+        delete $cs->{live} if $cs;
+        is_deeply($cs, $ps, "scope $name: the page and upkeepctl status --json agree on every field");
+    }
+    my $r = http_get('POST', '/', { Host => 'api.test' }, 'x=1', 5);
+    is($r->{status}, 409, 'and clients of api get 409 ...');
+    is($r->{headers}{'retry-after'}, 90, '... with Retry-After: 90');
+    flip('--scope', 'api', 'normal');
+}
+
 my $log = error_log_since(0);
 unlike($log, qr/Segmentation fault|AddressSanitizer|runtime error:|exit signal|\[core:emerg\]/, 'error log has no crash or sanitizer report');
 ok(server_alive(), 'apache2 parent still alive');
