@@ -2051,12 +2051,37 @@ static apr_array_header_t *known_scopes(apr_pool_t *p, const char *dir,
     return names;
 }
 
+/* What status finds: gathered once, then rendered as text or JSON. */
+typedef struct {
+    const char *name;
+    upkeep_effective_t eff;
+    const upkeep_served_scope_t *conf;  /* NULL: built-in defaults */
+    int has_slot;
+    int64_t inflight, held;
+    const char *live_state;     /* the files against the live slot */
+    const char **memcached;     /* per server, with --cluster; else NULL */
+} scope_report_t;
+
+typedef struct {
+    const char *node;
+    int runs;                   /* an httpd runs on this state directory */
+    const upkeep_served_t *sv;
+    upkeep_live_t *live;
+    int have_cluster;
+    upkeep_cluster_conf_t httpd_cc;     /* httpd's servers (failing mask) */
+    upkeep_mc_t *mc;            /* --cluster: the servers asked */
+    int nservers;
+    apr_array_header_t *scopes; /* scope_report_t */
+    int failed;                 /* a scope's files could not be read */
+} status_report_t;
+
 /* What each memcached server holds for a scope (status --cluster). */
-static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
-                                  const upkeep_cluster_conf_t *cc,
-                                  const char *scope, int json)
+static const char **memcached_values(apr_pool_t *p, upkeep_mc_t *mc,
+                                     const upkeep_cluster_conf_t *cc,
+                                     const char *scope)
 {
-    const char *key = upkeep_cluster_key(p, cc, scope), *out = "";
+    const char *key = upkeep_cluster_key(p, cc, scope);
+    const char **out = apr_pcalloc(p, sizeof(*out) * cc->nservers);
     upkeep_mc_reply_t r[UPKEEP_MAX_SERVERS];
     char err[UPKEEP_ERRMSG_MAX];
     int i;
@@ -2064,50 +2089,117 @@ static const char *memcached_view(apr_pool_t *p, upkeep_mc_t *mc,
     upkeep_mc_each(mc, p, key, NULL, 0, NULL, r);
     for (i = 0; i < cc->nservers; i++) {
         upkeep_record_t rec;
-        const char *what;
 
         if (r[i].got == UPKEEP_GET_ERROR) {
-            what = "no answer";
+            out[i] = "no answer";
         }
         else if (r[i].got == UPKEEP_GET_MISSING) {
-            what = "missing";
+            out[i] = "missing";
         }
         else if (upkeep_value_decode(p, cc, scope, r[i].value, r[i].len, &rec,
                                      err) != APR_SUCCESS) {
-            what = apr_pstrcat(p, "invalid: it ", err, NULL);
+            out[i] = apr_pstrcat(p, "invalid: it ", err, NULL);
         }
         else {
-            what = apr_psprintf(p, "%s (version %" APR_UINT64_T_FMT ")",
-                                upkeep_mode_name(rec.mode),
-                                (apr_uint64_t)rec.version);
+            out[i] = apr_psprintf(p, "%s (version %" APR_UINT64_T_FMT ")",
+                                  upkeep_mode_name(rec.mode),
+                                  (apr_uint64_t)rec.version);
         }
-        out = json ? apr_psprintf(p, "%s%s{\"server\":%s,\"value\":%s}", out,
-                                  i ? "," : "",
-                                  upkeep_json_str(p,
-                                                  upkeep_mc_server_name(mc, i)),
-                                  upkeep_json_str(p, what))
-                   : apr_psprintf(p, "%s\n  memcached:   %s %s", out,
-                                  upkeep_mc_server_name(mc, i), what);
     }
     return out;
 }
 
-/* One scope, in words (status without --json). */
-static void print_scope(apr_pool_t *p, const char *name,
-                        const upkeep_effective_t *e,
-                        const upkeep_served_scope_t *conf,
-                        const upkeep_slot_t *slot, const char *live_state,
-                        int have_cluster, const char *memcached, int64_t now)
+static void gather_status(apr_pool_t *p, ctl_args_t *a, int64_t now,
+                          status_report_t *st)
 {
-    const upkeep_record_t *r = &e->rec[e->layer];
-    upkeep_client_view_t cv;
-    int l;
+    upkeep_live_map_t map;
+    upkeep_cluster_conf_t *cc = NULL;
+    apr_array_header_t *names;
+    char err[UPKEEP_ERRMSG_MAX];
+    int i;
 
-    if (e->mode == UPKEEP_MODE_NORMAL && e->pending >= 0) {
-        printf("scope %s: %s", name, describe(p, e, conf, now));
+    memset(st, 0, sizeof(*st));
+    check_access(a->state_dir, 0);
+    st->sv = served(p, a->state_dir);
+    st->node = st->sv ? st->sv->node : upkeep_host_name(p);
+    st->runs = httpd_runs(p, a->state_dir);
+    if (a->scope) {
+        check_scope(p, a, a->scope);
+    }
+    if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
+        st->live = map.live;
+    }
+    st->have_cluster = upkeep_cluster_conf_load(p, a->state_dir,
+                                                &st->httpd_cc, err)
+                       == APR_SUCCESS;
+    if (a->given & O_CLUSTER) {
+        cc = apr_pcalloc(p, sizeof(*cc));
+        cluster_conf(p, a, cc);
+        st->have_cluster = 1;
+        st->nservers = cc->nservers;
+        if (upkeep_mc_open(p, cc, &st->mc, err) != APR_SUCCESS) {
+            fail("%s", err);
+        }
+    }
+    if (a->scope) {
+        names = apr_array_make(p, 1, sizeof(const char *));
+        APR_ARRAY_PUSH(names, const char *) = a->scope;
     }
     else {
-        printf("scope %s: %s", name, upkeep_mode_name(e->mode));
+        names = known_scopes(p, a->state_dir, st->live, st->sv);
+    }
+    st->scopes = apr_array_make(p, names->nelts, sizeof(scope_report_t));
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        upkeep_slot_t *slot = st->live ? upkeep_live_slot(st->live, name, 0)
+                                       : NULL;
+        upkeep_record_t rec[UPKEEP_LAYER_COUNT];
+        scope_report_t *sr;
+
+        /* reported on stderr, left out of the report */
+        if (upkeep_scope_records(p, a->state_dir, name, slot, rec, err)
+            != APR_SUCCESS) {
+            fprintf(stderr, "upkeepctl: %s\n", err);
+            st->failed = 1;
+            continue;
+        }
+        sr = apr_array_push(st->scopes);
+        sr->name = name;
+        sr->live_state = "none";
+        if (slot) {
+            upkeep_record_t seen[UPKEEP_LAYER_COUNT];
+            int mode, layer;
+
+            upkeep_slot_read(slot, now, &mode, &layer, seen, 1);
+            sr->live_state = seen[0].version == rec[0].version
+                             && seen[1].version == rec[1].version
+                             ? "in sync"
+                             : "differs (httpd applies the files when it "
+                               "starts)";
+            sr->has_slot = 1;
+            sr->inflight = atomic_load(&slot->inflight_writes);
+            sr->held = atomic_load(&slot->held_now);
+        }
+        upkeep_effective(rec, now, &sr->eff);
+        sr->conf = upkeep_served_scope(st->sv, name);
+        sr->memcached = st->mc ? memcached_values(p, st->mc, cc, name) : NULL;
+    }
+}
+
+/* One scope, in words (status without --json). */
+static void print_scope(apr_pool_t *p, const status_report_t *st,
+                        const scope_report_t *sr, int64_t now)
+{
+    const upkeep_effective_t *e = &sr->eff;
+    const upkeep_record_t *r = &e->rec[e->layer];
+    upkeep_client_view_t cv;
+    int l, i;
+
+    if (e->mode == UPKEEP_MODE_NORMAL && e->pending >= 0) {
+        printf("scope %s: %s", sr->name, describe(p, e, sr->conf, now));
+    }
+    else {
+        printf("scope %s: %s", sr->name, upkeep_mode_name(e->mode));
     }
     if (e->expired) {
         printf(" (%s ended at %s)", upkeep_mode_name(r->mode),
@@ -2121,8 +2213,8 @@ static void print_scope(apr_pool_t *p, const char *name,
                    e->rec[l].until ? " to " : ", no end",
                    upkeep_iso_time(p, e->rec[l].until),
                    upkeep_human_duration(p, e->rec[l].starts - now),
-                   have_cluster ? ", " : "",
-                   have_cluster ? upkeep_layer_names[l] : "");
+                   st->have_cluster ? ", " : "",
+                   st->have_cluster ? upkeep_layer_names[l] : "");
         }
     }
     printf("\n  reason:      %s\n", r->reason[0] ? r->reason : "-");
@@ -2130,7 +2222,7 @@ static void print_scope(apr_pool_t *p, const char *name,
                                            : "-");
     printf("  until:       %s\n", r->until && !e->expired
                                   ? upkeep_when(p, r->until, now) : "-");
-    upkeep_client_view(e, conf, now, &cv);
+    upkeep_client_view(e, sr->conf, now, &cv);
     if (e->mode != UPKEEP_MODE_NORMAL) {
         /* what refused clients get, whatever set it */
         printf("  retry-after: %d\n", cv.retry_after);
@@ -2144,7 +2236,7 @@ static void print_scope(apr_pool_t *p, const char *name,
     }
     printf("  version:     %" APR_UINT64_T_FMT "\n", (apr_uint64_t)r->version);
     printf("  changed-by:  %s\n", r->changed_by[0] ? r->changed_by : "-");
-    if (have_cluster) {
+    if (st->have_cluster) {
         printf("  layer:       %s\n", upkeep_layer_names[e->layer]);
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             printf("  %s:%s%s (version %" APR_UINT64_T_FMT ")\n",
@@ -2153,141 +2245,40 @@ static void print_scope(apr_pool_t *p, const char *name,
                    (apr_uint64_t)e->rec[l].version);
         }
     }
-    if (slot) {
+    if (sr->has_slot) {
         printf("  writes:      %" APR_INT64_T_FMT " in flight, %"
                APR_INT64_T_FMT " held\n",
-               (apr_int64_t)atomic_load(&slot->inflight_writes),
-               (apr_int64_t)atomic_load(&slot->held_now));
+               (apr_int64_t)sr->inflight, (apr_int64_t)sr->held);
     }
-    printf("  live:        %s%s\n", live_state, memcached);
+    printf("  live:        %s\n", sr->live_state);
+    for (i = 0; sr->memcached && i < st->nservers; i++) {
+        printf("  memcached:   %s %s\n", upkeep_mc_server_name(st->mc, i),
+               sr->memcached[i]);
+    }
 }
 
-static int status(apr_pool_t *p, ctl_args_t *a)
+static void render_status_text(apr_pool_t *p, const ctl_args_t *a,
+                               const status_report_t *st, int64_t now)
 {
-    upkeep_live_map_t map;
-    upkeep_live_t *live = NULL;
-    upkeep_cluster_conf_t cc, httpd_cc;
-    upkeep_mc_t *mc = NULL;
-    apr_array_header_t *names;
-    const upkeep_served_t *sv;
-    char err[UPKEEP_ERRMSG_MAX];
-    int64_t now = apr_time_sec(apr_time_now());
-    int i, failed = 0, printed = 0, have_cluster, runs;
+    upkeep_live_t *live = st->live;
+    int i;
 
-    check_access(a->state_dir, 0);
-    sv = served(p, a->state_dir);
-    runs = httpd_runs(p, a->state_dir);
-    if (a->scope) {
-        check_scope(p, a, a->scope);
-    }
-    if (upkeep_live_attach(p, a->state_dir, &map, err) == APR_SUCCESS) {
-        live = map.live;
-    }
-    /* httpd's servers: the poller's failing mask counts in their order */
-    have_cluster = upkeep_cluster_conf_load(p, a->state_dir, &httpd_cc, err)
-                   == APR_SUCCESS;
-    if (a->given & O_CLUSTER) {
-        cluster_conf(p, a, &cc);
-        have_cluster = 1;
-        if (upkeep_mc_open(p, &cc, &mc, err) != APR_SUCCESS) {
-            fail("%s", err);
-        }
-    }
-    if (a->scope) {
-        names = apr_array_make(p, 1, sizeof(const char *));
-        APR_ARRAY_PUSH(names, const char *) = a->scope;
-    }
-    else {
-        names = known_scopes(p, a->state_dir, live, sv);
-    }
-    if (a->json) {
-        printf("{%s,\"state_dir\":%s,\"httpd_running\":%s,\"scopes\":[",
-               upkeep_status_json_head(p, sv ? sv->node : upkeep_host_name(p),
-                                       now),
-               upkeep_json_str(p, a->state_dir), runs ? "true" : "false");
-    }
-    else if (!runs) {
+    if (!st->runs) {
         printf("no httpd runs on %s%s: what follows is what it will serve "
                "when it starts\n", a->state_dir,
-               sv ? apr_psprintf(p, " (its PidFile %s names no running "
-                                 "process)", sv->pidfile)
-                  : " (none has started with it)");
+               st->sv ? apr_psprintf(p, " (its PidFile %s names no running "
+                                     "process)", st->sv->pidfile)
+                      : " (none has started with it)");
     }
-    /* a scope whose file cannot be read is reported on stderr, not in
-     * the JSON array: count what was printed for the separators */
-    for (i = 0; i < names->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
-        upkeep_slot_t *slot = live ? upkeep_live_slot(live, name, 0) : NULL;
-        upkeep_record_t rec[UPKEEP_LAYER_COUNT];
-        upkeep_effective_t e;
-        const char *live_state = "none";
-
-        if (upkeep_scope_records(p, a->state_dir, name, slot, rec, err)
-            != APR_SUCCESS) {
-            fprintf(stderr, "upkeepctl: %s\n", err);
-            failed = 1;
-            continue;
-        }
-        if (slot) {
-            upkeep_record_t seen[UPKEEP_LAYER_COUNT];
-            int mode, layer;
-
-            upkeep_slot_read(slot, now, &mode, &layer, seen, 1);
-            live_state = seen[0].version == rec[0].version
-                         && seen[1].version == rec[1].version
-                         ? "in sync"
-                         : "differs (httpd applies the files when it "
-                           "starts)";
-        }
-        upkeep_effective(rec, now, &e);
-        if (a->json) {
-            upkeep_scope_view_t v;
-
-            v.name = name;
-            v.eff = &e;
-            v.conf = upkeep_served_scope(sv, name);
-            v.inflight = slot ? atomic_load(&slot->inflight_writes) : 0;
-            v.held = slot ? atomic_load(&slot->held_now) : 0;
-            v.extra = apr_psprintf(p, ",\"live\":%s%s%s%s",
-                                   upkeep_json_str(p, live_state),
-                                   mc ? ",\"memcached\":[" : "",
-                                   mc ? memcached_view(p, mc, &cc, name, 1)
-                                      : "", mc ? "]" : "");
-            printf("%s%s", printed++ ? "," : "", upkeep_scope_json(p, &v,
-                                                                   now));
-            continue;
-        }
-        print_scope(p, name, &e, upkeep_served_scope(sv, name), slot,
-                    live_state, have_cluster,
-                    mc ? memcached_view(p, mc, &cc, name, 0) : "", now);
+    for (i = 0; i < st->scopes->nelts; i++) {
+        print_scope(p, st, &APR_ARRAY_IDX(st->scopes, i, scope_report_t),
+                    now);
     }
-    if (a->json) {
-        printf("]");
-        if (live) {
-            printf(",\"drained\":%s,\"drained_since\":%s",
-                   atomic_load(&live->drain.drained) ? "true" : "false",
-                   upkeep_json_time(p, atomic_load(&live->drain.since)));
-        }
-        if (live && have_cluster) {
-            int64_t ok = atomic_load(&live->sync.last_ok);
-
-            printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s,"
-                   "\"failing_servers\":[%s]}",
-                   upkeep_json_time(p, ok),
-                   ok ? apr_psprintf(p, "%" APR_INT64_T_FMT, now - ok)
-                      : "null",
-                   atomic_load(&live->sync.failing) ? "true" : "false",
-                   httpd_cc.nservers ? upkeep_cluster_server_list(
-                       p, &httpd_cc, atomic_load(&live->sync.failing_servers),
-                       1) : "");
-        }
-        printf("}\n");
-    }
-    else if (have_cluster) {
+    if (st->have_cluster) {
         int64_t ok = live ? atomic_load(&live->sync.last_ok) : 0;
-        const char *bad = live && httpd_cc.nservers
+        const char *bad = live && st->httpd_cc.nservers
                           ? upkeep_cluster_server_list(
-                                p, &httpd_cc,
+                                p, &st->httpd_cc,
                                 atomic_load(&live->sync.failing_servers), 0)
                           : "";
 
@@ -2305,11 +2296,80 @@ static int status(apr_pool_t *p, ctl_args_t *a)
                    "again with backoff): %s\n", bad);
         }
     }
-    if (!a->json && live && atomic_load(&live->drain.drained)) {
+    if (live && atomic_load(&live->drain.drained)) {
         printf("drain: on since %s (the health check answers 503)\n",
                upkeep_iso_time(p, atomic_load(&live->drain.since)));
     }
-    return failed ? EXIT_FAILURE : runs ? EXIT_SUCCESS : EXIT_UNCONFIRMED;
+}
+
+static void render_status_json(apr_pool_t *p, const ctl_args_t *a,
+                               const status_report_t *st, int64_t now)
+{
+    upkeep_live_t *live = st->live;
+    int i, j;
+
+    printf("{%s,\"state_dir\":%s,\"httpd_running\":%s,\"scopes\":[",
+           upkeep_status_json_head(p, st->node, now),
+           upkeep_json_str(p, a->state_dir), st->runs ? "true" : "false");
+    for (i = 0; i < st->scopes->nelts; i++) {
+        const scope_report_t *sr = &APR_ARRAY_IDX(st->scopes, i,
+                                                  scope_report_t);
+        upkeep_scope_view_t v;
+        const char *mc = "";
+
+        for (j = 0; sr->memcached && j < st->nservers; j++) {
+            mc = apr_psprintf(p, "%s%s{\"server\":%s,\"value\":%s}", mc,
+                              j ? "," : "",
+                              upkeep_json_str(p, upkeep_mc_server_name(
+                                                     st->mc, j)),
+                              upkeep_json_str(p, sr->memcached[j]));
+        }
+        v.name = sr->name;
+        v.eff = &sr->eff;
+        v.conf = sr->conf;
+        v.inflight = sr->inflight;
+        v.held = sr->held;
+        v.extra = apr_psprintf(p, ",\"live\":%s%s%s%s",
+                               upkeep_json_str(p, sr->live_state),
+                               sr->memcached ? ",\"memcached\":[" : "", mc,
+                               sr->memcached ? "]" : "");
+        printf("%s%s", i ? "," : "", upkeep_scope_json(p, &v, now));
+    }
+    printf("]");
+    if (live) {
+        printf(",\"drained\":%s,\"drained_since\":%s",
+               atomic_load(&live->drain.drained) ? "true" : "false",
+               upkeep_json_time(p, atomic_load(&live->drain.since)));
+    }
+    if (live && st->have_cluster) {
+        int64_t ok = atomic_load(&live->sync.last_ok);
+
+        printf(",\"sync\":{\"last_ok\":%s,\"age\":%s,\"failing\":%s,"
+               "\"failing_servers\":[%s]}",
+               upkeep_json_time(p, ok),
+               ok ? apr_psprintf(p, "%" APR_INT64_T_FMT, now - ok) : "null",
+               atomic_load(&live->sync.failing) ? "true" : "false",
+               st->httpd_cc.nservers ? upkeep_cluster_server_list(
+                   p, &st->httpd_cc, atomic_load(&live->sync.failing_servers),
+                   1) : "");
+    }
+    printf("}\n");
+}
+
+static int status(apr_pool_t *p, ctl_args_t *a)
+{
+    int64_t now = apr_time_sec(apr_time_now());
+    status_report_t st;
+
+    gather_status(p, a, now, &st);
+    if (a->json) {
+        render_status_json(p, a, &st, now);
+    }
+    else {
+        render_status_text(p, a, &st, now);
+    }
+    return st.failed ? EXIT_FAILURE
+           : st.runs ? EXIT_SUCCESS : EXIT_UNCONFIRMED;
 }
 
 int main(int argc, const char *const *argv)
