@@ -958,11 +958,13 @@ static int cluster_write(apr_pool_t *p, const upkeep_cluster_conf_t *cc,
  * (UPKEEP_WRITES_TTL: the others are gone) must report, freshly, that it
  * has seen `version` and that none is in flight; one that stopped
  * reporting cannot be confirmed.  Returns the number of nodes not
- * confirmed; *busy names one. */
+ * confirmed; *busy lists them, *each says every node's writes in flight
+ * (the progress line). */
 static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
                               const upkeep_cluster_conf_t *cc,
                               const char *scope, uint64_t version,
-                              int *nodes, const char **busy)
+                              int *nodes, const char **busy,
+                              const char **each)
 {
     apr_hash_t *seen = apr_hash_make(p);
     char err[UPKEEP_ERRMSG_MAX];
@@ -970,6 +972,7 @@ static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
     int i, pending = 0;
 
     *nodes = 0;
+    *busy = *each = "";
     for (i = 0; i < cc->nservers; i++) {
         char *list, *node, *last;
         apr_size_t len;
@@ -981,6 +984,7 @@ static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
         for (node = apr_strtok(list, " ", &last); node;
              node = apr_strtok(NULL, " ", &last)) {
             char *value;
+            const char *what;
             uint64_t v;
             int64_t n, when;
 
@@ -995,17 +999,20 @@ static int cluster_busy_nodes(apr_pool_t *p, upkeep_mc_t *mc,
             }
             (*nodes)++;
             if (when < now - UPKEEP_NODE_SILENT) {
-                pending++;
-                *busy = apr_psprintf(p, "%s (no report for %s: unconfirmed)",
-                                     node, upkeep_human_duration(p,
-                                                                 now - when));
+                what = apr_psprintf(p, "no report for %s: unconfirmed",
+                                    upkeep_human_duration(p, now - when));
             }
-            else if (v < version || n > 0) {
+            else {
+                what = apr_psprintf(p, "%s%" APR_INT64_T_FMT " in flight",
+                                    v < version ? "has not seen the flip yet, "
+                                                : "", (apr_int64_t)n);
+            }
+            *each = apr_psprintf(p, "%s%s%s (%s)", *each, **each ? ", " : "",
+                                 node, what);
+            if (when < now - UPKEEP_NODE_SILENT || v < version || n > 0) {
                 pending++;
-                *busy = apr_psprintf(p, "%s (%s%" APR_INT64_T_FMT
-                                     " in flight)", node, v < version
-                                     ? "has not seen the flip yet, " : "",
-                                     (apr_int64_t)n);
+                *busy = apr_psprintf(p, "%s%s%s (%s)", *busy,
+                                     **busy ? ", " : "", node, what);
             }
         }
     }
@@ -1058,12 +1065,12 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
     }
     for (;;) {
         apr_pool_t *round;
-        const char *busy = NULL;
+        const char *busy, *each;
         int pending;
 
         apr_pool_create(&round, p);
         pending = cluster_busy_nodes(round, mc, cc, scope, version, &nodes,
-                                     &busy);
+                                     &busy, &each);
         if (!pending && nodes) {
             apr_pool_destroy(round);
             break;
@@ -1071,18 +1078,18 @@ static int wait_for_writes(apr_pool_t *p, const ctl_args_t *a,
         if (!nodes) {
             /* nobody to confirm: never "done on 0 nodes" */
             pending = 1;
-            busy = "no node has reported in the last ten minutes";
+            busy = each = "no node has reported in the last ten minutes";
         }
         if (apr_time_now() >= deadline) {
             fprintf(stderr, "upkeepctl: timed out after %" APR_TIME_T_FMT
-                    " ms: %d of %d nodes not confirmed for scope '%s', e.g. "
-                    "%s; the mode stays in force\n",
+                    " ms: %d of %d nodes not confirmed for scope '%s': %s; "
+                    "the mode stays in force\n",
                     apr_time_as_msec(timeout), pending, nodes, scope, busy);
             return EXIT_UNCONFIRMED;
         }
         if (apr_time_now() >= next_word) {
-            fprintf(stderr, "upkeepctl: waiting: %d of %d nodes busy, e.g. "
-                    "%s\n", pending, nodes, busy);
+            fprintf(stderr, "upkeepctl: waiting: %d of %d nodes busy: %s\n",
+                    pending, nodes, each);
             next_word = apr_time_now() + apr_time_from_sec(1);
         }
         apr_pool_destroy(round);
