@@ -1,6 +1,7 @@
 # upkeepctl --cluster MODE --wait: returns once no node has a write of the
 # scope in flight (nodes report through memcached), and fails at --timeout
-# naming the nodes not confirmed; progress says each node's writes in flight.  Node A is the default instance, node B instance('b').
+# naming the nodes not confirmed; its progress gives each node's writes
+# in flight.  Node A is the default instance, node B instance('b').
 use lib 't/lib';
 use Test::Upkeep;
 use Test::More;
