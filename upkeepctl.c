@@ -100,8 +100,8 @@ static const ctl_option_t ctl_options[] = {
 
 typedef struct ctl_args_s ctl_args_t;
 
-/* The commands: parsing, --help, `help COMMAND` (and the man page and
- * completion, later) all come from this table. */
+/* The commands: parsing, --help, `help COMMAND`, the man page (--man)
+ * and bash completion (--bash-completion) all come from this table. */
 typedef struct {
     const char *name;
     const char *synopsis;       /* what follows the name */
