@@ -77,6 +77,23 @@ unlike($log, qr/Configuration Failed|UPK0028|UPK0050/, 'no failed configuration,
 is(http_get('POST', '/')->{status}, 503, 'the mode is still in force after the restart');
 is(http_get('GET', '/')->{status}, 200, 'and reads pass');
 
+# --- a flip on the full disk: stored in memcached, not in this node's
+# files.  upkeepctl says so and exits 3 (issue 13); the poller applies it
+# from memcached to the live slot, which needs no new disk space.
+{
+    my ($rc, $out, $err) = ctl('normal');
+    is($rc, 3, 'upkeepctl normal on a full disk: exit 3 (published, not applied here)') or diag("$out$err");
+    like($err, qr/No space left on device; published to memcached, but not applied here \(the poller applies it within UpkeepSyncInterval\)$/m,
+         '... it names the full disk and says the flip is published, not applied here') or diag($err);
+    unlike($out, qr/^scope default: normal/m, '... and prints no success line');
+    ok(wait_for(3, sub { http_get('POST', '/')->{status} == 200 }), 'the poller applies it: writes pass');
+    ($rc, $out) = ctl('status');
+    like($out, qr/^scope default: normal$/m, 'status: normal') or diag($out);
+    ($rc, $out, $err) = ctl('readonly', '--reason', 'full disk drill');
+    is($rc, 3, 'readonly again on the full disk: exit 3 too') or diag("$out$err");
+    ok(wait_for(3, sub { http_get('POST', '/')->{status} == 503 }), '... and the poller applies it');
+}
+
 # --- a changed cluster: the old cluster.conf cannot be replaced, httpd
 # keeps it, says so, and serves
 my $Conf2 = { %$Conf, main_config => $Conf->{main_config} . "UpkeepMemcachedTimeout 300ms\n"
