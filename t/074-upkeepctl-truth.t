@@ -76,6 +76,16 @@ EOF
     ($out, $err) = ctl_is(0, '--local', 'normal');
     like($out, qr/\Ascope default: normal \(version \d+\)\n\z/, 'cluster: --local normal ends it');
     is(post()->{status}, 200, 'cluster: a POST is served again');
+
+    # the other way round: --local normal under a stricter cluster layer
+    ctl_is(0, 'readonly', '--for', '5m');
+    ($out, $err) = ctl_is(3, '--local', 'normal');
+    unlike(first_line($out), qr/^scope default: normal/, 'cluster: --local normal under cluster readonly does not say "normal"');
+    like($out, qr/^note: the cluster layer holds readonly \(set by \S+, version \d+\), which is stricter: upkeepctl normal ends it$/m,
+         'cluster: ... it names the cluster layer and the command that ends it (no --cluster: the default)') or diag("$out$err");
+    is(post()->{status}, 503, 'cluster: ... and a POST is indeed still refused');
+    ctl_is(0, 'normal');
+    is(post()->{status}, 200, 'cluster: upkeepctl normal ends it');
     is_deeply([fatal_log_lines(0)], [], 'cluster: no crash in the error log');
     stop_server();
 });
