@@ -450,11 +450,17 @@ apr_status_t upkeep_cluster_record(apr_pool_t *pconf, apr_pool_t *ptemp,
                             APR_FPROT_UREAD | APR_FPROT_UWRITE
                             | APR_FPROT_GREAD, &kept, err);
     if (rv != APR_SUCCESS && kept) {
-        /* the poller does not need it; only upkeepctl does, and the old
-         * file still names servers: a full disk must not stop httpd */
+        /* The poller does not need it; only upkeepctl does.  A full disk
+         * must not stop httpd, but the old file names other servers, key
+         * or secret: upkeepctl would publish where no node looks.  Gone
+         * (an unlink needs no room), upkeepctl refuses cluster flips and
+         * says why. */
+        apr_file_remove(path, ptemp);
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "UPK0030: %s; the old "
-                     "file is kept (upkeepctl may use the servers it "
-                     "names until it can be written)", err);
+                     "file, which no longer matches UpkeepMemcached, is "
+                     "removed: upkeepctl refuses cluster flips until httpd "
+                     "can write it (make room, then a graceful restart)",
+                     err);
         return APR_SUCCESS;
     }
     if (rv != APR_SUCCESS) {

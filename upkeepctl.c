@@ -815,7 +815,17 @@ static const char *layer_option(const ctl_args_t *a, int cluster)
 static void choose_layer(apr_pool_t *p, ctl_args_t *a)
 {
     int configured = cluster_configured(p, a->state_dir);
+    const upkeep_served_t *sv = served(p, a->state_dir);
 
+    if (!configured && sv && sv->cluster && !(a->given & O_LOCAL)
+        && !a->memcached) {
+        /* httpd has UpkeepMemcached but could not record it (UPK0030):
+         * a flip here alone would pass for one on every node */
+        fail("httpd has UpkeepMemcached, but %s/%s is missing (httpd could "
+             "not write it: see UPK0030 in its error log); not changed "
+             "(--local flips this node only)", a->state_dir,
+             UPKEEP_CLUSTER_CONF);
+    }
     a->cluster_default = configured;
     if (a->given & O_CLUSTER) {
         if (!configured && !a->memcached) {
@@ -2139,6 +2149,13 @@ static void gather_status(apr_pool_t *p, ctl_args_t *a, int64_t now,
     st->have_cluster = upkeep_cluster_conf_load(p, a->state_dir,
                                                 &st->httpd_cc, err)
                        == APR_SUCCESS;
+    if (!st->have_cluster && st->sv && st->sv->cluster) {
+        fprintf(stderr, "upkeepctl: warning: httpd has UpkeepMemcached, but "
+                "%s/%s is missing (see UPK0030 in its error log): cluster "
+                "flips fail until httpd can write it\n", a->state_dir,
+                UPKEEP_CLUSTER_CONF);
+        st->have_cluster = 1;   /* its layers still count */
+    }
     if (a->given & O_CLUSTER) {
         cc = apr_pcalloc(p, sizeof(*cc));
         cluster_conf(p, a, cc);

@@ -103,10 +103,24 @@ stop_server();   # a new config: the harness restarts; the disk stays full
 ok(eval { start_server($Conf2); 1 }, 'a start with a changed cluster on a full disk: httpd runs')
     or diag($@);
 $log = error_log_since($off);
-like($log, qr/UPK0030: .*cluster\.conf.*the old file is kept/, 'UPK0030 says the old cluster.conf is kept')
+like($log, qr/UPK0030: .*cluster\.conf.*the old file, which no longer matches UpkeepMemcached, is removed: upkeepctl refuses cluster flips until httpd can write it/,
+     'UPK0030 says the old cluster.conf (another key) is removed, and what that means')
     or diag(substr $log, -2000);
 unlike($log, qr/Configuration Failed/, 'no failed configuration');
 is(http_get('POST', '/')->{status}, 503, 'the mode is in force');
+ok(!-e "$State/cluster.conf", 'the old cluster.conf is gone');
+{
+    # with the old file, this flip went to the old key, which no node polls
+    my ($rc, $out, $err) = ctl('normal');
+    is($rc, 1, 'upkeepctl normal meanwhile: exit 1, not changed') or diag("$out$err");
+    like($err, qr/httpd has UpkeepMemcached, but \Q$State\E\/cluster\.conf is missing \(httpd could not write it: see UPK0030 in its error log\); not changed/,
+         '... naming the missing file and the log message') or diag($err);
+    is(http_get('POST', '/')->{status}, 503, '... and the mode stays in force');
+    ($rc, $out, $err) = ctl('status');
+    like($err, qr/^upkeepctl: warning: httpd has UpkeepMemcached, but \S+\/cluster\.conf is missing \(see UPK0030 in its error log\): cluster flips fail until httpd can write it$/m,
+         'status warns that cluster flips fail') or diag($err);
+    like($out, qr/^scope default: readonly\n.*^  cluster:     readonly /ms, '... and still shows the cluster layer in force') or diag($out);
+}
 
 # --- no live file and no room for one: a clear start-up error, no SIGBUS
 stop_server();
