@@ -394,12 +394,13 @@ static int read_mode(request_rec *r, int scope, upkeep_record_t *rec)
     return mode;
 }
 
-/* What apps see of the mode: UPKEEP_MODE in the environment (CGI, SSI,
- * mod_rewrite, logs), and the Upkeep-Mode and Upkeep-Until request
- * headers (proxied backends) while a mode is in force: no header means
- * normal, which spares every request of a healthy site a table insert.
- * `fresh`: nothing has set them yet for this request (append, the cheap
- * way); otherwise they are replaced. */
+/* What apps see of the mode while one is in force: UPKEEP_MODE in the
+ * environment (CGI, SSI, mod_rewrite, logs) and the Upkeep-Mode and
+ * Upkeep-Until request headers (proxied backends).  Normal mode sets
+ * neither (absent means normal), which spares every request of a healthy
+ * site a table insert.  `fresh`: nothing has been told for this request
+ * and the client's own headers are gone (append, the cheap way);
+ * otherwise what was told is replaced. */
 static void tell_app(request_rec *r, int mode, const upkeep_record_t *rec,
                      int fresh)
 {
@@ -407,23 +408,23 @@ static void tell_app(request_rec *r, int mode, const upkeep_record_t *rec,
     const char *until = mode != UPKEEP_MODE_NORMAL && rec->until
                         ? upkeep_iso_time(r->pool, rec->until) : NULL;
 
-    if (fresh) {
-        apr_table_addn(r->subprocess_env, "UPKEEP_MODE", name);
-        if (mode != UPKEEP_MODE_NORMAL) {
-            apr_table_addn(r->headers_in, "Upkeep-Mode", name);
+    if (mode == UPKEEP_MODE_NORMAL) {
+        if (!fresh) {
+            apr_table_unset(r->subprocess_env, "UPKEEP_MODE");
+            apr_table_unset(r->headers_in, "Upkeep-Mode");
+            apr_table_unset(r->headers_in, "Upkeep-Until");
         }
+    }
+    else if (fresh) {
+        apr_table_addn(r->subprocess_env, "UPKEEP_MODE", name);
+        apr_table_addn(r->headers_in, "Upkeep-Mode", name);
         if (until) {
             apr_table_addn(r->headers_in, "Upkeep-Until", until);
         }
     }
     else {
         apr_table_setn(r->subprocess_env, "UPKEEP_MODE", name);
-        if (mode != UPKEEP_MODE_NORMAL) {
-            apr_table_setn(r->headers_in, "Upkeep-Mode", name);
-        }
-        else {
-            apr_table_unset(r->headers_in, "Upkeep-Mode");
-        }
+        apr_table_setn(r->headers_in, "Upkeep-Mode", name);
         if (until) {
             apr_table_setn(r->headers_in, "Upkeep-Until", until);
         }
@@ -444,13 +445,16 @@ static void __attribute__((noinline)) tell_app_active(request_rec *r,
     tell_app(r, read_mode(r, scope, &rec), &rec, 1);
 }
 
-/* A client must not speak for the module: its own Upkeep-Journal-Id and
- * Upkeep-Journal-Received (unless it is the journal's replay), and its
- * own Upkeep-Mode and
+/* A client must not speak for the module: its own Upkeep-Mode and
  * Upkeep-Until (also spelt with '_', which some backends fold into the
- * same variable) are dropped.  One pass over the few request headers,
- * which also tells whether the client asks for an Upgrade; the removals
- * only when one is there. */
+ * same variable), and its own Upkeep-Journal-Id and
+ * Upkeep-Journal-Received (unless it is the journal's replay), are
+ * dropped.  One pass over the request headers, which also tells whether
+ * the client asks for an Upgrade; the removals only when one is there.
+ * Run once per request (scan_once): while a mode is in force, before
+ * anything is told; in a quiet normal mode only before a handler other
+ * than core serving a file (app_handler), so a static request pays
+ * nothing. */
 static int scan_client_headers(request_rec *r)
 {
     static const char *const names[] = {
@@ -503,35 +507,42 @@ static int scan_client_headers(request_rec *r)
 static int early_look(request_rec *r);
 static void count_inflight(request_rec *r, int scope);
 static int opens_tunnel(const request_rec *r);
-#define UPKEEP_TUNNEL_NOTE "upkeep-tunnel"
-/* A released write counted in flight while it waited for its turn. */
+/* A request counted as a write in flight (count_inflight: once). */
 #define UPKEEP_COUNTED_NOTE "upkeep-counted"
 
+/* Set once the client's own Upkeep-* headers are gone: "1" when it asked
+ * for an Upgrade, "0" when not. */
+#define UPKEEP_SCANNED_NOTE "upkeep-scanned"
+
+static int scan_once(request_rec *r)
+{
+    const char *done = apr_table_get(r->notes, UPKEEP_SCANNED_NOTE);
+    int upgrade;
+
+    if (done) {
+        return done[0] == '1';
+    }
+    upgrade = scan_client_headers(r);
+    apr_table_setn(r->notes, UPKEEP_SCANNED_NOTE, upgrade ? "1" : "0");
+    return upgrade;
+}
+
 /* Early, so server-context mod_rewrite and log formats see the mode of
- * the virtual host's scope; the gate refines it per directory. */
+ * the virtual host's scope; the gate refines it per directory.  A quiet
+ * normal mode does nothing here: no variable, no header, no scan. */
 static int upkeep_post_read_request(request_rec *r)
 {
     const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
                                                      &upkeep_module);
     int scope = upkeep_conf_scope(dc);
-    const char *normal = upkeep_mode_names[UPKEEP_MODE_NORMAL];
-    int upgrade = scan_client_headers(r);
 
     if (upkeep_bypass_configured) {
         upkeep_bypass_strip(r);
     }
     if (upkeep_slots[scope] && !upkeep_slot_quiet(upkeep_slots[scope])) {
+        scan_once(r);
         tell_app_active(r, scope);
         return early_look(r);
-    }
-    /* a quiet normal mode: no record on this stack, no header */
-    apr_table_addn(r->subprocess_env, "UPKEEP_MODE", normal);
-    ap_set_module_config(r->request_config, &upkeep_module, (void *)normal);
-    /* A tunnel opened now is a write in flight for as long as it lives,
-     * whatever the mode becomes: upkeepctl --wait must see it. */
-    if (upgrade && !r->main && opens_tunnel(r)) {
-        count_inflight(r, scope);
-        apr_table_setn(r->notes, UPKEEP_TUNNEL_NOTE, "1");
     }
     return DECLINED;
 }
@@ -552,12 +563,14 @@ static apr_status_t inflight_done(void *data)
 
 /* Counts a write until its request ends, whichever way it ends (pool
  * cleanup: aborted connections included), so `upkeepctl --wait` knows
- * when none is left. */
+ * when none is left.  Once per request, whichever look counts it first;
+ * an internal redirect was counted as the request it came from. */
 static void count_inflight(request_rec *r, int scope)
 {
     upkeep_slot_t *slot = upkeep_slots[scope];
 
-    if (slot && !r->prev) {
+    if (slot && !r->prev && !apr_table_get(r->notes, UPKEEP_COUNTED_NOTE)) {
+        apr_table_setn(r->notes, UPKEEP_COUNTED_NOTE, "1");
         upkeep_track(slot, UPKEEP_TRACK_INFLIGHT, 1);
         apr_pool_cleanup_register(r->pool, slot, inflight_done,
                                   apr_pool_cleanup_null);
@@ -608,7 +621,6 @@ static void wait_turn(request_rec *r, int scope, upkeep_slot_t *slot,
     apr_time_t start = apr_time_now();
 
     count_inflight(r, scope);
-    apr_table_setn(r->notes, UPKEEP_COUNTED_NOTE, "1");
     rp->slot = slot;
     rp->place = upkeep_release_wait(slot, ticket, limit,
                                     start + apr_time_from_msec(max_ms),
@@ -724,10 +736,7 @@ static int opens_tunnel(const request_rec *r)
 /* Counts a write in flight once per request. */
 static void count_write(request_rec *r, int scope)
 {
-    if (!apr_table_get(r->notes, UPKEEP_TUNNEL_NOTE)
-        && !apr_table_get(r->notes, UPKEEP_COUNTED_NOTE)) {
-        count_inflight(r, scope);
-    }
+    count_inflight(r, scope);
 }
 
 /* The 202 of a journaled write, in the client's format (as refusals). */
@@ -895,11 +904,16 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
 {
     upkeep_record_t rec;
     int mode = read_mode(r, scope, &rec), rv;
+    const char *told;
 
-    /* post_read_request set it for the virtual host's scope; a per-dir
-     * scope (or a flip in between) changes it */
-    if (ap_get_module_config(r->request_config, &upkeep_module)
-        != (void *)upkeep_mode_name(mode)) {
+    /* post_read_request told the virtual host's scope's mode when one
+     * was in force; a per-dir scope (or a flip in between) changes it */
+    told = ap_get_module_config(r->request_config, &upkeep_module);
+    if (!told) {
+        scan_once(r);
+        tell_app(r, mode, &rec, 1);
+    }
+    else if (told != upkeep_mode_name(mode)) {
         tell_app(r, mode, &rec, 0);
     }
     /* Sub-requests are looked up by a request that passed (mod_dir,
@@ -921,6 +935,24 @@ static int gate_active(request_rec *r, const upkeep_dir_conf *dc, int scope)
     return rv;
 }
 
+/* A quiet normal mode, the rest: what post_read_request told of a mode
+ * then in force is taken back, and a write is counted in flight. */
+static int __attribute__((noinline)) gate_quiet(request_rec *r,
+                                                const upkeep_dir_conf *dc,
+                                                int scope)
+{
+    const void *told = ap_get_module_config(r->request_config,
+                                            &upkeep_module);
+
+    if (told && told != upkeep_mode_names[UPKEEP_MODE_NORMAL]) {
+        tell_app(r, UPKEEP_MODE_NORMAL, NULL, 0);
+    }
+    if (!r->main && !upkeep_conf_method_is_safe(dc, r)) {
+        count_inflight(r, scope);
+    }
+    return DECLINED;
+}
+
 /* Runs once <Location>/<Directory> configuration is merged and before
  * authentication, so a refusal never asks for credentials first. */
 static int upkeep_gate(request_rec *r)
@@ -932,15 +964,15 @@ static int upkeep_gate(request_rec *r)
     if (upkeep_slots[scope] && !upkeep_slot_quiet(upkeep_slots[scope])) {
         return gate_active(r, dc, scope);
     }
-    /* a quiet normal mode: the cost on every request of a healthy site */
-    if (ap_get_module_config(r->request_config, &upkeep_module)
-        != (void *)upkeep_mode_names[UPKEEP_MODE_NORMAL]) {
-        tell_app(r, UPKEEP_MODE_NORMAL, NULL, 0);
+    /* a quiet normal mode, nothing told, and a GET (or a sub-request):
+     * the cost on every request of a healthy site, no call */
+    if (!ap_get_module_config(r->request_config, &upkeep_module)
+        && (r->main || (!dc->safe_methods
+                        && (r->method_number == M_GET
+                            || r->method_number == M_OPTIONS)))) {
+        return DECLINED;
     }
-    if (!r->main && !upkeep_conf_method_is_safe(dc, r)) {
-        count_inflight(r, scope);
-    }
-    return DECLINED;
+    return gate_quiet(r, dc, scope);
 }
 
 /* TRACE and OPTIONS * are answered by core in map_to_storage, before
@@ -1020,14 +1052,51 @@ static int __attribute__((noinline)) last_look(request_rec *r,
     return decide(r, dc, scope, &rec, mode, script, judged == r->uri);
 }
 
-/* First of all handlers: the last look at the target, then the status
- * page.  One hook for both, as every request pays for each hook. */
-static int upkeep_handler(request_rec *r)
+/* Whether the handler about to run may give the request to an app (CGI,
+ * PHP, a proxied backend, Lua, ...), which reads its headers.  Core
+ * serving a file runs under the file's content type, which
+ * ap_invoke_handler makes the handler (its parameters cut off): the
+ * common case, and no app but those of the types of old (AddType
+ * application/x-httpd-php or application/x-httpd-cgi).  Any other
+ * handler (cgi-script, proxy-server, "proxy:fcgi://...", lua-script, ...)
+ * may be one, core's own default-handler aside. */
+static int app_handler(const request_rec *r)
 {
-    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
-                                                     &upkeep_module);
-    int scope = upkeep_conf_scope(dc);
+    const char *h = r->handler, *ct = r->content_type;
 
+    if (!h) {
+        return 0;
+    }
+    if (h != ct) {
+        apr_size_t n = strlen(h);
+
+        if (!ct || strncmp(ct, h, n) != 0 || (ct[n] != ';' && ct[n] != ' ')) {
+            return strcmp(h, "default-handler") != 0;
+        }
+    }
+    return strncmp(h, "application/x-httpd-", 20) == 0;
+}
+
+/* Before an app gets the request in a quiet normal mode (a mode in force
+ * did this already): the client's own Upkeep-* headers go, and a tunnel
+ * about to open (WebSocket through mod_proxy, say) is a write in flight
+ * for as long as it lives, whatever the mode becomes, so that upkeepctl
+ * --wait sees it.  Counted before the mode is looked at again. */
+static void __attribute__((noinline)) before_app(request_rec *r, int scope)
+{
+    if (scan_once(r) && !r->main && opens_tunnel(r)) {
+        count_inflight(r, scope);
+    }
+}
+
+/* Every handler but core serving a file in a quiet normal mode. */
+static int __attribute__((noinline)) handler_look(request_rec *r,
+                                                  const upkeep_dir_conf *dc,
+                                                  int scope)
+{
+    if (app_handler(r)) {
+        before_app(r, scope);
+    }
     if (upkeep_slots[scope] && !upkeep_slot_quiet(upkeep_slots[scope])) {
         int rv = last_look(r, dc, scope);
 
@@ -1035,9 +1104,27 @@ static int upkeep_handler(request_rec *r)
             return rv;
         }
     }
-    /* the status page's own test, first letter inline: a call costs more */
-    return r->handler && r->handler[0] == 'u' ? upkeep_status_handler(r)
-                                              : DECLINED;
+    return r->handler && strcmp(r->handler, UPKEEP_STATUS_HANDLER) == 0
+           ? upkeep_status_handler(r) : DECLINED;
+}
+
+/* First of all handlers: the last look at the target, what an app must
+ * not get, then the status page.  One hook for all, as every request
+ * pays for each hook.  Core serving a file (the handler is the file's
+ * type, not one of old that runs an app) in a quiet normal mode costs a
+ * few loads and no call. */
+static int upkeep_handler(request_rec *r)
+{
+    const upkeep_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                     &upkeep_module);
+    int scope = upkeep_conf_scope(dc);
+    const char *h = r->handler;
+
+    if ((!upkeep_slots[scope] || upkeep_slot_quiet(upkeep_slots[scope]))
+        && h && h == r->content_type && h[0] != 'a') {
+        return DECLINED;
+    }
+    return handler_look(r, dc, scope);
 }
 
 /* mod_cache's quick handler serves cached pages before any request hook

@@ -216,7 +216,7 @@ static const char *unfit(request_rec *r)
         return "not a 200";
     }
     /* the operators' own page says the mode better */
-    if (r->handler && strcmp(r->handler, "upkeep-status") == 0) {
+    if (r->handler && strcmp(r->handler, UPKEEP_STATUS_HANDLER) == 0) {
         return "the status page";
     }
     if (!is_html(r->content_type)) {

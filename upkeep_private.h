@@ -213,6 +213,9 @@ const char *upkeep_conf_site(const request_rec *r,
 void upkeep_vary_language(request_rec *r, int varies);
 int upkeep_hold_limit(server_rec *s);
 const char *upkeep_health_path(server_rec *s);
+/* SetHandler upkeep-status: the status page */
+#define UPKEEP_STATUS_HANDLER "upkeep-status"
+
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
 void upkeep_scope_figures(server_rec *s, int scope, upkeep_served_scope_t *out);
 extern int upkeep_health_configured;

@@ -565,7 +565,7 @@ int upkeep_status_handler(request_rec *r)
     int i, n = 0, refresh;
 
     if (!r->handler || r->handler[0] != 'u'
-        || strcmp(r->handler, "upkeep-status") != 0) {
+        || strcmp(r->handler, UPKEEP_STATUS_HANDLER) != 0) {
         return DECLINED;
     }
     ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);

@@ -24,7 +24,7 @@ GET /
 --- no_error_log
 [error]
 
-=== TEST 3: CGI sees UPKEEP_MODE=normal
+=== TEST 3: in normal mode a CGI sees no UPKEEP_MODE (absent means normal: a healthy site pays no table insert)
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
@@ -35,6 +35,6 @@ print "UPKEEP_MODE=", ($ENV{UPKEEP_MODE} // '(unset)'), "\n";
 GET /cgi-bin/env.cgi
 --- error_code: 200
 --- response_body
-UPKEEP_MODE=normal
+UPKEEP_MODE=(unset)
 --- no_error_log
 [error]

@@ -127,7 +127,7 @@ env.cgi ran: POST
 
 
 
-=== TEST 6: normal: a CGI takes a POST and sees UPKEEP_MODE=normal
+=== TEST 6: normal: a CGI takes a POST and sees no UPKEEP_MODE (absent means normal)
 --- user_files
 >>> cgi-bin/env.cgi
 #!/usr/bin/perl
@@ -141,7 +141,7 @@ POST /cgi-bin/env.cgi
 a=b
 --- error_code: 200
 --- response_body
-UPKEEP_MODE=normal
+UPKEEP_MODE=(unset)
 REQUEST_METHOD=POST
 
 
@@ -751,12 +751,12 @@ ErrorDocument 404 /cgi-bin/app.cgi
 read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
-print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
+print "APP RAN mode=", ($ENV{UPKEEP_MODE} // "(unset)"), "\n";
 --- request
 GET /missing
 --- error_code: 404
 --- response_body
-APP RAN mode=normal
+APP RAN mode=(unset)
 --- error_log
 app.cgi ran: GET 404
 
@@ -771,7 +771,7 @@ ErrorDocument 404 /cgi-bin/app.cgi
 read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
-print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
+print "APP RAN mode=", ($ENV{UPKEEP_MODE} // "(unset)"), "\n";
 --- ctl
 maintenance
 --- request
@@ -792,7 +792,7 @@ ErrorDocument 400 /cgi-bin/app.cgi
 read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
-print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
+print "APP RAN mode=", ($ENV{UPKEEP_MODE} // "(unset)"), "\n";
 --- ctl
 maintenance
 --- request
@@ -814,7 +814,7 @@ ErrorDocument 404 /cgi-bin/app.cgi
 read(STDIN, my $body, $ENV{CONTENT_LENGTH} || 0);  # a CGI must take its body
 print STDERR "app.cgi ran: $ENV{REQUEST_METHOD} $ENV{REDIRECT_STATUS}\n";
 print "Content-Type: text/plain\r\n\r\n";
-print "APP RAN mode=$ENV{UPKEEP_MODE}\n";
+print "APP RAN mode=", ($ENV{UPKEEP_MODE} // "(unset)"), "\n";
 --- ctl
 maintenance
 --- request

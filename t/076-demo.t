@@ -58,7 +58,7 @@ my $body = 'text=' . ('x' x 200_000);
 my $r = $http->post(url('/cgi-bin/comment'), { content => $body,
                     headers => { 'Content-Type' => 'application/x-www-form-urlencoded' } });
 is($r->{status}, 200, 'POST /cgi-bin/comment with a 200 kB body: 200');
-like($r->{content}, qr/^comment saved \(POST \/cgi-bin\/comment, UPKEEP_MODE=normal\)$/m, '... saved, in normal mode');
+like($r->{content}, qr/^comment saved \(POST \/cgi-bin\/comment, UPKEEP_MODE=unset: normal\)$/m, '... saved, in normal mode');
 sleep 0.3;
 my $log = do { local $/; open my $fh, '<', "$dir/logs/error.log" or die; <$fh> };
 unlike($log, qr/Broken pipe/, 'no "Broken pipe" in the demo\'s error log: the CGI read the body');

@@ -35,7 +35,7 @@ my (\$id) = \$body =~ /id=([\\w.-]+)/;
 open my \$fh, '>>', '$Ids' or die "$Ids: \$!";
 syswrite \$fh, "\$id\\n";
 close \$fh;
-print "Content-Type: text/plain\\r\\n\\r\\nstored \$id mode=\$ENV{UPKEEP_MODE} method=\$ENV{REQUEST_METHOD}\\n";
+print "Content-Type: text/plain\\r\\n\\r\\nstored \$id mode=\" . (\$ENV{UPKEEP_MODE} // \"normal\") . \" method=\$ENV{REQUEST_METHOD}\\n";
 EOF
 
 start_server($Conf);

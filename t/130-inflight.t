@@ -45,7 +45,7 @@ sleep \$secs;
 open my \$fh, '>>', '$Done' or die "$Done: \$!";
 syswrite \$fh, sprintf("%s %.6f %.6f\\n", \$id, \$t0, time);
 close \$fh;
-print "Content-Type: text/plain\\r\\n\\r\\ndone \$id mode=\$ENV{UPKEEP_MODE}\\n";
+print "Content-Type: text/plain\\r\\n\\r\\ndone \$id mode=\" . (\$ENV{UPKEEP_MODE} // \"normal\") . \"\\n";
 EOF
 
 start_server($Conf);
