@@ -376,7 +376,7 @@ readonly           | Upkeep-Mode: normal\nupkeep-until: 2000-01-01T00:00:00Z | m
 >>> cgi-bin/hdr.cgi
 #!/usr/bin/perl
 print "Content-Type: text/plain\r\n\r\n";
-print "mode=", ($ENV{HTTP_UPKEEP_MODE} // "none"), " until=", ($ENV{HTTP_UPKEEP_UNTIL} // "none"), " env=$ENV{UPKEEP_MODE}\n";
+print "mode=", ($ENV{HTTP_UPKEEP_MODE} // "none"), " until=", ($ENV{HTTP_UPKEEP_UNTIL} // "none"), " env=", ($ENV{UPKEEP_MODE} // "none"), "\n";
 --- request
 GET /cgi-bin/hdr.cgi
 --- more_headers
@@ -384,7 +384,7 @@ Upkeep-Mode: maintenance
 Upkeep-Until: 2030-01-01T00:00:00Z
 --- error_code: 200
 --- response_body
-mode=none until=none env=normal
+mode=none until=none env=none
 
 
 
