@@ -18,10 +18,15 @@
 # - every write answered 2xx is in the database exactly once, and nothing
 #   else is;
 # - every other write got 503 with Retry-After; none in (b);
+# - in (b), a burst of twice UpkeepHoldRelease held writes on each node,
+#   each 100 ms in the database, ran at most UpkeepHoldRelease at once per
+#   node once released (the app records when each write started and
+#   ended);
 # and a per-phase table is printed (diag).  No timing assertions: every
 # wait is a generous wait_for on what users or HAProxy see.
 use lib 't/lib';
 use Test::Upkeep;
+use Test::UpkeepOps qw(start_req pump response_of);
 use Test::More;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
@@ -141,6 +146,8 @@ sub start_mariadb {
         'USE drill',
         'CREATE TABLE items (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
                              req_id BIGINT NULL, node CHAR(1) NOT NULL DEFAULT "",
+                             burst TINYINT NOT NULL DEFAULT 0, arrived DOUBLE NULL,
+                             started DOUBLE NULL, ended DOUBLE NULL,
                              created TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB',
         'INSERT INTO items (node) SELECT "s" FROM seq_1_to_5000',
         # webhooks: applied once per journal id (a replay is at least once)
@@ -162,15 +169,21 @@ sub db_do {
 # Version 2 (the rolling upgrade) also fills the column that (a) added.
 sub app_cgi {
     my ($version) = @_;
+    my $cols = q{req_id, node, burst, arrived, started, ended};
+    my $vals = q{?, ?, ?, ?, ?, UNIX_TIMESTAMP(SYSDATE(6))};
     my $insert = $version >= 2
-        ? q{INSERT INTO items (req_id, node, note) VALUES (?, ?, 'v2')}
-        : q{INSERT INTO items (req_id, node) VALUES (?, ?)};
+        ? qq{INSERT INTO items ($cols, note) VALUES ($vals, 'v2')}
+        : qq{INSERT INTO items ($cols) VALUES ($vals)};
     return <<"EOF";
 #!/usr/bin/perl
-# drill app, version $version: GET shows the table, POST id=N inserts row N.
+# drill app, version $version: GET shows the table, POST id=N inserts row N
+# (id=N&burst=1: the write takes 100 ms in the database), with when the
+# request arrived (Drill-Arrived, set before any hold) and when its write
+# started and ended.
 use strict;
 use warnings;
 use DBI;
+use Time::HiRes qw(time);
 my \$node = \$ENV{DRILL_NODE} // '-';
 sub reply {
     my (\$status, \$text) = \@_;
@@ -184,9 +197,15 @@ my \$dbh = eval { DBI->connect('DBI:MariaDB:database=drill;mariadb_socket=$Sock'
 if ((\$ENV{REQUEST_METHOD} // '') eq 'POST') {
     my (\$len, \$body) = (\$ENV{CONTENT_LENGTH} || 0, '');
     while (length \$body < \$len) { read(STDIN, \$body, \$len - length \$body, length \$body) or last }
-    my (\$id) = \$body =~ /^id=(\\d+)\$/ or reply('400 Bad Request', 'no id');
-    eval { \$dbh->do(q{$insert}, undef, \$id, \$node); 1 }
-        or reply('500 Internal Server Error', "insert: \$@");
+    my (\$id, \$burst) = \$body =~ /^id=(\\d+)(&burst=1)?\$/ or reply('400 Bad Request', 'no id');
+    my (\$arrived) = (\$ENV{HTTP_DRILL_ARRIVED} // '') =~ /^t=(\\d+)\$/;
+    my \$started = time;
+    eval {
+        \$dbh->do('DO SLEEP(0.1)') if \$burst;
+        \$dbh->do(q{$insert}, undef, \$id, \$node, \$burst ? 1 : 0,
+                  defined \$arrived ? \$arrived / 1e6 : undef, \$started);
+        1;
+    } or reply('500 Internal Server Error', "insert: \$@");
     reply('201 Created', "inserted \$id");
 }
 my (\$n, \$last) = eval { \$dbh->selectrow_array('SELECT COUNT(*), MAX(id) FROM items') }
@@ -229,13 +248,14 @@ my $Example = slurp("$Root/conf/example-cluster.conf");
 my ($HealthPath) = $Example =~ /^\s*UpkeepHealthCheck\s+(\S+)/m
     or die "conf/example-cluster.conf has no UpkeepHealthCheck\n";
 
-# Whether the node's access log has had no request but health checks for
-# $secs seconds.
+# Whether the node's access log has had no request but health checks (and
+# httpd's own "OPTIONS *", with which prefork wakes a child it stops: once
+# a second after the burst of (b)) for $secs seconds.
 my %LogSeen;
 my $node_quiet = sub {
     my ($node, $secs) = @_;
     my $size = on($node, sub {
-        scalar grep { !/ \Q$HealthPath\E / } split /^/m, slurp(servroot() . '/logs/access.log')
+        scalar grep { !/ \Q$HealthPath\E |"OPTIONS \* / } split /^/m, slurp(servroot() . '/logs/access.log')
     });
     my $seen = $LogSeen{$node};
     if (!$seen || $seen->[0] != $size) {
@@ -248,9 +268,16 @@ my $node_quiet = sub {
 my $Secret = "$Tmp/cluster.secret";
 write_file($Secret, "drill-secret-0123456789abcdef\n", 0600);
 
+my $HoldRelease = 3;              # UpkeepHoldRelease of the nodes
+
 sub node_spec {
     my ($node) = @_;
-    my ($main, $vhost, $in_vhost) = ('', "SetEnv DRILL_NODE $node\n", 0);
+    # the drill's own: the app's node; room to hold the burst of (b) (twice
+    # UpkeepHoldRelease on each node) and a small UpkeepHoldRelease; when
+    # each request arrived (mod_headers' %t: before a hold), for the app
+    my ($main, $vhost, $in_vhost) = ("UpkeepHoldLimit 16\n",
+        "SetEnv DRILL_NODE $node\nUpkeepHoldRelease $HoldRelease\n"
+        . "RequestHeader set Drill-Arrived %t\n", 0);
     my %override = (UpkeepMemcached => '127.0.0.1:' . memcached_port(),
                     UpkeepSecretFile => $Secret, UpkeepSyncInterval => '100ms');
     for (split /\n/, $Example) {
@@ -278,6 +305,13 @@ sub node_status {
     my ($node) = @_;
     my $r = node_get($node, '/upkeep-status?json');
     return eval { JSON::PP::decode_json($r->{body} // '') } // {};
+}
+
+# Entries of the node's journal (scope default) in $state (pending, dead).
+sub journal_metric {
+    my ($node, $state) = @_;
+    my $m = node_get($node, '/upkeep-status?metrics')->{body} // '';
+    return $m =~ /^upkeep_journal_entries\{scope="default",state="$state"\} (\d+)$/m ? $1 : undef;
 }
 
 # Writes held so far on both nodes (scope default, every mode).
@@ -426,14 +460,19 @@ sub worker {
         if ($kind eq 'reader') {
             $path = '/index.html' if $dice < 0.25;
         } elsif ($kind eq 'hook') {
+            # paused while the journals drain (see (a))
+            if (-e "$Tmp/hooks-paused") { sleep 0.05; next }
             $id = $w * 1_000_000 + ++$seq;
             ($method, $path, $body) = ('POST', '/cgi-bin/hook.cgi', "id=$id");
         } elsif ($dice < 0.5) {
             $id = $w * 1_000_000 + ++$seq;
             ($method, $body) = ('POST', "id=$id");
         }
+        # a write on its way (held ones included) has $Tmp/inflight.W
+        write_file("$Tmp/inflight.$w", ($id // '') . "\n") if $method eq 'POST';
         my $t0 = time;
         my $r = http_via_haproxy($method, $path, $body);
+        unlink "$Tmp/inflight.$w";
         my %rec = (%$r, phase => $phase // '?', method => $method, path => $path, id => $id,
                    ms => sprintf('%.1f', 1000 * (time - $t0)));
         $rec{error} =~ s/\s+/ /g if defined $rec{error};
@@ -467,7 +506,7 @@ sub stop_workers {
 
 sub records {
     my @recs;
-    for my $f (glob "$Tmp/load.*") {
+    for my $f (glob("$Tmp/load.*"), glob("$Tmp/burst.*")) {
         for (split /\n/, slurp($f)) {
             my %r;
             @r{@FIELDS} = map { $_ eq '-' ? undef : $_ } split /\t/;
@@ -537,6 +576,16 @@ ok(wait_for(60, sub { count_recs(sub { $_[0]{phase} eq 'a-readonly' && $_[0]{met
 db_do(q{ALTER TABLE items ADD COLUMN note VARCHAR(64) NOT NULL DEFAULT 'v1'});
 ctl_ok('A', 'normal');
 ok(wait_for(30, sub { nodes_in_mode('normal') }), '(a) both nodes are back to normal');
+# the webhooks journaled in (a) are replayed before (b) holds writes (a
+# held replay would count among the held writes the burst waits for).
+# The webhook client pauses meanwhile: while a journal holds entries, new
+# webhooks are journaled behind them (202 at once), faster than one replay
+# at a time through a Perl CGI applies them, and it would never drain
+# (README, "Journal": UpkeepJournalConcurrency).
+write_file("$Tmp/hooks-paused", "1\n");
+ok(wait_for(60, sub { !grep { (journal_metric($_, 'pending') // -1) != 0 } qw(A B) }),
+   '(a) both nodes have replayed their journal');
+unlink "$Tmp/hooks-paused";
 phase('normal');
 settle('normal', 5);
 
@@ -545,10 +594,50 @@ phase('b-hold');
 ctl_ok('A', 'hold', '--wait', '--timeout', '30s', '--reason', 'Adding an index');
 ok(wait_for(60, sub { grep { (node_status($_)->{held} // 0) > 0 } qw(A B) }),
    '(b) a write is held');
+# A burst of twice UpkeepHoldRelease writes straight to each node (the
+# load balancer would split them unevenly), each 100 ms in the database,
+# so that an unpaced release would run them all at once.
+ok(wait_for(30, sub { nodes_in_mode('hold') }), '(b) both nodes hold writes');
+my $Burst = 2 * $HoldRelease;
+my @burst;
+for my $node (qw(A B)) {
+    for my $i (1 .. $Burst) {
+        my $id = 9_000_000 + 1000 * ord($node) + $i;
+        push @burst, on($node, sub {
+            start_req(method => 'POST', path => '/cgi-bin/app.cgi', body => "id=$id&burst=1",
+                      headers => [['Content-Type', 'application/x-www-form-urlencoded']],
+                      id => $id, node => $node);
+        });
+    }
+}
+# Every write of the burst is held once the nodes hold as many writes as
+# the burst and the clients' writes still on their way (counted after the
+# nodes: a client's write held then is still on its way).
+ok(wait_for(60, sub {
+    my $held = 0;
+    $held += node_status($_)->{held} // 0 for qw(A B);
+    $held >= 2 * $Burst + scalar(() = glob "$Tmp/inflight.*");
+}), "(b) the $Burst writes of the burst are held on each node");
 my $migration = db_do('ALTER TABLE items ADD INDEX req_id (req_id)')
               + db_do(q{UPDATE items SET note = CONCAT('seed ', id) WHERE req_id IS NULL});
+my $Released = time;              # a write that arrived before was held
 ctl_ok('A', 'normal');
 ok(wait_for(30, sub { nodes_in_mode('normal') }), '(b) both nodes are back to normal');
+is(pump(\@burst, 60), 0, '(b) every write of the burst was answered');
+{
+    open my $fh, '>', "$Tmp/burst.b" or die "$Tmp/burst.b: $!";
+    for my $q (@burst) {
+        my $r = response_of($q);
+        my %rec = (phase => 'b-hold', method => 'POST', path => '/cgi-bin/app.cgi', id => $q->{id},
+                   status => $r->{status}, retry_after => $r->{headers}{'retry-after'},
+                   ms => sprintf('%.1f', 1000 * (($q->{done} // time) - $q->{t_sent})),
+                   error => $r->{error});
+        @rec{qw(node app)} = ($1, $2) if ($r->{body} // '') =~ /node=(\w) app=v(\d+)/;
+        $rec{ack} = $1 if ($r->{body} // '') =~ /^inserted (\d+) node=/m;
+        print $fh join("\t", map { $rec{$_} // '-' } @FIELDS), "\n";
+    }
+    close $fh;
+}
 phase('normal');
 settle('normal', 5);
 
@@ -679,6 +768,26 @@ is(scalar @wrong_ack, 0, 'every acknowledged write names the row it inserted') o
     $Journaled = $journaled;
 }
 
+# Paced release: the writes of the burst that arrived while their node held
+# writes (before the release) ran at most UpkeepHoldRelease at once in the
+# database, per node.
+my %overlap;
+for my $node (qw(A B)) {
+    my $rows = $Dbh->selectall_arrayref('SELECT req_id, arrived, started, ended FROM items
+                                         WHERE burst = 1 AND node = ?', { Slice => {} }, $node);
+    my @held = grep { defined $_->{arrived} && $_->{arrived} < $Released } @$rows;
+    ok(@held > $HoldRelease, "(b) node $node: " . @held . " writes of the burst were held and released");
+    my @ev = sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] }
+             map { ([$_->{started}, 1], [$_->{ended}, -1]) } @held;
+    my ($now, $max) = (0, 0);
+    for (@ev) { $now += $_->[1]; $max = $now if $now > $max }
+    $overlap{$node} = $max;
+    ok($max <= $HoldRelease, "(b) node $node: at most $max released writes at once in the database "
+       . "(UpkeepHoldRelease $HoldRelease)")
+        or diag(join '; ', map { sprintf '%s %.3f-%.3f', $_->{req_id}, $_->{started} - $Released,
+                                          $_->{ended} - $Released } sort { $a->{started} <=> $b->{started} } @held);
+}
+
 for my $node (qw(A B)) {
     is(node_get($node, '/cgi-bin/app.cgi')->{body} =~ /app=v(\d+)/ ? $1 : 0, 2, "node $node runs app version 2");
     my @crash = on($node, sub { fatal_log_lines(0) });
@@ -690,7 +799,8 @@ for my $node (qw(A B)) {
     my $line = sprintf "%-14s %8s %9s %9s %9s %14s %12s %7s %10s",
         qw(phase requests reads-ok reads-503 writes-ok writes-refused writes-held failed max-ms);
     my @out = ("drill under the " . ($ENV{TEST_UPKEEP_MPM} || 'event') . " MPM"
-               . " (migration in (b): " . sprintf('%.0f', 1000 * $migration) . " ms)", $line);
+               . " (migration in (b): " . sprintf('%.0f', 1000 * $migration) . " ms; most released"
+               . " writes at once in the database: A $overlap{A}, B $overlap{B}, UpkeepHoldRelease $HoldRelease)", $line);
     for my $p (@phases) {
         my @r = @{ $in{$p} };
         my $reads = sub { grep { $_->{method} eq 'GET' && ($_->{status} // 0) == $_[0] } @r };
