@@ -219,6 +219,31 @@ static const char *new_token(apr_pool_t *p)
     return hex;
 }
 
+/* An entry written but not made durable (its fsync failed): the client
+ * is refused.  If nothing was appended after it, it is cut off again;
+ * otherwise it cannot be, and the log says that it may still be
+ * replayed (a disk that fails fsync is a fault the operator must see). */
+static void journal_unsynced(request_rec *r, int fd, const char *name,
+                             const char *id, apr_off_t start, apr_off_t end,
+                             int err)
+{
+    struct stat st;
+
+    if (lock_fd(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0
+        && st.st_size == end && ftruncate(fd, start) == 0
+        && fsync(fd) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err, r, "UPK0144: cannot "
+                      "write to the journal of scope '%s' (entry %s not on "
+                      "disk: removed, the request refused)", name, id);
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_CRIT, err, r, "UPK0145: the journal "
+                  "of scope '%s' could not be flushed to disk: entry %s was "
+                  "refused to its client but stays in the journal behind "
+                  "others and may still be replayed (check the disk; "
+                  "upkeepctl journal drop %s removes it)", name, id, id);
+}
+
 int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
                           int scope, const char **id)
 {
@@ -311,7 +336,7 @@ int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
     }
     if (write_all(fd, hdr, strlen(hdr)) != 0
         || write_all(fd, meta, mlen) != 0 || write_all(fd, body, blen) != 0
-        || fsync(fd) != 0 || (created && fsync(jdir) != 0)) {
+        || (created && (fsync(fd) != 0 || fsync(jdir) != 0))) {
         int err = errno;
 
         /* nothing half-written stays behind this entry */
@@ -326,7 +351,18 @@ int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
     /* under the lock: the replay clears it under the same lock once it
      * has sent everything up to the end it saw */
     journal_waiting(scope, 1);
-    close(fd);          /* and the lock with it */
+    /* Group commit: the fsync that makes the entry durable runs after the
+     * lock is let go, so the writers that queued behind it append
+     * meanwhile and one flush of the file covers them all (a later fsync
+     * finds its bytes already on disk).  The 202 waits for it. */
+    lock_fd(fd, LOCK_UN);
+    if (!created && fsync(fd) != 0) {
+        journal_unsynced(r, fd, name, *id, st.st_size,
+                         st.st_size + (apr_off_t)total, errno);
+        close(fd);
+        return -1;
+    }
+    close(fd);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "UPK0126: a %s request "
                   "journaled in scope '%s' as %s", r->method, name, *id);
     return 0;
