@@ -608,6 +608,17 @@ static apr_status_t replay_addr(apr_pool_t *p, const upkeep_jpayload_t *pl,
     return APR_ENOENT;
 }
 
+/* Whether a request that came over TLS has somewhere to be replayed. */
+static apr_status_t replay_addr_tls(apr_pool_t *p)
+{
+    upkeep_jpayload_t pl;
+    apr_sockaddr_t *sa;
+
+    memset(&pl, 0, sizeof(pl));
+    pl.tls = 1;
+    return replay_addr(p, &pl, &sa);
+}
+
 /* Sends one entry; the status of the answer, or 0 when there was none. */
 static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
                        const upkeep_jentry_t *e,
@@ -1123,6 +1134,14 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "or make the journal's replay key %s/"
                      UPKEEP_REPLAY_KEY_FILE, path);
         return rv;
+    }
+    if (replay_addr_tls(ptemp) != APR_SUCCESS) {
+        /* not fatal: entries that came in over plain HTTP replay fine */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0146: UpkeepJournal "
+                     "is set but httpd has no plain HTTP Listen: writes "
+                     "journaled over TLS cannot be replayed (they end dead "
+                     "after UpkeepJournalRetry); add one, e.g. Listen "
+                     "127.0.0.1:8080");
     }
     rp = apr_pcalloc(pconf, sizeof(*rp));
     rp->s = s;
