@@ -733,12 +733,6 @@ static int opens_tunnel(const request_rec *r)
  * r->uri it judged, so a later look sees whether httpd moved it. */
 #define UPKEEP_JUDGED_NOTE "upkeep-judged"
 
-/* Counts a write in flight once per request. */
-static void count_write(request_rec *r, int scope)
-{
-    count_inflight(r, scope);
-}
-
 /* The 202 of a journaled write, in the client's format (as refusals). */
 static int journal_accepted(request_rec *r, int scope, const char *id)
 {
@@ -850,7 +844,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
             return rv;
         }
         if (first && !safe) {
-            count_write(r, scope);
+            count_inflight(r, scope);
         }
         return DECLINED;
     }
@@ -868,7 +862,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
             count(scope, pass == PASS_STAFF ? UPKEEP_COUNT_BYPASSED
                                             : UPKEEP_COUNT_EXEMPTED, mode);
             if (!safe) {
-                count_write(r, scope);
+                count_inflight(r, scope);
             }
         }
         return DECLINED;
@@ -889,7 +883,7 @@ static int decide(request_rec *r, const upkeep_dir_conf *dc, int scope,
                 return rv;
             }
             if (first) {
-                count_write(r, scope);
+                count_inflight(r, scope);
             }
             return DECLINED;
         }
@@ -968,8 +962,7 @@ static int upkeep_gate(request_rec *r)
      * the cost on every request of a healthy site, no call */
     if (!ap_get_module_config(r->request_config, &upkeep_module)
         && (r->main || (!dc->safe_methods
-                        && (r->method_number == M_GET
-                            || r->method_number == M_OPTIONS)))) {
+                        && upkeep_default_method_is_safe(r)))) {
         return DECLINED;
     }
     return gate_quiet(r, dc, scope);
@@ -1104,8 +1097,7 @@ static int __attribute__((noinline)) handler_look(request_rec *r,
             return rv;
         }
     }
-    return r->handler && strcmp(r->handler, UPKEEP_STATUS_HANDLER) == 0
-           ? upkeep_status_handler(r) : DECLINED;
+    return upkeep_status_handler(r);     /* it checks its handler name */
 }
 
 /* First of all handlers: the last look at the target, what an app must

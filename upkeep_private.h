@@ -223,13 +223,19 @@ extern int upkeep_health_configured;
  * asks.  The default GET HEAD OPTIONS: httpd has numbered them already
  * (HEAD is M_GET), and only for exactly these names; else the names of
  * UpkeepSafeMethods. */
+/* Without UpkeepSafeMethods: GET (HEAD is a GET) and OPTIONS. */
+static inline int upkeep_default_method_is_safe(const request_rec *r)
+{
+    return r->method_number == M_GET || r->method_number == M_OPTIONS;
+}
+
 static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                              const request_rec *r)
 {
     int i;
 
     if (!dc->safe_methods) {
-        return r->method_number == M_GET || r->method_number == M_OPTIONS;
+        return upkeep_default_method_is_safe(r);
     }
     for (i = 0; i < dc->safe_methods->nelts; i++) {
         if (strcmp(r->method, APR_ARRAY_IDX(dc->safe_methods, i,

@@ -803,6 +803,15 @@ static int cluster_configured(apr_pool_t *p, const char *dir)
                     APR_FINFO_TYPE, p) == APR_SUCCESS;
 }
 
+/* httpd has UpkeepMemcached (served.conf says so) but cluster.conf is
+ * missing: a full disk kept httpd from writing a changed one (UPK0030). */
+static int cluster_unrecorded(apr_pool_t *p, const char *dir)
+{
+    const upkeep_served_t *sv = served(p, dir);
+
+    return sv && sv->cluster && !cluster_configured(p, dir);
+}
+
 /* The option that picks a layer, where it is not the default: "",
  * " --local" or " --cluster". */
 static const char *layer_option(const ctl_args_t *a, int cluster)
@@ -815,10 +824,9 @@ static const char *layer_option(const ctl_args_t *a, int cluster)
 static void choose_layer(apr_pool_t *p, ctl_args_t *a)
 {
     int configured = cluster_configured(p, a->state_dir);
-    const upkeep_served_t *sv = served(p, a->state_dir);
 
-    if (!configured && sv && sv->cluster && !(a->given & O_LOCAL)
-        && !a->memcached) {
+    if (!(a->given & O_LOCAL) && !a->memcached
+        && cluster_unrecorded(p, a->state_dir)) {
         /* httpd has UpkeepMemcached but could not record it (UPK0030):
          * a flip here alone would pass for one on every node */
         fail("httpd has UpkeepMemcached, but %s/%s is missing (httpd could "
@@ -2149,7 +2157,7 @@ static void gather_status(apr_pool_t *p, ctl_args_t *a, int64_t now,
     st->have_cluster = upkeep_cluster_conf_load(p, a->state_dir,
                                                 &st->httpd_cc, err)
                        == APR_SUCCESS;
-    if (!st->have_cluster && st->sv && st->sv->cluster) {
+    if (!st->have_cluster && cluster_unrecorded(p, a->state_dir)) {
         fprintf(stderr, "upkeepctl: warning: httpd has UpkeepMemcached, but "
                 "%s/%s is missing (see UPK0030 in its error log): cluster "
                 "flips fail until httpd can write it\n", a->state_dir,
