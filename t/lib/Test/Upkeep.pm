@@ -130,6 +130,26 @@ my $RunningConf;     # config identity of the server we started, if running
 my $OwnerPid = $$;   # END/SIGINT only act in the process that loaded us
 my $Initialized = 0; # servroot wiped and recreated for this test file
 
+# A test file that hangs fails by itself, its servers stopped, instead of
+# stalling the suite (and CI) until an outer limit.
+my $FileTimeout = $ENV{TEST_UPKEEP_FILE_TIMEOUT} || 900;
+{
+    # delivered at once (not deferred): a hang is often a blocking read
+    my $act = POSIX::SigAction->new(sub {
+        print STDERR "# $0: timed out after $FileTimeout s (TEST_UPKEEP_FILE_TIMEOUT): a hang\n";
+        _stop_all();
+        # and the command it waits on, which may hold prove's pipe open
+        for my $stat (glob '/proc/[0-9]*/stat') {
+            my ($pid, $ppid) = (do { open my $fh, '<', $stat; <$fh> // '' } =~ /^(\d+) \(.*\) \S (\d+)/);
+            kill 'TERM', $pid if $ppid && $ppid == $$;
+        }
+        exit 124;
+    });
+    $act->safe(0);
+    POSIX::sigaction(POSIX::SIGALRM(), $act);
+    alarm $FileTimeout;
+}
+
 # The four variables above (and $ServRoot) are the state of the current
 # instance; instance() swaps them.  %Instances holds the others.
 my $BaseServRoot = $ServRoot;
