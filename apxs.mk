@@ -24,6 +24,8 @@ CTL_SRC   = upkeepctl.c upkeep_state.c upkeep_cluster.c upkeep_view.c \
 HEADERS   = include/upkeep_state.h include/upkeep_cluster.h \
             include/upkeep_view.h include/upkeep_journal.h upkeep_private.h
 LIBS      = -lmemcached -lcrypto
+# the module also speaks TLS: the journal replays to TLS listeners
+MOD_LIBS  = $(LIBS) -lssl
 
 WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_GNU_SOURCE
@@ -41,7 +43,7 @@ CC = cc
 endif
 
 APXS_CFLAGS = $(foreach f,$(STD) $(WARN) $(OPT) $(SAN) $(DEFS) -Iinclude,-Wc,$(f))
-APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f)) $(LIBS)
+APXS_LDFLAGS = $(foreach f,$(SAN),-Wl,$(f)) $(MOD_LIBS)
 
 all: mod_upkeep.la upkeepctl upkeepctl.8 upkeepctl.bash-completion
 

@@ -4,8 +4,9 @@
  * upkeep_journal.c: the journal of writes accepted while a scope is not
  * normal (UpkeepJournal; README, "Journal").  The gate appends an entry
  * (durable before the 202); a singleton watchdog of our own replays each
- * scope's entries in arrival order through this httpd over loopback once
- * the scope is normal again.  File format: include/upkeep_journal.h.
+ * scope's entries in arrival order through this httpd (to the address and
+ * port each came in on, over TLS if it came over TLS) once the scope is
+ * normal again.  File format: include/upkeep_journal.h.
  *
  * The state directory is root's (0700), so the parent opens its journal/
  * subdirectory (owned by httpd's user, 0700) at start-up and every child
@@ -17,7 +18,12 @@
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <limits.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -26,7 +32,6 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_ssl.h"
-#include "ap_listen.h"
 #include "unixd.h"
 
 #include "upkeep_private.h"
@@ -580,43 +585,158 @@ static apr_status_t load_replay_key(apr_pool_t *ptemp)
     return APR_SUCCESS;
 }
 
-/* Where a replay goes: the address and port the request came in on; for
- * a request that came over TLS, the first plain HTTP listener
- * (loopback when it listens on every address). */
-static apr_status_t replay_addr(apr_pool_t *p, const upkeep_jpayload_t *pl,
-                                apr_sockaddr_t **sa)
+/* A replay's connection to this httpd: the address and port the request
+ * came in on, over TLS when it came over TLS (so the same virtual host,
+ * with SNI from its Host, and the same handlers serve it).  The peer is
+ * this node's own listener and the replay key authenticates the replay,
+ * so the certificate is not checked: a site's certificate rarely names
+ * the address a node listens on. */
+typedef struct {
+    apr_socket_t *sock;
+    SSL_CTX *ctx;
+    SSL *ssl;
+} replay_conn_t;
+
+static apr_status_t replay_conn_free(void *data)
 {
-    ap_listen_rec *lr;
+    replay_conn_t *c = data;
 
-    if (!pl->tls) {
-        return apr_sockaddr_info_get(sa, pl->local_ip, APR_UNSPEC,
-                                     (apr_port_t)pl->port, 0, p);
+    if (c->ssl) {
+        SSL_free(c->ssl);
+        c->ssl = NULL;
     }
-    for (lr = ap_listeners; lr; lr = lr->next) {
-        char *ip;
-
-        if (lr->protocol && ap_cstr_casecmp(lr->protocol, "http") != 0) {
-            continue;
-        }
-        apr_sockaddr_ip_get(&ip, lr->bind_addr);
-        if (apr_sockaddr_is_wildcard(lr->bind_addr)) {
-            ip = lr->bind_addr->family == APR_INET ? "127.0.0.1" : "::1";
-        }
-        return apr_sockaddr_info_get(sa, ip, APR_UNSPEC,
-                                     lr->bind_addr->port, 0, p);
+    if (c->ctx) {
+        SSL_CTX_free(c->ctx);
+        c->ctx = NULL;
     }
-    return APR_ENOENT;
+    if (c->sock) {
+        apr_socket_close(c->sock);
+        c->sock = NULL;
+    }
+    return APR_SUCCESS;
 }
 
-/* Whether a request that came over TLS has somewhere to be replayed. */
-static apr_status_t replay_addr_tls(apr_pool_t *p)
+/* The name for SNI: the Host line's host, unless it is an address. */
+static const char *replay_sni(apr_pool_t *p, const upkeep_jpayload_t *pl)
 {
-    upkeep_jpayload_t pl;
-    apr_sockaddr_t *sa;
+    char *host = NULL, *scope_id = NULL;
+    apr_port_t port;
+    int i;
 
-    memset(&pl, 0, sizeof(pl));
-    pl.tls = 1;
-    return replay_addr(p, &pl, &sa);
+    for (i = 0; i < pl->headers->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(pl->headers, i, const char *);
+
+        if (ap_cstr_casecmpn(line, "Host:", 5) == 0) {
+            const char *v = line + 5;
+
+            while (*v == ' ' || *v == '\t') {
+                v++;
+            }
+            if (apr_parse_addr_port(&host, &scope_id, &port, v, p)
+                != APR_SUCCESS || !host || scope_id) {
+                return NULL;
+            }
+            break;
+        }
+    }
+    if (!host || strchr(host, ':') || host[strspn(host, "0123456789.")] == '\0') {
+        return NULL;
+    }
+    return host;
+}
+
+/* The TLS side of a connected socket: blocking I/O with the send timeout
+ * on the descriptor, since OpenSSL reads and writes it directly. */
+static apr_status_t replay_tls_start(apr_pool_t *p, replay_conn_t *c,
+                                     const upkeep_jpayload_t *pl,
+                                     const char **why)
+{
+    struct timeval tv = { apr_time_sec(UPKEEP_JOURNAL_SEND_TIMEOUT), 0 };
+    const char *sni = replay_sni(p, pl);
+    apr_os_sock_t fd;
+    char err[256];
+
+    apr_socket_timeout_set(c->sock, -1);
+    if (apr_os_sock_get(&fd, c->sock) != APR_SUCCESS
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
+        *why = "cannot set the socket's timeouts";
+        return APR_EGENERAL;
+    }
+    ERR_clear_error();
+    if (!(c->ctx = SSL_CTX_new(TLS_client_method()))
+        || !(c->ssl = SSL_new(c->ctx))
+        || !SSL_set_fd(c->ssl, fd)
+        || (sni && !SSL_set_tlsext_host_name(c->ssl, sni))
+        || SSL_connect(c->ssl) != 1) {
+        ERR_error_string_n(ERR_peek_last_error(), err, sizeof(err));
+        *why = apr_pstrcat(p, "TLS handshake failed: ", err, NULL);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t replay_connect(apr_pool_t *p, replay_conn_t *c,
+                                   const upkeep_jpayload_t *pl,
+                                   const char **why)
+{
+    apr_sockaddr_t *sa;
+    apr_status_t rv;
+
+    memset(c, 0, sizeof(*c));
+    apr_pool_cleanup_register(p, c, replay_conn_free, apr_pool_cleanup_null);
+    *why = "cannot connect";
+    if ((rv = apr_sockaddr_info_get(&sa, pl->local_ip, APR_UNSPEC,
+                                    (apr_port_t)pl->port, 0, p)) != APR_SUCCESS
+        || (rv = apr_socket_create(&c->sock, sa->family, SOCK_STREAM,
+                                   APR_PROTO_TCP, p)) != APR_SUCCESS) {
+        c->sock = NULL;
+        return rv;
+    }
+    apr_socket_timeout_set(c->sock, UPKEEP_JOURNAL_SEND_TIMEOUT);
+    if ((rv = apr_socket_connect(c->sock, sa)) != APR_SUCCESS) {
+        return rv;
+    }
+    return pl->tls ? replay_tls_start(p, c, pl, why) : APR_SUCCESS;
+}
+
+static apr_status_t replay_write(replay_conn_t *c, const char *at,
+                                 apr_size_t n)
+{
+    while (n) {
+        apr_size_t k = n;
+
+        if (c->ssl) {
+            int w = SSL_write(c->ssl, at, n > INT_MAX ? INT_MAX : (int)n);
+
+            if (w <= 0) {
+                return APR_EGENERAL;
+            }
+            k = (apr_size_t)w;
+        }
+        else {
+            apr_status_t rv = apr_socket_send(c->sock, at, &k);
+
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+        }
+        at += k;
+        n -= k;
+    }
+    return APR_SUCCESS;
+}
+
+/* Reads some of the answer into buf; *n: its room, then what came. */
+static apr_status_t replay_read(replay_conn_t *c, char *buf, apr_size_t *n)
+{
+    if (c->ssl) {
+        int r = SSL_read(c->ssl, buf, *n > INT_MAX ? INT_MAX : (int)*n);
+
+        *n = r > 0 ? (apr_size_t)r : 0;
+        return r > 0 ? APR_SUCCESS : APR_EOF;
+    }
+    return apr_socket_recv(c->sock, buf, n);
 }
 
 /* Sends one entry; the status of the answer, or 0 when there was none. */
@@ -625,11 +745,10 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
                        const upkeep_jpayload_t *pl)
 {
     char date[APR_RFC822_DATE_LEN], buf[512];
-    apr_sockaddr_t *sa;
-    apr_socket_t *sock;
+    replay_conn_t conn;
     apr_size_t n, have = 0;
     apr_status_t rv;
-    const char *req, *at;
+    const char *req, *why;
     int i, host = 0, status = 0;
 
     apr_rfc822_date(date, pl->received);
@@ -649,40 +768,22 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
                       "\r\nContent-Length: ",
                       apr_psprintf(p, "%" APR_SIZE_T_FMT, pl->body_len),
                       "\r\nConnection: close\r\n\r\n", NULL);
-    if ((rv = replay_addr(p, pl, &sa)) != APR_SUCCESS
-        || (rv = apr_socket_create(&sock, sa->family, SOCK_STREAM,
-                                   APR_PROTO_TCP, p)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0127: journal "
-                     "of scope '%s': no address to replay %s to", scope,
-                     e->id);
+    if ((rv = replay_connect(p, &conn, pl, &why)) != APR_SUCCESS
+        || (why = "cannot send it",
+            rv = replay_write(&conn, req, strlen(req))) != APR_SUCCESS
+        || (rv = replay_write(&conn, pl->body, pl->body_len))
+           != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0128: journal of "
+                     "scope '%s': cannot replay %s to %s%s:%d: %s (will "
+                     "retry)", scope, e->id, pl->tls ? "https://" : "",
+                     pl->local_ip, pl->port, why);
+        apr_pool_cleanup_run(p, &conn, replay_conn_free);
         return 0;
-    }
-    apr_socket_timeout_set(sock, UPKEEP_JOURNAL_SEND_TIMEOUT);
-    if ((rv = apr_socket_connect(sock, sa)) != APR_SUCCESS) {
-        goto fail;
-    }
-    for (at = req, n = strlen(req); n; ) {
-        apr_size_t k = n;
-
-        if ((rv = apr_socket_send(sock, at, &k)) != APR_SUCCESS) {
-            goto fail;
-        }
-        at += k;
-        n -= k;
-    }
-    for (at = pl->body, n = pl->body_len; n; ) {
-        apr_size_t k = n;
-
-        if ((rv = apr_socket_send(sock, at, &k)) != APR_SUCCESS) {
-            goto fail;
-        }
-        at += k;
-        n -= k;
     }
     /* the status line is all we need */
     while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
         n = sizeof(buf) - 1 - have;
-        rv = apr_socket_recv(sock, buf + have, &n);
+        rv = replay_read(&conn, buf + have, &n);
         have += n;
         if (rv != APR_SUCCESS) {
             break;
@@ -694,13 +795,8 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
         && apr_isdigit(buf[11])) {
         status = atoi(buf + 9);
     }
-    apr_socket_close(sock);
+    apr_pool_cleanup_run(p, &conn, replay_conn_free);
     return status;
-fail:
-    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0128: journal of "
-                 "scope '%s': cannot replay %s (will retry)", scope, e->id);
-    apr_socket_close(sock);
-    return 0;
 }
 
 static apr_status_t close_fd(void *data)
@@ -1134,14 +1230,6 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "or make the journal's replay key %s/"
                      UPKEEP_REPLAY_KEY_FILE, path);
         return rv;
-    }
-    if (replay_addr_tls(ptemp) != APR_SUCCESS) {
-        /* not fatal: entries that came in over plain HTTP replay fine */
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "UPK0146: UpkeepJournal "
-                     "is set but httpd has no plain HTTP Listen: writes "
-                     "journaled over TLS cannot be replayed (they end dead "
-                     "after UpkeepJournalRetry); add one, e.g. Listen "
-                     "127.0.0.1:8080");
     }
     rp = apr_pcalloc(pconf, sizeof(*rp));
     rp->s = s;

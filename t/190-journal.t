@@ -448,10 +448,6 @@ is_deeply([sort map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [sort @cc]
 cmp_ok($most, '>', 1, "... several at once ($most)");
 cmp_ok($most, '<=', 4, '... never more than four');
 
-# a plain HTTP Listen (the harness's) is there: no start-up warning that
-# TLS entries could not be replayed
-unlike(error_log_since(0), qr/UPK0146/, 'no UPK0146 where httpd has a plain HTTP Listen');
-
 # --- bad directives
 ok(!eval { start_server("UpkeepJournal /\n"); 1 }, 'UpkeepJournal /: httpd does not start');
 like($@ // '', qr/UpkeepJournal: '\/' would journal every write/, '... and says why');
