@@ -225,28 +225,52 @@ static const char *new_token(apr_pool_t *p)
 }
 
 /* An entry written but not made durable (its fsync failed): the client
- * is refused.  If nothing was appended after it, it is cut off again;
- * otherwise it cannot be, and the log says that it may still be
- * replayed (a disk that fails fsync is a fault the operator must see). */
+ * is refused, so the entry must never be replayed.  If nothing was
+ * appended after it, it is cut off again; otherwise it is voided in place
+ * (its header's CRC inverted, so the replay skips it as torn), and only
+ * if that fails too may it still be replayed.  A disk that fails fsync is
+ * a fault the operator must see either way. */
 static void journal_unsynced(request_rec *r, int fd, const char *name,
                              const char *id, apr_off_t start, apr_off_t end,
-                             int err)
+                             apr_off_t crc_at, uint32_t crc, int err)
 {
     struct stat st;
+    char inverted[9];
+    int flags;
 
-    if (lock_fd(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0
-        && st.st_size == end && ftruncate(fd, start) == 0
-        && fsync(fd) == 0) {
+    if (lock_fd(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+        st.st_size = -1;
+    }
+    if (st.st_size == end && ftruncate(fd, start) == 0) {
+        int flushed = fsync(fd) == 0;
+
         ap_log_rerror(APLOG_MARK, APLOG_ERR, err, r, "UPK0144: cannot "
-                      "write to the journal of scope '%s' (entry %s not on "
-                      "disk: removed, the request refused)", name, id);
+                      "flush the journal of scope '%s' to disk: entry %s "
+                      "removed, the request refused%s", name, id,
+                      flushed ? "" : " (the removal could not be flushed "
+                      "either: check the disk)");
         return;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_CRIT, err, r, "UPK0145: the journal "
-                  "of scope '%s' could not be flushed to disk: entry %s was "
-                  "refused to its client but stays in the journal behind "
-                  "others and may still be replayed (check the disk; "
-                  "upkeepctl journal drop %s removes it)", name, id, id);
+    /* pwrite on an O_APPEND descriptor would append */
+    apr_snprintf(inverted, sizeof(inverted), "%08x", (unsigned)~crc);
+    if (st.st_size >= end && (flags = fcntl(fd, F_GETFL)) != -1
+        && fcntl(fd, F_SETFL, flags & ~O_APPEND) == 0
+        && pwrite(fd, inverted, 8, crc_at) == 8) {
+        int flushed = fsync(fd) == 0;
+
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err, r, "UPK0145: cannot "
+                      "flush the journal of scope '%s' to disk: entry %s, "
+                      "behind which others were written meanwhile, is "
+                      "voided in place (the replay skips it), the request "
+                      "refused%s", name, id, flushed ? "" : " (the void "
+                      "could not be flushed either: check the disk)");
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_CRIT, err, r, "UPK0148: the journal "
+                  "of scope '%s' could not be flushed to disk, and entry %s "
+                  "could neither be removed nor voided: it was refused to "
+                  "its client but may still be replayed (check the disk)",
+                  name, id);
 }
 
 int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
@@ -362,8 +386,10 @@ int upkeep_journal_append(request_rec *r, const upkeep_dir_conf *dc,
      * finds its bytes already on disk).  The 202 waits for it. */
     lock_fd(fd, LOCK_UN);
     if (!created && fsync(fd) != 0) {
+        /* the CRC is the last 8 characters of the header line */
         journal_unsynced(r, fd, name, *id, st.st_size,
-                         st.st_size + (apr_off_t)total, errno);
+                         st.st_size + (apr_off_t)total,
+                         st.st_size + (apr_off_t)strlen(hdr) - 9, crc, errno);
         close(fd);
         return -1;
     }

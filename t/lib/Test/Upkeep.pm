@@ -72,6 +72,8 @@ package Test::Upkeep;
 #       stop_slow_memcached(PORT).
 #   cluster_value(%fields) -> a cluster value (state text + hmac-sha256
 #       line when `secret` is given), for forging and replaying.
+#   @Test::Upkeep::HttpdPreload: shared objects preloaded into httpd from
+#       its next start (a fault injector: t/lib/fsync_fault.c).
 #   free_port() -> an unused loopback port; wait_for(SECONDS, CODE) -> true
 #       as soon as CODE returns true, false after SECONDS;
 #       fatal_log_lines(OFFSET) -> error-log lines since OFFSET that hold a
@@ -129,6 +131,9 @@ my $Port;            # chosen once per test file
 my $RunningConf;     # config identity of the server we started, if running
 my $OwnerPid = $$;   # END/SIGINT only act in the process that loaded us
 my $Initialized = 0; # servroot wiped and recreated for this test file
+# Shared objects preloaded into httpd (after the sanitizer runtime) from
+# the next start on, e.g. a fault injector (t/192-journal-fsync.t).
+our @HttpdPreload;
 
 # A test file that hangs fails by itself, its servers stopped, instead of
 # stalling the suite (and CI) until an outer limit.
@@ -417,10 +422,12 @@ sub _start() {
         # a crashed child leaves a core that fatal_log_lines() turns into a backtrace
         cmd => ['sh', '-c', 'ulimit -c unlimited 2>/dev/null || ulimit -Sc "$(ulimit -Hc)"; exec "$@"',
                 'sh', $Apache, '-d', $ServRoot, '-f', "$ServRoot/conf/httpd.conf", '-k', 'start'],
-        env => $ENV{TEST_UPKEEP_PRELOAD} ? {
-            LD_PRELOAD    => $ENV{TEST_UPKEEP_PRELOAD},
-            ASAN_OPTIONS  => 'detect_leaks=0:abort_on_error=0',
-            UBSAN_OPTIONS => 'print_stacktrace=1' } : {});
+        env => {
+            (@HttpdPreload || $ENV{TEST_UPKEEP_PRELOAD}
+                ? (LD_PRELOAD => join ' ', grep { $_ } $ENV{TEST_UPKEEP_PRELOAD}, @HttpdPreload) : ()),
+            ($ENV{TEST_UPKEEP_PRELOAD}
+                ? (ASAN_OPTIONS  => 'detect_leaks=0:abort_on_error=0',
+                   UBSAN_OPTIONS => 'print_stacktrace=1') : ()) });
     my $fail = sub {
         die "apache2 failed to start: $_[0]\n--- apache2 exit $rc, output:\n$out$err"
           . "--- error.log since start:\n" . substr(error_log_since($log_off), -4000) . "\n";
