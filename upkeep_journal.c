@@ -709,7 +709,6 @@ static apr_status_t replay_connect(apr_pool_t *p, replay_conn_t *c,
     apr_sockaddr_t *sa;
     apr_status_t rv;
 
-    memset(c, 0, sizeof(*c));
     apr_pool_cleanup_register(p, c, replay_conn_free, apr_pool_cleanup_null);
     *why = "cannot connect";
     if ((rv = apr_sockaddr_info_get(&sa, pl->local_ip, APR_UNSPEC,
@@ -771,7 +770,7 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
                        const upkeep_jpayload_t *pl)
 {
     char date[APR_RFC822_DATE_LEN], buf[512];
-    replay_conn_t conn;
+    replay_conn_t *conn = apr_pcalloc(p, sizeof(*conn));
     apr_size_t n, have = 0;
     apr_status_t rv;
     const char *req, *why;
@@ -794,22 +793,22 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
                       "\r\nContent-Length: ",
                       apr_psprintf(p, "%" APR_SIZE_T_FMT, pl->body_len),
                       "\r\nConnection: close\r\n\r\n", NULL);
-    if ((rv = replay_connect(p, &conn, pl, &why)) != APR_SUCCESS
+    if ((rv = replay_connect(p, conn, pl, &why)) != APR_SUCCESS
         || (why = "cannot send it",
-            rv = replay_write(&conn, req, strlen(req))) != APR_SUCCESS
-        || (rv = replay_write(&conn, pl->body, pl->body_len))
+            rv = replay_write(conn, req, strlen(req))) != APR_SUCCESS
+        || (rv = replay_write(conn, pl->body, pl->body_len))
            != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0128: journal of "
                      "scope '%s': cannot replay %s to %s%s:%d: %s (will "
                      "retry)", scope, e->id, pl->tls ? "https://" : "",
                      pl->local_ip, pl->port, why);
-        apr_pool_cleanup_run(p, &conn, replay_conn_free);
+        apr_pool_cleanup_run(p, conn, replay_conn_free);
         return 0;
     }
     /* the status line is all we need */
     while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
         n = sizeof(buf) - 1 - have;
-        rv = replay_read(&conn, buf + have, &n);
+        rv = replay_read(conn, buf + have, &n);
         have += n;
         if (rv != APR_SUCCESS) {
             break;
@@ -821,7 +820,7 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
         && apr_isdigit(buf[11])) {
         status = atoi(buf + 9);
     }
-    apr_pool_cleanup_run(p, &conn, replay_conn_free);
+    apr_pool_cleanup_run(p, conn, replay_conn_free);
     return status;
 }
 

@@ -313,6 +313,22 @@ is_deeply([slurp_lines("$Dir/slow-started")], [$slow, $slow], '... the entry who
 is(scalar(got_for($slow)), 1, '... and the app finished it once');
 is_deeply([map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got()], [$slow, $next], '... before the next one');
 
+# --- kill -9 of the children only, mid-replay: new children take the
+# replay up again where it stood; the app may get the entry whose answer
+# was lost twice, always under the same id, and the next one after it
+unlink $Log, "$Dir/slow-started";
+ctl('maintenance');
+$slow = post('/cgi-bin/hook.cgi?slow=1', 's=2')->{headers}{'upkeep-journal-id'};
+$next = post('/cgi-bin/hook.cgi?next=2', 'n=2')->{headers}{'upkeep-journal-id'};
+ctl('normal');
+ok(wait_until(sub { -s "$Dir/slow-started" }, 15), 'the replay of another slow entry started');
+kill_children();
+ok(wait_until(sub { got_for($next) }, 20), 'after kill -9 of the children mid-replay, the replay goes on');
+my @replayed_ids = map { $_->{headers}{HTTP_UPKEEP_JOURNAL_ID} } got();
+cmp_ok(scalar(grep { $_ eq $slow } @replayed_ids), '>=', 1, '... the slow entry was applied');
+is_deeply([grep { $_ ne $slow } @replayed_ids], [$next], '... the next one once');
+ok((grep { $replayed_ids[$_] eq $slow } 0 .. $#replayed_ids) && $replayed_ids[-1] eq $next, '... after the slow one');
+
 # --- readonly journals too
 unlink $Log;
 ctl('readonly');
