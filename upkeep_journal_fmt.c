@@ -62,12 +62,18 @@ static int read_at(int fd, void *buf, apr_size_t n, apr_off_t off)
 apr_size_t upkeep_journal_parse_head(const char *head, apr_size_t n,
                                      char *token)
 {
-    apr_size_t m = sizeof(UPKEEP_JOURNAL_MAGIC) - 1;
+    apr_size_t m = sizeof(UPKEEP_JOURNAL_MAGIC) - 1, i;
 
     if (n < m + UPKEEP_JOURNAL_TOKEN_LEN + 1
         || memcmp(head, UPKEEP_JOURNAL_MAGIC, m) != 0
         || head[m + UPKEEP_JOURNAL_TOKEN_LEN] != '\n') {
         return 0;
+    }
+    /* httpd makes it of hex digits: anything else is not its file */
+    for (i = 0; i < UPKEEP_JOURNAL_TOKEN_LEN; i++) {
+        if (!apr_isxdigit(head[m + i])) {
+            return 0;
+        }
     }
     memcpy(token, head + m, UPKEEP_JOURNAL_TOKEN_LEN);
     token[UPKEEP_JOURNAL_TOKEN_LEN] = '\0';
@@ -183,6 +189,45 @@ int upkeep_journal_next(int fd, apr_off_t size, const char *token,
     return 0;
 }
 
+/* Whether s has no control characters (a TAB only where tab), and no
+ * space where space is not allowed: a payload that passes its CRC was
+ * written by httpd, but the replay must not send a request line or
+ * header that an edited file made up. */
+static int clean_text(const char *s, int space, int tab)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c < 0x20 && !(tab && c == '\t')) || c == 0x7f
+            || (!space && c == ' ')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Everything the replay needs to send the entry is there and clean. */
+static int payload_sendable(const upkeep_jpayload_t *pl)
+{
+    int i;
+
+    if (!pl->method || !*pl->method || !clean_text(pl->method, 0, 0)
+        || !pl->uri || !*pl->uri || !clean_text(pl->uri, 0, 0)
+        || !pl->local_ip || !*pl->local_ip
+        || !clean_text(pl->local_ip, 0, 0)
+        || pl->port < 1 || pl->port > 65535) {
+        return 0;
+    }
+    for (i = 0; i < pl->headers->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(pl->headers, i, const char *);
+
+        if (!strchr(h, ':') || !clean_text(h, 1, 1)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int upkeep_journal_read(apr_pool_t *p, int fd, const upkeep_jentry_t *e,
                         upkeep_jpayload_t *out)
 {
@@ -234,7 +279,7 @@ int upkeep_journal_read(apr_pool_t *p, int fd, const upkeep_jentry_t *e,
     }
     out->body = nl + 1;
     out->body_len = e->len - (apr_size_t)(out->body - buf);
-    return out->method && out->uri ? 0 : -1;
+    return payload_sendable(out) ? 0 : -1;
 }
 
 /* The numbers of SCOPE.jstate, one "name value" line each, in the order

@@ -78,7 +78,9 @@ typedef struct {
     apr_size_t body_len;
 } upkeep_jpayload_t;
 
-/* Reads and parses e's payload; non-zero when it does not parse. */
+/* Reads and parses e's payload; non-zero when it does not parse or
+ * lacks what a replay sends (method, URI, address, port; no control
+ * characters in them or the headers). */
 int upkeep_journal_read(apr_pool_t *p, int fd, const upkeep_jentry_t *e,
                         upkeep_jpayload_t *out);
 

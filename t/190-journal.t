@@ -13,6 +13,7 @@ use Test::UpkeepOps;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use JSON::PP;
+use Compress::Zlib ();
 
 my $Dir = scratch_dir('journal');
 my $Log = "$Dir/log";
@@ -355,6 +356,28 @@ sleep 1;
 is_deeply([map { $_->{uri} } got()], ['/cgi-bin/hook.cgi?torn=before', '/cgi-bin/hook.cgi?torn=after'], '... the torn and the corrupt ones never are');
 like(error_log_since($off), qr/UPK0131: .* skipped \d+ bytes of a torn entry/, '... skipped inside the file (UPK0131)');
 like(error_log_since($off), qr/UPK0130: .* dropped \d+ bytes of a torn entry at its end/, '... dropped at its end (UPK0130)');
+
+# --- an entry that passes its CRC but could not be sent as it stands (an
+# edited file: a line break in its URI) is kept as dead, never sent
+unlink $Log;
+ctl('maintenance');
+my $first = post('/cgi-bin/hook.cgi?edited=before', 'b=1')->{headers}{'upkeep-journal-id'};
+($token) = (slurp_lines($jfile))[0] =~ /^upkeep-journal 1 (\w+)$/;
+my $edited = "R 1\nM POST\nU /cgi-bin/hook.cgi?edited=1 HTTP/1.1\r\nX-Smuggled: 1\nA 127.0.0.1 " . port() . " 0\n\n";
+append_raw(sprintf "\nUPKJ %s 0000000000002-ed %d %08x\n%s", $token, length $edited,
+                   Compress::Zlib::crc32($edited), $edited);
+my $last = post('/cgi-bin/hook.cgi?edited=after', 'a=1')->{headers}{'upkeep-journal-id'};
+$off = error_log_offset();
+ctl('normal');
+ok(wait_until(sub { got_for($last) }, 15), 'the entries around an edited one are replayed');
+is_deeply([map { $_->{uri} } got()], ['/cgi-bin/hook.cgi?edited=before', '/cgi-bin/hook.cgi?edited=after'],
+          '... the edited one is never sent');
+like(error_log_since($off), qr/UPK0132: journal of scope 'default': entry 0000000000002-ed does not parse; kept as dead/,
+     '... it is kept as dead (UPK0132)');
+like((ctl('journal'))[2], qr/warning: entry 0000000000002-ed of scope 'default' does not parse/,
+     '... upkeepctl journal names it');
+($rc, $out, $err) = ctl('journal', 'drop', '0000000000002-ed');
+is($rc, 0, '... and journal drop removes it') or diag("$out$err");
 
 # --- hold: a write that would time out is journaled instead
 unlink $Log;
