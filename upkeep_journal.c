@@ -1226,6 +1226,7 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    NULL);
     replayer_t *rp;
     apr_status_t rv;
+    int i;
 
     jdir = -1;
     if (!upkeep_journal_configured) {
@@ -1263,6 +1264,20 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0137: cannot start "
                      "the journal's replay (is mod_watchdog loaded?)");
+    }
+    /* a (re)start says what waits from before it */
+    for (i = 0; i < upkeep_scope_count(); i++) {
+        upkeep_jstats_t js;
+
+        upkeep_journal_stats(ptemp, i, &js);
+        if (js.pending || js.dead) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "UPK0147: the "
+                         "journal of scope '%s' holds %" APR_INT64_T_FMT
+                         " pending and %" APR_INT64_T_FMT " dead entries "
+                         "(pending ones are replayed once the scope is "
+                         "normal; upkeepctl journal lists them)",
+                         upkeep_scope_name(i), js.pending, js.dead);
+        }
     }
     return APR_SUCCESS;
 }

@@ -166,9 +166,12 @@ like(metrics(), qr/^upkeep_journal_bytes\{scope="default"\} [1-9]\d*$/m, 'metric
 }
 
 # --- kill -9 of the parent; start again: still there, then replayed once
+my $restart_off = error_log_offset();
 restart_server('kill9');
 sleep 1;
 is(scalar(got()), 0, 'after kill -9 and a start in maintenance: nothing replayed');
+like(error_log_since($restart_off), qr/UPK0147: the journal of scope 'default' holds 3 pending and 0 dead entries/,
+     '... and the start says what waits (UPK0147)');
 ($rc, $out, $err) = ctl('normal');
 is($rc, 0, 'normal') or diag("$out$err");
 ok(wait_until(sub { got_for($id2) }, 15), 'the entries are replayed once the scope is normal');
