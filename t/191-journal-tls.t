@@ -53,7 +53,8 @@ EOF
 start_server(\%conf);
 write_cgi('hook.cgi', <<"EOF");
 my \$len = \$ENV{CONTENT_LENGTH} || 0;
-read STDIN, my \$body, \$len;
+my \$body = '';
+read STDIN, \$body, \$len;
 open my \$fh, '>>', '$Log' or die;
 print \$fh join(' ', map { "\$_=" . (\$ENV{\$_} // '-') } qw(REQUEST_METHOD HTTPS SERVER_NAME
     HTTP_UPKEEP_JOURNAL_ID)), " body=\$body\\n";

@@ -24,7 +24,8 @@ UpkeepJournal /cgi-bin/hook.cgi
 EOF
 write_cgi('hook.cgi', <<"EOF");
 my \$len = \$ENV{CONTENT_LENGTH} || 0;
-read STDIN, my \$body, \$len;
+my \$body = '';
+read STDIN, \$body, \$len;
 open my \$fh, '>>', '$Log' or die;
 print \$fh (\$ENV{HTTP_UPKEEP_JOURNAL_ID} // 'direct'), " \$body\\n";
 close \$fh;
@@ -52,11 +53,17 @@ my ($id1) = error_log_since($off) =~ /UPK0144: cannot flush the journal of scope
 ok($id1, 'UPK0144 names the entry and says it was removed');
 
 # --- a slow failing flush with a second write behind it: voided in place
-fault(400);
+# (the second is sent once the first is written, and is written while the
+# first still waits for its flush)
+fault(1500);
 $off = error_log_offset();
+my $jfile = state_dir() . '/journal/default.journal';
+my $size = -s $jfile;
 my @reqs = (start_req(method => 'POST', path => '/cgi-bin/hook.cgi', body => 'lost-first'));
-sleep 0.1;
+ok(wait_until(sub { -s $jfile > $size }, 10), 'the first is written (its flush then waits 1.5 s)');
+$size = -s $jfile;
 push @reqs, start_req(method => 'POST', path => '/cgi-bin/hook.cgi', body => 'lost-behind');
+ok(wait_until(sub { -s $jfile > $size }, 10), '... the second is written behind it meanwhile');
 pump(\@reqs, 10);
 is_deeply([map { response_of($_)->{status} } @reqs], [503, 503],
           'two writes whose flushes fail, the second written behind the first: both refused');
