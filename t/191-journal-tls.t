@@ -16,9 +16,8 @@ plan skip_all => 'no curl' unless `curl --version 2>/dev/null`;
 
 my $Dir = scratch_dir('journal-tls');
 my $Log = "$Dir/log";
-system('openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-       '-subj', '/CN=tls.example', '-keyout', "$Dir/key.pem", '-out', "$Dir/cert.pem") == 0
-    or die "openssl req failed\n";
+my $made = `openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tls.example -keyout '$Dir/key.pem' -out '$Dir/cert.pem' 2>&1`;
+$? == 0 or die "openssl req failed:\n$made";
 chmod 0644, "$Dir/key.pem";
 my $Tls = free_port();
 
