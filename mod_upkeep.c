@@ -1189,7 +1189,7 @@ static void upkeep_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
     upkeep_sync_child_init(pchild);
-    upkeep_journal_child_init();
+    upkeep_journal_child_init(pchild);
     upkeep_track_child_init();
 }
 

@@ -3,7 +3,7 @@
 /*
  * upkeep_journal.c: the journal of writes accepted while a scope is not
  * normal (UpkeepJournal; README, "Journal").  The gate appends an entry
- * (durable before the 202); a singleton watchdog of our own replays each
+ * (durable before the 202); a watchdog of ours in one child replays each
  * scope's entries in arrival order through this httpd (to the address and
  * port each came in on, over TLS if it came over TLS) once the scope is
  * normal again.  File format: include/upkeep_journal.h.
@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -49,6 +50,10 @@ static int jdir = -1;
 /* UPK0119 was logged for the scope (once until its state parses) */
 static int jstate_bad[UPKEEP_MAX_SCOPES];
 static int in_child;
+/* A child that exits lets the replay in flight take its answers down
+ * first (at most this long), or they would be sent again. */
+#define UPKEEP_JOURNAL_EXIT_WAIT apr_time_from_sec(5)
+static _Atomic int replay_stopping, replay_busy;
 /* What replays carry in Upkeep-Journal-Token, so the gate tells them from
  * a client that sends Upkeep-Journal-Id (STATE_DIR/journal/replay.key,
  * made once, so replays of an old generation still pass). */
@@ -1044,7 +1049,8 @@ static void replay_scope(apr_pool_t *p, server_rec *s, int scope,
     while ((st.again->nelts || st.cursor < size)
            && ((!st.again->nelts && sent_status(sent, nsent, st.cursor) >= 0)
                || (apr_time_now() < budget_end && scope_normal(scope)
-                   && apr_time_now() >= st.next))) {
+                   && apr_time_now() >= st.next
+                   && !atomic_load(&replay_stopping)))) {
         upkeep_jentry_t e;
         upkeep_jpayload_t pl;
         int skipped, status;
@@ -1202,6 +1208,11 @@ static apr_status_t replay_tick(int state, void *data, apr_pool_t *p)
     if (!in_child || state != AP_WATCHDOG_STATE_RUNNING || jdir < 0) {
         return APR_SUCCESS;
     }
+    atomic_store(&replay_busy, 1);
+    if (atomic_load(&replay_stopping)) {
+        atomic_store(&replay_busy, 0);
+        return APR_SUCCESS;
+    }
     /* p is mod_watchdog's, cleared between ticks: a pool of this tick */
     if (apr_pool_create(&tp, p) != APR_SUCCESS) {
         return APR_SUCCESS;
@@ -1211,12 +1222,31 @@ static apr_status_t replay_tick(int state, void *data, apr_pool_t *p)
         apr_pool_clear(tp);
     }
     apr_pool_destroy(tp);
+    atomic_store(&replay_busy, 0);
     return APR_SUCCESS;
 }
 
-void upkeep_journal_child_init(void)
+/* At the child's exit (its pool's cleanup): no new sends, and the exit
+ * waits for the answers of those already out. */
+static apr_status_t replay_child_exit(void *data)
+{
+    apr_time_t give_up = apr_time_now() + UPKEEP_JOURNAL_EXIT_WAIT;
+
+    (void)data;
+    atomic_store(&replay_stopping, 1);
+    while (atomic_load(&replay_busy) && apr_time_now() < give_up) {
+        apr_sleep(apr_time_from_msec(5));
+    }
+    return APR_SUCCESS;
+}
+
+void upkeep_journal_child_init(apr_pool_t *pchild)
 {
     in_child = 1;
+    if (jdir >= 0) {
+        apr_pool_cleanup_register(pchild, NULL, replay_child_exit,
+                                  apr_pool_cleanup_null);
+    }
 }
 
 apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -1260,7 +1290,8 @@ apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
     rp = apr_pcalloc(pconf, sizeof(*rp));
     rp->s = s;
     rv = upkeep_watchdog_start(pconf, UPKEEP_JOURNAL_WATCHDOG,
-                               UPKEEP_JOURNAL_INTERVAL, rp, replay_tick);
+                               UPKEEP_JOURNAL_INTERVAL, rp, replay_tick,
+                               NULL);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0137: cannot start "
                      "the journal's replay (is mod_watchdog loaded?)");

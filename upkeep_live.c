@@ -146,22 +146,27 @@ static void log_window(server_rec *s, apr_pool_t *p, int scope, int layer,
                  (apr_uint64_t)rec->version, rec->changed_by);
 }
 
-/* A singleton watchdog callback (one child per server): one log line per
- * transition, however many children see it. */
-static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
+/* A watchdog callback run by one child per server (the leader, see
+ * upkeep_watchdog_start()): one log line per transition, however many
+ * children see it.  The others follow silently (log 0), so a child that
+ * takes over does not log what was already logged. */
+static void report_scan(server_rec *s, apr_pool_t *p, int log)
 {
-    server_rec *s = data;
     int64_t now = apr_time_sec(apr_time_now());
     int i;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING) {
-        return APR_SUCCESS;
-    }
     for (i = 0; i < upkeep_scope_count() && upkeep_slots[i]; i++) {
         upkeep_record_t rec[UPKEEP_LAYER_COUNT];
         int mode, layer, l;
 
         upkeep_slot_read(upkeep_slots[i], now, &mode, &layer, rec, 1);
+        if (!log) {
+            for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
+                seen_version[i][l] = rec[l].version;
+            }
+            seen_mode[i] = mode;
+            continue;
+        }
         for (l = 0; l < UPKEEP_LAYER_COUNT; l++) {
             if (rec[l].version == seen_version[i][l]) {
                 continue;
@@ -207,6 +212,22 @@ static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
             seen_mode[i] = mode;
         }
     }
+}
+
+static apr_status_t upkeep_report(int state, void *data, apr_pool_t *p)
+{
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        report_scan(data, p, 1);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t upkeep_report_follow(int state, void *data,
+                                         apr_pool_t *p)
+{
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        report_scan(data, p, 0);
+    }
     return APR_SUCCESS;
 }
 
@@ -214,7 +235,8 @@ void upkeep_reporter_start(apr_pool_t *pconf, server_rec *s)
 {
     apr_status_t rv = upkeep_watchdog_start(pconf, UPKEEP_WATCHDOG_NAME,
                                             UPKEEP_REPORT_INTERVAL, s,
-                                            upkeep_report);
+                                            upkeep_report,
+                                            upkeep_report_follow);
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "UPK0009: no "

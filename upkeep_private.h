@@ -265,7 +265,7 @@ extern int upkeep_journal_configured;
 /* Opens STATE_DIR/journal and starts the replay (post_config). */
 apr_status_t upkeep_journal_start(apr_pool_t *pconf, apr_pool_t *ptemp,
                                   const char *dir, server_rec *s);
-void upkeep_journal_child_init(void);
+void upkeep_journal_child_init(apr_pool_t *pchild);
 /* Reads r's body and appends r to its scope's journal, durably: 0 and
  * *id, or -1 when it cannot be journaled (too large, full, an error;
  * logged): the caller refuses it. */
@@ -281,10 +281,13 @@ typedef struct {
 /* What the status page shows of a scope's journal. */
 void upkeep_journal_stats(apr_pool_t *p, int scope, upkeep_jstats_t *out);
 
-/* upkeep_sync.c: a callback on a singleton child watchdog of our own */
+/* upkeep_sync.c: callback runs in one child at a time (a leader elected
+ * with a lock file; another takes over within an interval when it
+ * exits), follow (or nothing) in the others. */
 apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
                                    apr_interval_time_t interval, void *data,
-                                   ap_watchdog_callback_fn_t *callback);
+                                   ap_watchdog_callback_fn_t *callback,
+                                   ap_watchdog_callback_fn_t *follow);
 /* Writes STATE_DIR/cluster.conf for upkeepctl (post_config); an error
  * only when there is no valid old one to keep (logged). */
 apr_status_t upkeep_cluster_record(apr_pool_t *pconf, apr_pool_t *ptemp,

@@ -1,8 +1,9 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * upkeep_sync.c: the cluster poller.  A mod_watchdog singleton callback
- * (one process per server, never a request thread) reads every scope's
+ * upkeep_sync.c: the cluster poller.  A watchdog callback run by one
+ * child per server (never a request thread; see upkeep_watchdog_start())
+ * reads every scope's
  * cluster value from every memcached server, keeps the newest valid one in
  * the shared slots, and writes it back where it is missing or older, so a
  * restarted or evicted memcached heals by itself.
@@ -14,13 +15,18 @@
  * within one interval plus one timeout.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "apr_strings.h"
 #include "mod_watchdog.h"
 
 #include "upkeep_private.h"
+#include "unixd.h"
 
 #define UPKEEP_SYNC_WATCHDOG "_upkeep_sync_"
 
@@ -406,22 +412,106 @@ static apr_status_t poller_child_exit(void *data)
     return APR_SUCCESS;
 }
 
+/* Our watchdogs (the cluster poller, the transition reporter, the
+ * journal's replay) run in every child and elect one with a lock file of
+ * their own, not as mod_watchdog singletons: a singleton that changes
+ * hands sleeps 10 s in the child that takes it over, so a reaped idle
+ * child or a killed one stopped the cluster sync that long.  Here another
+ * child takes over at its next tick, and a child that stops lets go at
+ * once.  The file is made by the parent for each generation (its pid in
+ * the name, so instances sharing a runtime directory do not share it);
+ * each child opens it itself, as flock() is shared by descriptors that
+ * fork() copied. */
+typedef struct {
+    const char *path;
+    int fd;                     /* this child's own; -1: not open */
+    int leader;                 /* this child holds the lock */
+    ap_watchdog_callback_fn_t *callback;
+    ap_watchdog_callback_fn_t *follow;      /* the others' tick, or NULL */
+    void *data;
+} leader_t;
+
+static void leader_let_go(leader_t *l)
+{
+    if (l->fd >= 0) {
+        close(l->fd);
+        l->fd = -1;
+    }
+    l->leader = 0;
+}
+
+static apr_status_t leader_tick(int state, void *data, apr_pool_t *p)
+{
+    leader_t *l = data;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (state == AP_WATCHDOG_STATE_STOPPING) {
+        /* the callback stops its work first, then another may start */
+        if (l->leader) {
+            rv = l->callback(state, l->data, p);
+        }
+        leader_let_go(l);
+        return rv;
+    }
+    if (state == AP_WATCHDOG_STATE_RUNNING && !l->leader) {
+        if (l->fd < 0) {
+            l->fd = open(l->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        }
+        if (l->fd < 0 || flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
+            return l->follow ? l->follow(state, l->data, p) : APR_SUCCESS;
+        }
+        l->leader = 1;
+    }
+    return l->callback(state, l->data, p);
+}
+
+static apr_status_t leader_file_remove(void *path)
+{
+    unlink(path);
+    return APR_SUCCESS;
+}
+
 apr_status_t upkeep_watchdog_start(apr_pool_t *pconf, const char *name,
                                    apr_interval_time_t interval, void *data,
-                                   ap_watchdog_callback_fn_t *callback)
+                                   ap_watchdog_callback_fn_t *callback,
+                                   ap_watchdog_callback_fn_t *follow)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_cb =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    leader_t *l = apr_pcalloc(pconf, sizeof(*l));
     ap_watchdog_t *wd;
     apr_status_t rv;
+    int fd;
 
     if (!get_instance || !register_cb) {
         return APR_ENOTIMPL;
     }
-    rv = get_instance(&wd, name, 0, 1, pconf);
-    return rv == APR_SUCCESS ? register_cb(wd, interval, data, callback) : rv;
+    l->path = ap_runtime_dir_relative(pconf, apr_psprintf(pconf,
+                                      "upkeep-%s.%" APR_PID_T_FMT ".lock",
+                                      name, getpid()));
+    l->fd = -1;
+    l->callback = callback;
+    l->follow = follow;
+    l->data = data;
+    unlink(l->path);
+    if ((fd = open(l->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
+                   | O_NOFOLLOW, 0600)) < 0) {
+        return errno;
+    }
+    if (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id,
+                                 ap_unixd_config.group_id) != 0) {
+        rv = errno;
+        close(fd);
+        unlink(l->path);
+        return rv;
+    }
+    close(fd);
+    apr_pool_cleanup_register(pconf, (void *)l->path, leader_file_remove,
+                              apr_pool_cleanup_null);
+    rv = get_instance(&wd, name, 0, 0, pconf);
+    return rv == APR_SUCCESS ? register_cb(wd, interval, l, leader_tick) : rv;
 }
 
 /* What upkeepctl --cluster needs to reach the same memcached servers. */
@@ -500,7 +590,8 @@ void upkeep_sync_start(apr_pool_t *pconf, server_rec *s, const char *dir,
     atomic_store(&live->sync.failing, 0);
     atomic_store(&live->sync.failing_servers, 0);
     rv = upkeep_watchdog_start(pconf, UPKEEP_SYNC_WATCHDOG,
-                               upkeep_sync_interval(s), poller, upkeep_poll);
+                               upkeep_sync_interval(s), poller, upkeep_poll,
+                               NULL);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "UPK0027: cannot start "
                      "the cluster poller (is mod_watchdog loaded?)");
