@@ -15,12 +15,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -647,30 +647,32 @@ static apr_status_t replay_conn_free(void *data)
     return APR_SUCCESS;
 }
 
-/* The name for SNI: the Host line's host, unless it is an address. */
-static const char *replay_sni(apr_pool_t *p, const upkeep_jpayload_t *pl)
+/* The value of the entry's Host header, or NULL when it has none. */
+static const char *payload_host(const upkeep_jpayload_t *pl)
 {
-    char *host = NULL, *scope_id = NULL;
-    apr_port_t port;
     int i;
 
     for (i = 0; i < pl->headers->nelts; i++) {
         const char *line = APR_ARRAY_IDX(pl->headers, i, const char *);
 
         if (ap_cstr_casecmpn(line, "Host:", 5) == 0) {
-            const char *v = line + 5;
-
-            while (*v == ' ' || *v == '\t') {
-                v++;
-            }
-            if (apr_parse_addr_port(&host, &scope_id, &port, v, p)
-                != APR_SUCCESS || !host || scope_id) {
-                return NULL;
-            }
-            break;
+            return line + 5 + strspn(line + 5, " \t");
         }
     }
-    if (!host || strchr(host, ':') || host[strspn(host, "0123456789.")] == '\0') {
+    return NULL;
+}
+
+/* The name for SNI: the Host's host, unless it is an address. */
+static const char *replay_sni(apr_pool_t *p, const upkeep_jpayload_t *pl)
+{
+    const char *v = payload_host(pl);
+    char *host = NULL, *scope_id = NULL;
+    apr_port_t port;
+
+    if (!v || apr_parse_addr_port(&host, &scope_id, &port, v, p)
+              != APR_SUCCESS
+        || !host || scope_id || strchr(host, ':')
+        || host[strspn(host, "0123456789.")] == '\0') {
         return NULL;
     }
     return host;
@@ -779,17 +781,15 @@ static int replay_send(apr_pool_t *p, server_rec *s, const char *scope,
     apr_size_t n, have = 0;
     apr_status_t rv;
     const char *req, *why;
-    int i, host = 0, status = 0;
+    int i, status = 0;
 
     apr_rfc822_date(date, pl->received);
     req = apr_pstrcat(p, pl->method, " ", pl->uri, " HTTP/1.1\r\n", NULL);
     for (i = 0; i < pl->headers->nelts; i++) {
-        const char *line = APR_ARRAY_IDX(pl->headers, i, const char *);
-
-        host |= ap_cstr_casecmpn(line, "Host:", 5) == 0;
-        req = apr_pstrcat(p, req, line, "\r\n", NULL);
+        req = apr_pstrcat(p, req, APR_ARRAY_IDX(pl->headers, i, const char *),
+                          "\r\n", NULL);
     }
-    if (!host) {
+    if (!payload_host(pl)) {
         req = apr_pstrcat(p, req, "Host: ", pl->local_ip, "\r\n", NULL);
     }
     req = apr_pstrcat(p, req, "Upkeep-Journal-Token: ", replay_key,
@@ -1208,13 +1208,16 @@ static apr_status_t replay_tick(int state, void *data, apr_pool_t *p)
     if (!in_child || state != AP_WATCHDOG_STATE_RUNNING || jdir < 0) {
         return APR_SUCCESS;
     }
+    /* p is mod_watchdog's, cleared between ticks: a pool of this tick */
+    if (apr_pool_create(&tp, p) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    /* busy before stopping is looked at: an exit either sees it or stops
+     * this tick */
     atomic_store(&replay_busy, 1);
     if (atomic_load(&replay_stopping)) {
         atomic_store(&replay_busy, 0);
-        return APR_SUCCESS;
-    }
-    /* p is mod_watchdog's, cleared between ticks: a pool of this tick */
-    if (apr_pool_create(&tp, p) != APR_SUCCESS) {
+        apr_pool_destroy(tp);
         return APR_SUCCESS;
     }
     for (i = 0; i < upkeep_scope_count(); i++) {

@@ -219,16 +219,16 @@ const char *upkeep_health_path(server_rec *s);
 void upkeep_served_record(apr_pool_t *ptemp, const char *dir, server_rec *s);
 void upkeep_scope_figures(server_rec *s, int scope, upkeep_served_scope_t *out);
 extern int upkeep_health_configured;
-/* Whether r's method is safe; inline: every request of a healthy site
- * asks.  The default GET HEAD OPTIONS: httpd has numbered them already
- * (HEAD is M_GET), and only for exactly these names; else the names of
- * UpkeepSafeMethods. */
 /* Without UpkeepSafeMethods: GET (HEAD is a GET) and OPTIONS. */
 static inline int upkeep_default_method_is_safe(const request_rec *r)
 {
     return r->method_number == M_GET || r->method_number == M_OPTIONS;
 }
 
+/* Whether r's method is safe; inline: every request of a healthy site
+ * asks.  The default GET HEAD OPTIONS: httpd has numbered them already
+ * (HEAD is M_GET), and only for exactly these names; else the names of
+ * UpkeepSafeMethods. */
 static inline int upkeep_conf_method_is_safe(const upkeep_dir_conf *dc,
                                              const request_rec *r)
 {

@@ -24,13 +24,7 @@
 
 #include "fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_apr_init();
-    return 0;
-}
+FUZZ_INIT_APR_ONLY
 
 /* The offset just past the body tag in page[0..n), fed in pieces of the
  * given lengths (all of it at once without any), or -1. */

@@ -33,13 +33,7 @@
 
 static const unsigned char secret[32] = "fuzz-secret-0123456789abcdefghij";
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_apr_init();
-    return 0;
-}
+FUZZ_INIT_APR_ONLY
 
 static void check_signed(const char *value, size_t len)
 {

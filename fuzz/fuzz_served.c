@@ -18,13 +18,7 @@
 
 #include "fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_apr_init();
-    return 0;
-}
+FUZZ_INIT_APR_ONLY
 
 static void check_same(const upkeep_served_t *a, const upkeep_served_t *b)
 {

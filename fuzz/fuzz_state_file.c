@@ -18,13 +18,7 @@
 
 #define SCOPE "default"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_apr_init();
-    return 0;
-}
+FUZZ_INIT_APR_ONLY
 
 static void check_record(const upkeep_record_t *rec, const char *what)
 {

@@ -47,6 +47,16 @@ static inline void fuzz_apr_init(void)
     }
 }
 
+/* The LLVMFuzzerInitialize of a target that needs APR and nothing more. */
+#define FUZZ_INIT_APR_ONLY                                                \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                    \
+    {                                                                     \
+        (void)argc;                                                       \
+        (void)argv;                                                       \
+        fuzz_apr_init();                                                  \
+        return 0;                                                         \
+    }
+
 /* The input as a C string in a buffer of exactly size + 1 bytes (ASan
  * then catches a read past the terminator). */
 static inline char *fuzz_cstr(const uint8_t *data, size_t size)

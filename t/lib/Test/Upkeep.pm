@@ -144,10 +144,7 @@ my $FileTimeout = $ENV{TEST_UPKEEP_FILE_TIMEOUT} || 900;
         print STDERR "# $0: timed out after $FileTimeout s (TEST_UPKEEP_FILE_TIMEOUT): a hang\n";
         _stop_all();
         # and the command it waits on, which may hold prove's pipe open
-        for my $stat (glob '/proc/[0-9]*/stat') {
-            my ($pid, $ppid) = (do { open my $fh, '<', $stat; <$fh> // '' } =~ /^(\d+) \(.*\) \S (\d+)/);
-            kill 'TERM', $pid if $ppid && $ppid == $$;
-        }
+        kill 'TERM', _descendants($$);
         exit 124;
     });
     $act->safe(0);
